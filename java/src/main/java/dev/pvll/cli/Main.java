@@ -1,0 +1,47 @@
+package dev.pvll.cli;
+
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code pvll} command line: thin commands that parse, call the library and print. */
+@Command(
+    name = "pvll",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "PVLL-NAS: neural architecture search in a proxy validation loss landscape, on the JVM.",
+    subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (used by tests, never exits). */
+  public static int run(String... args) {
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  /** The version Maven wrote into dev/pvll/version.properties. */
+  static String version() {
+    try (InputStream in = Main.class.getResourceAsStream("/dev/pvll/version.properties")) {
+      Properties p = new Properties();
+      if (in != null) p.load(in);
+      return p.getProperty("version", "unknown");
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"pvll " + version(), "Java " + System.getProperty("java.version")};
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.pvll.kernels;
+
+import dev.pvll.kernels.bind.CudaKernels;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * What CUDA this process can use, found once and cached: every GPU with its properties, the
+ * driver and runtime versions, whether cuDNN loads, or the exact reason there is no GPU.
+ * {@link #probe()} never throws.
+ */
+public final class CudaStatus {
+  /** One usable GPU. Memory in bytes; versions as CUDA encodes them (13000 = 13.0). */
+  public record Gpu(int index, String name, long totalMemory, int major, int minor, int multiprocessors) {
+    /** Compute capability as {@code major.minor}. */
+    public String computeCapability() {
+      return major + "." + minor;
+    }
+  }
+
+  private static volatile CudaStatus cached;
+
+  private final List<Gpu> gpus;
+  private final String reason;
+  private final int driverVersion;
+  private final int runtimeVersion;
+  private final String buildStatus;
+  private final String cudnn;
+
+  private CudaStatus(List<Gpu> gpus, String reason, int driverVersion, int runtimeVersion, String buildStatus, String cudnn) {
+    this.gpus = List.copyOf(gpus);
+    this.reason = reason;
+    this.driverVersion = driverVersion;
+    this.runtimeVersion = runtimeVersion;
+    this.buildStatus = buildStatus;
+    this.cudnn = cudnn;
+  }
+
+  /** The status of this machine, probed on first use. Never throws. */
+  public static CudaStatus probe() {
+    CudaStatus s = cached;
+    if (s == null) {
+      synchronized (CudaStatus.class) {
+        if (cached == null) cached = detect();
+        s = cached;
+      }
+    }
+    return s;
+  }
+
+  /** Usable GPUs; empty when {@link #available()} is false. */
+  public List<Gpu> gpus() {
+    return gpus;
+  }
+
+  /** True when at least one GPU can run the pvll CUDA kernels. */
+  public boolean available() {
+    return !gpus.isEmpty();
+  }
+
+  /** Why there is no usable GPU, or {@code null} when there is one. */
+  public String reason() {
+    return reason;
+  }
+
+  /** CUDA version the driver supports (e.g. 13000), 0 when there is no driver. */
+  public int driverVersion() {
+    return driverVersion;
+  }
+
+  /** CUDA runtime version libpvll_cuda was built with (e.g. 13000), 0 when unknown. */
+  public int runtimeVersion() {
+    return runtimeVersion;
+  }
+
+  /** How libpvll_cuda.so was built, or why it did not load. */
+  public String buildStatus() {
+    return buildStatus;
+  }
+
+  /** cuDNN's version when its library loads through the JavaCPP presets, else the reason it does not. */
+  public String cudnn() {
+    return cudnn;
+  }
+
+  /** Formats a CUDA version number: 13000 becomes "13.0". */
+  public static String formatVersion(int v) {
+    return v <= 0 ? "none" : (v / 1000) + "." + (v % 1000) / 10;
+  }
+
+  private static CudaStatus detect() {
+    String build;
+    try {
+      build = CudaKernels.pvll_cuda_build_status();
+    } catch (Throwable t) {
+      return new CudaStatus(List.of(), "libpvll_cuda could not be loaded: " + t, 0, 0, "not loaded: " + t, "not checked");
+    }
+    int[] count = new int[1];
+    int status = CudaKernels.pvll_cuda_device_count(count);
+    if (status == KernelException.NO_CUDA) {
+      return new CudaStatus(List.of(), "this pvll build has no CUDA kernels (" + build + ")", 0, 0, build, cudnnStatus());
+    }
+    int[] driver = new int[1], runtime = new int[1];
+    CudaKernels.pvll_cuda_versions(driver, runtime); // driver stays 0 without a driver
+    String error = status == 0 ? null : CudaKernels.pvll_cuda_last_error();
+    if (status != 0 || count[0] == 0) {
+      return new CudaStatus(List.of(), explain(error, driver[0], runtime[0]), driver[0], runtime[0], build, cudnnStatus());
+    }
+    List<Gpu> gpus = new ArrayList<>();
+    StringBuilder problems = new StringBuilder();
+    for (int i = 0; i < count[0]; i++) {
+      byte[] name = new byte[256];
+      long[] total = new long[1];
+      int[] major = new int[1], minor = new int[1], sms = new int[1];
+      if (CudaKernels.pvll_cuda_device_info(i, name, name.length, total, major, minor, sms) != 0) {
+        problems.append("cuda:").append(i).append(": ").append(CudaKernels.pvll_cuda_last_error()).append("; ");
+        continue;
+      }
+      int len = 0;
+      while (len < name.length && name[len] != 0) len++;
+      gpus.add(new Gpu(i, new String(name, 0, len, StandardCharsets.UTF_8), total[0], major[0], minor[0], sms[0]));
+    }
+    String reason = gpus.isEmpty() ? "every GPU failed its query: " + problems : null;
+    return new CudaStatus(gpus, reason, driver[0], runtime[0], build, cudnnStatus());
+  }
+
+  private static String explain(String error, int driver, int runtime) {
+    if (error == null) return "the NVIDIA driver reports no CUDA device";
+    if (driver == 0 || error.contains("cudaErrorInsufficientDriver") && driver == 0) {
+      return "no NVIDIA driver (libcuda.so.1 not found or not loadable): " + error;
+    }
+    if (error.contains("cudaErrorInsufficientDriver")) {
+      return "NVIDIA driver too old: it supports CUDA " + formatVersion(driver) + ", the kernels need CUDA "
+          + formatVersion(runtime) + ": " + error;
+    }
+    if (error.contains("cudaErrorNoDevice")) return "the NVIDIA driver is loaded but reports no CUDA device: " + error;
+    if (error.contains("cudaErrorStubLibrary")) return "only the CUDA stub library is installed, no real driver: " + error;
+    return error;
+  }
+
+  private static String cudnnStatus() {
+    try {
+      Class<?> cudnn = Class.forName("org.bytedeco.cuda.global.cudnn");
+      Loader.load(cudnn);
+      long version = (long) cudnn.getMethod("cudnnGetVersion").invoke(null);
+      return "cuDNN " + version / 10000 + "." + (version % 10000) / 100 + "." + version % 100 + " loads";
+    } catch (Throwable t) {
+      Throwable root = t;
+      while (root.getCause() != null) root = root.getCause();
+      String msg = String.valueOf(root.getMessage());
+      return "cuDNN does not load (" + root.getClass().getSimpleName() + ": "
+          + (msg.length() > 160 ? msg.substring(0, 160) + "..." : msg) + ")";
+    }
+  }
+}

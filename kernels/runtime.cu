@@ -1,0 +1,192 @@
+// Devices, errors and memory of libpvll_cuda.so.
+// Memory: a per-device caching allocator (size-bucketed free lists) so a training step never
+// calls cudaMalloc/cudaFree once the cache is warm; out-of-memory errors name the requested
+// size and the free device memory.
+// Build: part of the CMake build (cmake --build build); checked by the Java device tests.
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "cuda_check.cuh"
+
+namespace {
+thread_local char last_error[1024] = "";
+
+struct DeviceCache {
+  std::multimap<size_t, void*> free_blocks;      // size -> block
+  std::unordered_map<void*, size_t> block_sizes;  // every block we own, in use or free
+  long long cached = 0, in_use = 0;
+};
+
+std::mutex cache_mutex;
+std::vector<DeviceCache> caches(64);
+
+size_t round_size(long long bytes) {
+  if (bytes <= 512) return 512;
+  size_t b = 512;
+  while (b < (size_t)bytes && b < (1u << 20)) b <<= 1;  // powers of two up to 1 MiB
+  if (b >= (size_t)bytes) return b;
+  return ((size_t)bytes + (1u << 20) - 1) / (1u << 20) * (1u << 20);  // then whole MiB
+}
+
+int release_free_blocks(int device) {
+  DeviceCache& cache = caches[device];
+  for (auto& entry : cache.free_blocks) {
+    CUDA_CHECK("pvll_cuda_release_cache", cudaFree(entry.second));
+    cache.block_sizes.erase(entry.second);
+    cache.cached -= (long long)entry.first;
+  }
+  cache.free_blocks.clear();
+  return PVLL_OK;
+}
+}  // namespace
+
+namespace pvll_cuda {
+int fail(int status, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(last_error, sizeof last_error, format, args);
+  va_end(args);
+  return status;
+}
+}  // namespace pvll_cuda
+
+PVLL_API const char* pvll_cuda_last_error(void) { return last_error; }
+PVLL_API const char* pvll_cuda_build_status(void) { return PVLL_CUDA_BUILD_STATUS; }
+
+PVLL_API int pvll_cuda_device_count(int* count) {
+  CUDA_REQUIRE(count, "pvll_cuda_device_count: count is NULL");
+  *count = 0;
+  CUDA_CHECK("pvll_cuda_device_count", cudaGetDeviceCount(count));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_versions(int* driver_version, int* runtime_version) {
+  CUDA_REQUIRE(driver_version && runtime_version, "pvll_cuda_versions: NULL argument");
+  *driver_version = 0;
+  *runtime_version = 0;
+  CUDA_CHECK("pvll_cuda_versions", cudaRuntimeGetVersion(runtime_version));
+  CUDA_CHECK("pvll_cuda_versions", cudaDriverGetVersion(driver_version));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_device_info(int device, char* name, int name_capacity, int64_t* total_bytes,
+                                   int* major, int* minor, int* multiprocessors) {
+  CUDA_REQUIRE(name && name_capacity > 0 && total_bytes && major && minor && multiprocessors,
+               "pvll_cuda_device_info: NULL argument");
+  cudaDeviceProp prop;
+  CUDA_CHECK("pvll_cuda_device_info", cudaGetDeviceProperties(&prop, device));
+  std::snprintf(name, (size_t)name_capacity, "%s", prop.name);
+  *total_bytes = (int64_t)prop.totalGlobalMem;
+  *major = prop.major;
+  *minor = prop.minor;
+  *multiprocessors = prop.multiProcessorCount;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_memory_info(int device, int64_t* free_bytes, int64_t* total_bytes) {
+  CUDA_REQUIRE(free_bytes && total_bytes, "pvll_cuda_memory_info: NULL argument");
+  CUDA_CHECK("pvll_cuda_memory_info", cudaSetDevice(device));
+  size_t f = 0, t = 0;
+  CUDA_CHECK("pvll_cuda_memory_info", cudaMemGetInfo(&f, &t));
+  *free_bytes = (int64_t)f;
+  *total_bytes = (int64_t)t;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
+  CUDA_REQUIRE(out && bytes >= 0 && device >= 0 && device < 64, "pvll_cuda_malloc: bad arguments");
+  *out = nullptr;
+  const size_t size = round_size(bytes);
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  DeviceCache& cache = caches[device];
+  auto hit = cache.free_blocks.lower_bound(size);
+  if (hit != cache.free_blocks.end() && hit->first <= size * 2) {
+    *out = hit->second;
+    cache.in_use += (long long)hit->first;
+    cache.free_blocks.erase(hit);
+    return PVLL_OK;
+  }
+  CUDA_CHECK("pvll_cuda_malloc", cudaSetDevice(device));
+  void* p = nullptr;
+  cudaError_t err = cudaMalloc(&p, size);
+  if (err == cudaErrorMemoryAllocation) {  // give the cache back and try once more
+    (void)cudaGetLastError();
+    int status = release_free_blocks(device);
+    if (status != PVLL_OK) return status;
+    err = cudaMalloc(&p, size);
+  }
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    size_t f = 0, t = 0;
+    cudaMemGetInfo(&f, &t);
+    return pvll_cuda::fail(err == cudaErrorMemoryAllocation ? PVLL_ERR_OUT_OF_MEMORY : PVLL_ERR_CUDA,
+                           "pvll_cuda_malloc: cannot allocate %lld bytes on cuda:%d (%.1f MiB free of "
+                           "%.1f MiB, %.1f MiB held by pvll): %s",
+                           (long long)bytes, device, f / 1048576.0, t / 1048576.0,
+                           (cache.cached) / 1048576.0, cudaGetErrorString(err));
+  }
+  cache.block_sizes[p] = size;
+  cache.cached += (long long)size;
+  cache.in_use += (long long)size;
+  *out = p;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_free(int device, void* ptr) {
+  if (ptr == nullptr) return PVLL_OK;
+  CUDA_REQUIRE(device >= 0 && device < 64, "pvll_cuda_free: bad device %d", device);
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  DeviceCache& cache = caches[device];
+  auto it = cache.block_sizes.find(ptr);
+  CUDA_REQUIRE(it != cache.block_sizes.end(), "pvll_cuda_free: %p was not allocated by pvll on cuda:%d", ptr, device);
+  cache.in_use -= (long long)it->second;
+  cache.free_blocks.emplace(it->second, ptr);
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_cached_bytes(int device, int64_t* cached, int64_t* in_use) {
+  CUDA_REQUIRE(cached && in_use && device >= 0 && device < 64, "pvll_cuda_cached_bytes: bad arguments");
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  *cached = caches[device].cached;
+  *in_use = caches[device].in_use;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_release_cache(int device) {
+  CUDA_REQUIRE(device >= 0 && device < 64, "pvll_cuda_release_cache: bad device %d", device);
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  CUDA_CHECK("pvll_cuda_release_cache", cudaSetDevice(device));
+  return release_free_blocks(device);
+}
+
+PVLL_API int pvll_cuda_copy_to_device(int device, const float* host, float* dev, int64_t count) {
+  CUDA_REQUIRE(count >= 0, "pvll_cuda_copy_to_device: negative count");
+  CUDA_CHECK("pvll_cuda_copy_to_device", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_copy_to_device", cudaMemcpy(dev, host, (size_t)count * 4, cudaMemcpyHostToDevice));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_copy_to_host(int device, const float* dev, float* host, int64_t count) {
+  CUDA_REQUIRE(count >= 0, "pvll_cuda_copy_to_host: negative count");
+  CUDA_CHECK("pvll_cuda_copy_to_host", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_copy_to_host", cudaMemcpy(host, dev, (size_t)count * 4, cudaMemcpyDeviceToHost));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_copy_device(int device, const float* src, float* dst, int64_t count, void* stream) {
+  CUDA_REQUIRE(count >= 0, "pvll_cuda_copy_device: negative count");
+  CUDA_CHECK("pvll_cuda_copy_device", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_copy_device",
+             cudaMemcpyAsync(dst, src, (size_t)count * 4, cudaMemcpyDeviceToDevice, (cudaStream_t)stream));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_synchronize(int device) {
+  CUDA_CHECK("pvll_cuda_synchronize", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_synchronize", cudaDeviceSynchronize());
+  return PVLL_OK;
+}

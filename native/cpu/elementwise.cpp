@@ -1,0 +1,37 @@
+// Elementwise kernels: memory-bound loops the compiler vectorises; split over threads above
+// 64k elements (below that the wake-up costs more than it saves).
+#include "pvll_elementwise.h"
+
+#include "parallel.h"
+#include "status.h"
+
+namespace {
+constexpr int64_t kGrain = 1 << 16;
+}
+
+PVLL_API int pvll_relu_forward(const float* x, float* y, int64_t n) {
+  PVLL_REQUIRE(n >= 0 && (n == 0 || (x && y)), "pvll_relu_forward: bad arguments (n=%lld)", (long long)n);
+  pvll::parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
+  });
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  PVLL_REQUIRE(n >= 0 && (n == 0 || (x && dy && dx)), "pvll_relu_backward: bad arguments (n=%lld)", (long long)n);
+  pvll::parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+  });
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_scale_add(const float* x, float alpha, float* y, int64_t n, int accumulate) {
+  PVLL_REQUIRE(n >= 0 && (n == 0 || (x && y)), "pvll_scale_add: bad arguments (n=%lld)", (long long)n);
+  pvll::parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
+    if (accumulate)
+      for (int64_t i = b; i < e; ++i) y[i] += alpha * x[i];
+    else
+      for (int64_t i = b; i < e; ++i) y[i] = alpha * x[i];
+  });
+  return PVLL_OK;
+}
