@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds everything here (no GPU needed) and assembles device-carry/, the one folder the
+# device tool carries to the lent GPU machine (which has no Java and no Maven):
+#   device-carry/jre.tar.gz      a jlink JRE (java.base ... jdk.management)
+#   device-carry/lib/            pvll.jar (every native library inside), junit console, test classes
+#   device-carry/torch_*.py      the PyTorch peer scripts are in benchmarks/device/ (tracked)
+# Then call the device tool's run with
+#   command: bash benchmarks/device/run-on-device.sh     carry: ["device-carry"]
+# which runs the GPU tests (plain and under compute-sanitizer), the GPU benchmarks and the
+# PyTorch peers, writes logs under $OUT and prints a short table last.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+JUNIT_CONSOLE_VERSION=1.14.1
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  mvn -q -B package -DskipTests
+  (cd java && mvn -q -B test-compile)
+fi
+rm -rf device-carry
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p device-carry/lib
+cp java/target/pvll.jar device-carry/lib/
+cp -r java/target/test-classes device-carry/lib/test-classes
+rm -rf device-carry/lib/test-classes/dev/pvll/testing/Torch*.class
+mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:${JUNIT_CONSOLE_VERSION} \
+  -DoutputDirectory=device-carry/lib
+jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.xml,jdk.management,java.desktop,jdk.zipfs,jdk.httpserver \
+  --strip-debug --no-man-pages --no-header-files --compress=2 --output "$work/pvll-jre"
+tar -C "$work" -czf device-carry/jre.tar.gz pvll-jre
+du -sh device-carry device-carry/* | sed 's/^/  /'
+total=$(du -sm device-carry | cut -f1)
+if (( total > 56 )); then echo "device-carry is ${total} MiB: too close to the 64 MiB carry limit" >&2; exit 1; fi
+echo "ready: device tool run, command 'bash benchmarks/device/run-on-device.sh', carry [\"device-carry\"]"
