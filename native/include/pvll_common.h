@@ -38,9 +38,11 @@ PVLL_API const char* pvll_cpu_build_isa(void);
 PVLL_API int pvll_set_num_threads(int threads);
 PVLL_API int pvll_get_num_threads(void);
 
-/** 64-byte aligned host memory for tensors. pvll_host_free(NULL) is harmless. */
+/** 64-byte aligned host memory for tensors, cached for reuse. pvll_host_free(NULL) is harmless. */
 PVLL_API int pvll_host_alloc(int64_t bytes, void** out);
 PVLL_API int pvll_host_free(void* ptr);
+/** Returns the cached free blocks of pvll_host_free to the system. */
+PVLL_API int pvll_host_release_cache(void);
 
 /** Host copies between native memory and Java arrays (count floats). */
 PVLL_API int pvll_host_copy(const float* src, float* dst, int64_t count);

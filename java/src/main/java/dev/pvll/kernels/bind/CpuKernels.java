@@ -28,6 +28,8 @@ public final class CpuKernels {
 
   public static native int pvll_host_free(@Cast("void*") long ptr);
 
+  public static native int pvll_host_release_cache();
+
   public static native int pvll_host_copy(@Cast("const float*") long src, @Cast("float*") long dst, long count);
 
   public static native int pvll_host_copy(@Cast("const float*") float[] src, @Cast("float*") long dst, long count);
@@ -44,4 +46,12 @@ public final class CpuKernels {
 
   public static native int pvll_scale_add(
       @Cast("const float*") long x, float alpha, @Cast("float*") long y, long n, int accumulate);
+
+  // ---- crop
+  public static native int pvll_crop_forward(
+      @Cast("const float*") long x, @Cast("float*") long y, int n, int c, int h, int w, int top, int left, int oh, int ow);
+
+  public static native int pvll_crop_backward(
+      @Cast("const float*") long dy, @Cast("float*") long dx, int n, int c, int h, int w, int top, int left,
+      int oh, int ow, int accumulate);
 }
