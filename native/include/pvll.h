@@ -3,5 +3,5 @@
 #define PVLL_H
 #include "pvll_common.h"
 #include "pvll_elementwise.h"
-#include "pvll_crop.h"
+#include "pvll_spatial.h"
 #endif

@@ -35,9 +35,25 @@ public final class Scope implements AutoCloseable {
     return s;
   }
 
+  private static final ThreadLocal<Integer> UNOWNED_DEPTH = ThreadLocal.withInitial(() -> 0);
+
   static void register(Tensor t) {
+    if (UNOWNED_DEPTH.get() > 0) return;
     Scope s = OPEN.get().peek();
     if (s != null) s.owned.add(t);
+  }
+
+  /**
+   * Runs body with scopes suspended on this thread: tensors it creates belong to no scope (the
+   * caller owns them). For long-lived state such as parameter buffers created mid-step.
+   */
+  public static <T> T unowned(java.util.function.Supplier<T> body) {
+    UNOWNED_DEPTH.set(UNOWNED_DEPTH.get() + 1);
+    try {
+      return body.get();
+    } finally {
+      UNOWNED_DEPTH.set(UNOWNED_DEPTH.get() - 1);
+    }
   }
 
   /** Takes t out of this scope so it survives close; it joins the enclosing scope, if any. */

@@ -47,7 +47,13 @@ public final class CpuKernels {
   public static native int pvll_scale_add(
       @Cast("const float*") long x, float alpha, @Cast("float*") long y, long n, int accumulate);
 
-  // ---- crop
+  // ---- spatial: crop, general average pooling
+  public static native int pvll_avg_pool_forward(
+      @Cast("const float*") long x, @Cast("float*") long y, int n, int c, int h, int w, int k, int s, int p);
+
+  public static native int pvll_avg_pool_backward(
+      @Cast("const float*") long dy, @Cast("float*") long dx, int n, int c, int h, int w, int k, int s, int p, int accumulate);
+
   public static native int pvll_crop_forward(
       @Cast("const float*") long x, @Cast("float*") long y, int n, int c, int h, int w, int top, int left, int oh, int ow);
 

@@ -1,0 +1,7 @@
+package dev.pvll.nn;
+
+/** Training (batch statistics, drop-path, saves what backward needs) or evaluation. */
+public enum Mode {
+  TRAIN,
+  EVAL
+}

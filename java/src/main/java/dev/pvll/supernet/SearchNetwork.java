@@ -1,0 +1,147 @@
+package dev.pvll.supernet;
+
+import dev.pvll.kernels.Device;
+import dev.pvll.kernels.Tensor;
+import dev.pvll.nn.BatchNorm;
+import dev.pvll.nn.Conv2d;
+import dev.pvll.nn.GlobalAvgPool;
+import dev.pvll.nn.Linear;
+import dev.pvll.nn.Mode;
+import dev.pvll.nn.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The weight-sharing search network (supernet): stem (3x3 conv, BN), cells (reductions at
+ * cells/3 and 2*cells/3, BN without affine parameters inside cells), global average pool,
+ * linear classifier. Parameters live in one flat buffer ({@link #parameters()}), BN running
+ * statistics in another ({@link #buffers()}).
+ *
+ * <p>Optimiser policy for ops that a step did not run: they have no gradient, and as in
+ * PyTorch 2 (where their .grad is None after zero_grad) the SGD step skips them entirely: no
+ * weight decay, no momentum update. {@link #activeRanges} lists what a step updates.
+ */
+public final class SearchNetwork implements AutoCloseable {
+  private final SupernetConfig config;
+  private final ParameterStore store = new ParameterStore();
+  private final ParameterStore buffers = new ParameterStore();
+  private final Conv2d stemConv;
+  private final BatchNorm stemBn;
+  private final List<SearchCell> cells = new ArrayList<>();
+  private final GlobalAvgPool pool = new GlobalAvgPool();
+  private final Linear classifier;
+  private final List<long[]> sharedRanges = new ArrayList<>();
+  private final List<Tensor> states = new ArrayList<>();
+  private SampledArchitecture architecture;
+
+  /** Builds the network on device with parameters initialised from seed. */
+  public SearchNetwork(SupernetConfig config, Device device, long seed) {
+    this.config = config;
+    int c = config.channels();
+    int cStem = config.stemMultiplier() * c;
+    store.beginSegment("stem");
+    stemConv = new Conv2d(store, "stem.conv", config.inputChannels(), cStem, 3, 1, 1, 1, false);
+    stemBn = new BatchNorm(store, buffers, "stem.bn", cStem, true);
+    shared(store.endSegment());
+    int cPrevPrev = cStem, cPrev = cStem, cCurr = c;
+    boolean reductionPrev = false;
+    for (int i = 0; i < config.cells(); i++) {
+      boolean reduction = config.isReduction(i);
+      if (reduction) cCurr *= 2;
+      long before = store.size();
+      SearchCell cell = new SearchCell(store, buffers, "cells." + i, config.nodes(), cPrevPrev, cPrev, cCurr, reduction, reductionPrev);
+      cells.add(cell);
+      reductionPrev = reduction;
+      cPrevPrev = cPrev;
+      cPrev = cell.outputChannels();
+      collectPreprocessRanges(before);
+    }
+    store.beginSegment("classifier");
+    classifier = new Linear(store, "classifier", cPrev, config.classes());
+    shared(store.endSegment());
+    store.allocate(device, seed);
+    buffers.allocate(device, seed);
+  }
+
+  public SupernetConfig config() {
+    return config;
+  }
+
+  /** Learnable parameters (flat values, gradients, momentum). */
+  public ParameterStore parameters() {
+    return store;
+  }
+
+  /** BN running statistics. */
+  public ParameterStore buffers() {
+    return buffers;
+  }
+
+  /** Logits [N, classes] of images x [N, C, H, W] through the sampled architecture. */
+  public Tensor forward(Tensor x, SampledArchitecture arch, Mode mode) {
+    architecture = arch;
+    states.clear();
+    Tensor stem = stemBn.forward(stemConv.forward(x, mode), mode);
+    states.add(stem);
+    for (int k = 0; k < cells.size(); k++) {
+      SearchCell cell = cells.get(k);
+      Tensor in0 = states.get(Math.max(k - 1, 0)), in1 = states.get(k);
+      states.add(cell.forward(in0, in1, arch.forCell(cell.isReduction()), mode));
+    }
+    return classifier.forward(pool.forward(states.get(states.size() - 1), mode), mode);
+  }
+
+  /** Back-propagates dL/dlogits of the last training forward into the parameter gradients. */
+  public void backward(Tensor dLogits) {
+    Tensor last = states.get(states.size() - 1);
+    Tensor[] dStates = new Tensor[states.size()];
+    Tensor pooled = Tensor.empty(dLogits.device(), last.dim(0), last.dim(1));
+    classifier.backward(dLogits, pooled, false);
+    dStates[states.size() - 1] = Tensor.emptyLike(last);
+    pool.backward(pooled, dStates[states.size() - 1], false);
+    pooled.close();
+    for (int k = 0; k < states.size() - 1; k++) dStates[k] = Tensor.zeros(dLogits.device(), states.get(k).shape());
+    for (int k = cells.size() - 1; k >= 0; k--) {
+      cells.get(k).backward(dStates[k + 1], dStates[Math.max(k - 1, 0)], dStates[k]);
+      dStates[k + 1].close();
+    }
+    Tensor dStem = Tensor.emptyLike(states.get(0));
+    stemBn.backward(dStates[0], dStem, false);
+    stemConv.backward(dStem, null, false);
+    dStem.close();
+    dStates[0].close();
+  }
+
+  /** Element ranges of the parameter buffer that a step with arch updates: shared parts and chosen ops. */
+  public List<long[]> activeRanges(SampledArchitecture arch) {
+    List<long[]> ranges = new ArrayList<>(sharedRanges);
+    for (SearchCell cell : cells) cell.activeSegments(arch.forCell(cell.isReduction()), ranges);
+    return ranges;
+  }
+
+  /** The architecture of the last forward. */
+  public SampledArchitecture lastArchitecture() {
+    return architecture;
+  }
+
+  private void shared(ParameterStore.Segment s) {
+    sharedRanges.add(new long[] {s.start(), s.end()});
+  }
+
+  /** Everything a cell registered outside its op segments is its preprocessing: always updated. */
+  private void collectPreprocessRanges(long cellStart) {
+    long pos = cellStart;
+    for (ParameterStore.Segment s : store.segments()) {
+      if (s.start() < cellStart) continue;
+      if (s.start() > pos) sharedRanges.add(new long[] {pos, s.start()});
+      pos = Math.max(pos, s.end());
+    }
+    if (store.size() > pos) sharedRanges.add(new long[] {pos, store.size()});
+  }
+
+  @Override
+  public void close() {
+    store.close();
+    buffers.close();
+  }
+}

@@ -1,0 +1,50 @@
+package dev.pvll.supernet;
+
+import dev.pvll.kernels.LossOps;
+import dev.pvll.kernels.OptimOps;
+import dev.pvll.kernels.Scope;
+import dev.pvll.kernels.Tensor;
+import dev.pvll.nn.Mode;
+
+/**
+ * One training step (forward, cross-entropy, backward, gradient clipping, SGD on the parameters
+ * the step used) and one evaluation batch of the search network. Every temporary of a step is
+ * freed when the step returns.
+ */
+public final class SupernetTrainer {
+  private final SearchNetwork network;
+  private final SgdConfig sgd;
+
+  public SupernetTrainer(SearchNetwork network, SgdConfig sgd) {
+    this.network = network;
+    this.sgd = sgd;
+  }
+
+  public SearchNetwork network() {
+    return network;
+  }
+
+  /** Trains on one batch (labels as class indices stored in floats) with learning rate lr. */
+  public StepResult trainStep(Tensor images, Tensor labels, SampledArchitecture arch, float lr) {
+    try (Scope step = Scope.open()) {
+      network.parameters().zeroGrads();
+      Tensor logits = network.forward(images, arch, Mode.TRAIN);
+      Tensor dLogits = Tensor.emptyLike(logits);
+      LossOps.LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, dLogits);
+      if (!Double.isFinite(loss.loss())) return new StepResult(loss.loss(), loss.correct(), images.dim(0));
+      network.backward(dLogits);
+      OptimOps.clipGradNorm(sgd.gradClip(), network.parameters().grads());
+      network.parameters().sgdStep(network.activeRanges(arch), lr, sgd.momentum(), sgd.weightDecay());
+      return new StepResult(loss.loss(), loss.correct(), images.dim(0));
+    }
+  }
+
+  /** Loss and correct count on one batch in evaluation mode (running BN statistics), no update. */
+  public StepResult evaluate(Tensor images, Tensor labels, SampledArchitecture arch) {
+    try (Scope step = Scope.open()) {
+      Tensor logits = network.forward(images, arch, Mode.EVAL);
+      LossOps.LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, null);
+      return new StepResult(loss.loss(), loss.correct(), images.dim(0));
+    }
+  }
+}

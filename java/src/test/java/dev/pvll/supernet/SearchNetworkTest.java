@@ -1,0 +1,98 @@
+package dev.pvll.supernet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.pvll.kernels.Device;
+import dev.pvll.kernels.LossOps;
+import dev.pvll.kernels.Scope;
+import dev.pvll.kernels.Tensor;
+import dev.pvll.nn.Mode;
+import dev.pvll.nn.Parameter;
+import dev.pvll.space.Primitive;
+import dev.pvll.testing.Seeds;
+import dev.pvll.testing.Tolerance;
+import dev.pvll.testing.Torch;
+import java.util.Random;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+/** The supernet against the same network written in libtorch, and its optimiser policy. */
+class SearchNetworkTest {
+  /** 5 cells (reductions at 1 and 3), C=4, 3x8x8 images, batch 3. */
+  static final SupernetConfig TINY = new SupernetConfig(5, 4, 4, 3, 10, 8, 3);
+
+  static SampledArchitecture randomArchitecture(Random r, int edges, boolean everyOp) {
+    int[][] ops = new int[2][edges];
+    float[][] w = new float[2][edges];
+    for (int t = 0; t < 2; t++) {
+      for (int e = 0; e < edges; e++) {
+        ops[t][e] = everyOp ? (e + t * 3) % Primitive.values().length : r.nextInt(Primitive.values().length);
+        w[t][e] = 0.5f + 0.5f * r.nextFloat();
+      }
+    }
+    return new SampledArchitecture(new CellChoice(ops[0], w[0]), new CellChoice(ops[1], w[1]));
+  }
+
+  @Test
+  void logitsLossAndEveryGradientMatchLibtorch() {
+    long seed = Seeds.next();
+    Random r = new Random(seed);
+    int batch = 3;
+    for (boolean everyOp : new boolean[] {true, false}) {
+      try (SearchNetwork net = new SearchNetwork(TINY, Device.cpu(), seed); Scope s = Scope.open()) {
+        SampledArchitecture arch = randomArchitecture(r, TINY.edgesPerCell(), everyOp);
+        float[] images = Seeds.normal(r, batch * 3 * 8 * 8);
+        float[] labels = {1, 7, 3};
+        TorchSearchNetwork ref = new TorchSearchNetwork(net);
+        org.bytedeco.pytorch.Tensor tLogits = ref.forward(Torch.tensor(images, batch, 3, 8, 8), arch);
+        org.bytedeco.pytorch.Tensor tLoss = torch.cross_entropy(tLogits, Torch.tensor(labels, batch).to(torch.ScalarType.Long));
+        Torch.backward(tLoss, torch.ones_like(tLoss));
+
+        net.parameters().zeroGrads();
+        Tensor logits = net.forward(Tensor.of(Device.cpu(), images, batch, 3, 8, 8), arch, Mode.TRAIN);
+        Tensor dLogits = Tensor.emptyLike(logits);
+        LossOps.LossResult loss = LossOps.softmaxCrossEntropy(logits, Tensor.of(Device.cpu(), labels, batch), dLogits);
+        net.backward(dLogits);
+
+        Tolerance logitTol = new Tolerance(1e-5, 1e-4);
+        logitTol.assertClose("logits", Torch.array(tLogits), logits.toArray(), seed);
+        assertEquals(Torch.array(tLoss)[0], loss.loss(), 1e-5, "loss, seed " + seed);
+        // Gradients pass through up to 5 cells of BN in float32: relative 1e-3 with an absolute
+        // floor of 1e-5 of the largest gradient magnitude.
+        for (Parameter p : net.parameters().parameters()) {
+          org.bytedeco.pytorch.Tensor g = ref.params.get(p.name()).grad();
+          float[] expected = g.defined() ? Torch.array(g) : new float[(int) p.size()];
+          new Tolerance(1e-5, 1e-3).assertClose("grad " + p.name(), expected, p.grad().toArray(), seed);
+        }
+      }
+    }
+  }
+
+  @Test
+  void sgdSkipsOpsThatTheStepDidNotRun() {
+    long seed = Seeds.next();
+    Random r = new Random(seed);
+    try (SearchNetwork net = new SearchNetwork(TINY, Device.cpu(), seed); Scope s = Scope.open()) {
+      SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
+      int[] ops = new int[TINY.edgesPerCell()];
+      java.util.Arrays.fill(ops, Primitive.SEP_CONV_3X3.ordinal());
+      float[] ones = new float[ops.length];
+      java.util.Arrays.fill(ones, 1f);
+      SampledArchitecture arch = new SampledArchitecture(new CellChoice(ops, ones), new CellChoice(ops, ones));
+      float[] before = net.parameters().values().toArray();
+      trainer.trainStep(Tensor.of(Device.cpu(), Seeds.normal(r, 2 * 3 * 64), 2, 3, 8, 8), Tensor.of(Device.cpu(), new float[] {0, 1}, 2), arch, 0.1f);
+      float[] after = net.parameters().values().toArray();
+      for (Parameter p : net.parameters().parameters()) {
+        float[] b = java.util.Arrays.copyOfRange(before, (int) p.offset(), (int) (p.offset() + p.size()));
+        float[] a = java.util.Arrays.copyOfRange(after, (int) p.offset(), (int) (p.offset() + p.size()));
+        if (p.name().contains(".edge") && !p.name().contains("sep_conv_3x3")) {
+          assertArrayEquals(b, a, "unchosen op changed: " + p.name());
+        } else if (p.name().endsWith("weight") && !p.name().contains("bn")) {
+          assertNotEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(a), "chosen parameter unchanged: " + p.name());
+        }
+      }
+    }
+  }
+}
