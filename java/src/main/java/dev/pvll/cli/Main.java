@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "PVLL-NAS: neural architecture search in a proxy validation loss landscape, on the JVM.",
-    subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SearchCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   public static void main(String[] args) {
     System.exit(run(args));
@@ -19,7 +19,16 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns the exit code (used by tests, never exits). */
   public static int run(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    CommandLine cli = new CommandLine(new Main());
+    // Bad input (a flag, a file) is a one-line error naming it, not a stack trace.
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof IllegalArgumentException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+        cmd.getErr().println("pvll: " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    return cli.execute(args);
   }
 
   @Override

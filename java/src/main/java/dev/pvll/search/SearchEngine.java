@@ -1,0 +1,454 @@
+package dev.pvll.search;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.pvll.data.Dataset;
+import dev.pvll.data.Normalization;
+import dev.pvll.data.Splits;
+import dev.pvll.kernels.Device;
+import dev.pvll.space.CellPicture;
+import dev.pvll.space.Gene;
+import dev.pvll.space.Genotype;
+import dev.pvll.space.GenotypeDerivation;
+import dev.pvll.space.Primitive;
+import dev.pvll.supernet.CellChoice;
+import dev.pvll.supernet.SampledArchitecture;
+import dev.pvll.supernet.SearchNetwork;
+import dev.pvll.supernet.SgdConfig;
+import dev.pvll.supernet.SupernetConfig;
+import dev.pvll.supernet.SupernetTrainer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The PVLL-NAS search (METHOD.md, Algorithm 1) as a resumable sequence of units, each followed
+ * by an atomic checkpoint: warm-up training of N sampled architectures, a second epoch and a
+ * label for each (the memory), psi's warm-up fit, T search steps (sample around A, train one
+ * epoch, label, score with psi before refitting, refit, one architecture step), and a final
+ * unit that trains and labels the derived genotype. The random baseline runs the same schedule
+ * with uniform samples and keeps the best measured architecture.
+ */
+public final class SearchEngine implements AutoCloseable {
+  /** Where the run stands: the next unit to execute. */
+  enum Phase { WARMUP_TRAIN, WARMUP_LABEL, PSI_WARMUP, SEARCH, FINAL, DONE }
+
+  /** Receives a line after every unit (progress bars). */
+  public interface Listener {
+    void unitDone(String phase, int unit, int totalUnits, JsonObject logLine, double elapsedSeconds);
+  }
+
+  /** What a finished search produced. */
+  public record Result(Genotype genotype, double finalValidationLoss, double heldOutTau, double warmupMeanLoss,
+      double warmupBestLoss, double bestMeasuredLoss, double seconds, Path outDir) {}
+
+  /** The serialisable state besides the float arrays. */
+  record State(SearchConfig config, Phase phase, int index, int epoch, Architect.State architect, PredictorTrainer.State psi,
+      Memory.State memory, double[] heldOutPredictions, double[] heldOutLabels, double bestLoss, double[] bestH, double[] warmupLabels,
+      long logLines, double elapsedSeconds, Double finalLoss) {}
+
+  static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+  static final String CHECKPOINT = "checkpoint.bin";
+
+  private final SearchConfig config;
+  private final Path outDir;
+  private final SearchNetwork network;
+  private final SupernetEpochs epochs;
+  private final Architect architect;
+  private final PredictorTrainer psiTrainer;
+  private Memory memory;
+  private Phase phase = Phase.WARMUP_TRAIN;
+  private int index;
+  private int epoch;
+  private final List<Double> heldOutPredictions = new ArrayList<>();
+  private final List<Double> heldOutLabels = new ArrayList<>();
+  private final List<Double> warmupLabels = new ArrayList<>();
+  private double bestLoss = Double.POSITIVE_INFINITY;
+  private double[] bestH;
+  private long logLines;
+  private double elapsedBefore;
+  private Double finalLoss;
+
+  private SearchEngine(SearchConfig config, Path outDir, Dataset train) {
+    this.config = config;
+    this.outDir = outDir;
+    checkDataFits(config, train);
+    Device device = config.device().equals("auto") ? Device.best() : Device.parse(config.device());
+    network = new SearchNetwork(config.network(), device, config.seed());
+    SupernetTrainer trainer = new SupernetTrainer(network,
+        new SgdConfig((float) config.momentum(), (float) config.weightDecay(), (float) config.gradClip()));
+    Splits.Split split = Splits.trainValidation(train.size(), config.trainFraction(), OptionalLong.empty());
+    epochs = new SupernetEpochs(trainer, train, split.train(), split.validation(), normalization(config.dataset(), train), config);
+    ArchEncoding encoding = new ArchEncoding(config.network().nodes(), Primitive.values().length);
+    Architect.Options archOptions = Architect.Options.defaults()
+        .withAdam(Adam.Options.of(config.archLr(), 0.5, 0.999, config.archWeightDecay()))
+        .withTau(config.tau())
+        .withSampler(config.uniformSampler() || config.method().equals("random") ? Architect.Sampler.UNIFORM : Architect.Sampler.AROUND_A);
+    architect = new Architect(encoding, archOptions, config.seed());
+    Predictor psi = config.predictor().equals("mlp") ? new MlpPredictor(encoding, new int[] {64, 64}, config.seed())
+        : new LstmPredictor(encoding, config.seed());
+    PredictorTrainer.Options psiOptions = PredictorTrainer.Options.defaults()
+        .withLoss(config.weightedLoss() ? PredictorTrainer.Loss.WEIGHTED : PredictorTrainer.Loss.MSE)
+        .withAdam(Adam.Options.of(config.psiLr(), 0.5, 0.999, 0))
+        .withMaxPasses(config.psiPasses())
+        .withStopTau(config.psiStopTau());
+    psiTrainer = new PredictorTrainer(psi, psiOptions, config.seed());
+    memory = new Memory(config.memoryCapacity());
+  }
+
+  /** A new run writing into outDir (created; it must not hold another run). */
+  public static SearchEngine start(SearchConfig config, Dataset train, Path outDir) throws IOException {
+    Files.createDirectories(outDir);
+    if (Files.exists(outDir.resolve(CHECKPOINT))) {
+      throw new IllegalArgumentException("--out " + outDir + " already holds a search; use --resume " + outDir + " or another --out");
+    }
+    SearchEngine engine = new SearchEngine(config, outDir, train);
+    Files.writeString(outDir.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config));
+    Files.deleteIfExists(outDir.resolve("log.jsonl"));
+    Files.createFile(outDir.resolve("log.jsonl"));
+    return engine;
+  }
+
+  /** The configuration saved in outDir's checkpoint (to load the right data before resuming). */
+  public static SearchConfig savedConfig(Path outDir) throws IOException {
+    return readState(outDir).config();
+  }
+
+  /** Continues the run whose checkpoint is in outDir, on data loaded with its saved config. */
+  public static SearchEngine resume(Path outDir, Dataset train) throws IOException {
+    SearchCheckpoint.Content c = SearchCheckpoint.read(outDir.resolve(CHECKPOINT));
+    State s = GSON.fromJson(c.json(), State.class);
+    SearchEngine e = new SearchEngine(s.config(), outDir, train);
+    e.restore(s, c.arrays());
+    e.truncateLog(s.logLines());
+    return e;
+  }
+
+  private static State readState(Path outDir) throws IOException {
+    Path file = outDir.resolve(CHECKPOINT);
+    if (!Files.exists(file)) throw new IllegalArgumentException("--resume " + outDir + ": no " + CHECKPOINT + " there");
+    return GSON.fromJson(SearchCheckpoint.read(file).json(), State.class);
+  }
+
+  public SearchConfig config() {
+    return config;
+  }
+
+  /** Units of the whole run (for progress). */
+  public int totalUnits() {
+    return 2 * config.warmup() + 1 + config.steps() + 1;
+  }
+
+  /** Runs every remaining unit, checkpointing after each; then writes the genotype files. */
+  public Result run(Listener listener) throws IOException {
+    long start = System.nanoTime();
+    while (phase != Phase.DONE) {
+      int unit = unitNumber();
+      JsonObject line = runUnit();
+      double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
+      if (line != null) appendLog(line);
+      saveCheckpoint(elapsed);
+      if (listener != null) listener.unitDone(line == null ? "psi_warmup" : line.get("phase").getAsString(), unit + 1, totalUnits(), line, elapsed);
+    }
+    double seconds = elapsedBefore + (System.nanoTime() - start) / 1e9;
+    return finish(seconds);
+  }
+
+  private int unitNumber() {
+    int n = config.warmup();
+    return switch (phase) {
+      case WARMUP_TRAIN -> index;
+      case WARMUP_LABEL -> n + index;
+      case PSI_WARMUP -> 2 * n;
+      case SEARCH -> 2 * n + 1 + index;
+      case FINAL -> 2 * n + 1 + config.steps();
+      case DONE -> totalUnits();
+    };
+  }
+
+  /** Runs the next unit and advances the position; returns its log line (null for psi's warm-up). */
+  private JsonObject runUnit() {
+    long t0 = System.nanoTime();
+    int n = config.warmup();
+    switch (phase) {
+      case WARMUP_TRAIN -> {
+        Architecture a = architect.sampleAt(index);
+        SupernetEpochs.Stats tr = trainEpoch(a);
+        JsonObject line = logLine("warmup_train", index, a, tr, null, t0);
+        advance(index + 1 < n ? Phase.WARMUP_TRAIN : Phase.WARMUP_LABEL, index + 1 < n ? index + 1 : 0);
+        return line;
+      }
+      case WARMUP_LABEL -> {
+        Architecture a = architect.sampleAt(index);
+        SupernetEpochs.Stats tr = trainEpoch(a);
+        SupernetEpochs.Stats val = epochs.validate(SupernetEpochs.toNetwork(a));
+        memory.add(a.weights(), val.loss());
+        warmupLabels.add(val.loss());
+        trackBest(a, val.loss());
+        JsonObject line = logLine("warmup", index, a, tr, val, t0);
+        advance(index + 1 < n ? Phase.WARMUP_LABEL : Phase.PSI_WARMUP, index + 1 < n ? index + 1 : 0);
+        return line;
+      }
+      case PSI_WARMUP -> {
+        if (usesPsi() && !memory.isEmpty()) psiTrainer.refit(memory, config.psiPasses(), 2.0); // METHOD.md: 500 passes
+        advance(config.steps() > 0 ? Phase.SEARCH : Phase.FINAL, 0);
+        return null;
+      }
+      case SEARCH -> {
+        Architecture a = architect.sampleAt(n + (long) index);
+        SupernetEpochs.Stats tr = trainEpoch(a);
+        SupernetEpochs.Stats val = epochs.validate(SupernetEpochs.toNetwork(a));
+        Double prediction = null;
+        if (usesPsi()) {
+          prediction = psiTrainer.predictor().predict(a.weights()); // scored before psi sees this label
+          heldOutPredictions.add(prediction);
+          heldOutLabels.add(val.loss());
+        }
+        memory.add(a.weights(), val.loss());
+        trackBest(a, val.loss());
+        JsonObject line = logLine("search", index, a, tr, val, t0);
+        if (prediction != null) line.addProperty("psi_prediction", prediction);
+        if (usesPsi()) {
+          PredictorTrainer.RefitResult fit = psiTrainer.refit(memory);
+          line.addProperty("memory_tau", fit.tau());
+          line.addProperty("psi_passes", fit.passes());
+          Architect.StepResult step = architect.step(psiTrainer.predictor(), a);
+          line.addProperty("arch_objective", step.objective());
+          line.addProperty("entropy", architect.meanSamplingEntropy());
+          line.addProperty("genotype", currentGenotype().toDartsString());
+        }
+        line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+        advance(index + 1 < config.steps() ? Phase.SEARCH : Phase.FINAL, index + 1 < config.steps() ? index + 1 : 0);
+        return line;
+      }
+      case FINAL -> {
+        Genotype g = currentGenotype();
+        SampledArchitecture arch = fromGenotype(g, config.network());
+        float lr = learningRate(epoch);
+        SupernetEpochs.Stats tr = epochs.train(arch, epoch, lr);
+        epoch++;
+        SupernetEpochs.Stats val = epochs.validate(arch);
+        finalLoss = val.loss();
+        JsonObject line = new JsonObject();
+        line.addProperty("phase", "final");
+        line.addProperty("step", 0);
+        line.addProperty("epoch", epoch - 1);
+        line.addProperty("lr", lr);
+        line.addProperty("genotype", g.toDartsString());
+        line.addProperty("train_loss", tr.loss());
+        line.addProperty("train_acc", tr.accuracy());
+        line.addProperty("val_loss", val.loss());
+        line.addProperty("val_acc", val.accuracy());
+        line.addProperty("kendall_tau", heldOutTau());
+        line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+        advance(Phase.DONE, 0);
+        return line;
+      }
+      default -> throw new IllegalStateException("no unit after DONE");
+    }
+  }
+
+  private boolean usesPsi() {
+    return config.method().equals("pvll");
+  }
+
+  private SupernetEpochs.Stats trainEpoch(Architecture a) {
+    float lr = learningRate(epoch);
+    SupernetEpochs.Stats s = epochs.train(SupernetEpochs.toNetwork(a), epoch, lr);
+    epoch++;
+    return s;
+  }
+
+  /** Cosine annealing from lrMax to lrMin over all epochs, stepped per epoch (PyTorch CosineAnnealingLR). */
+  float learningRate(int e) {
+    int total = Math.max(1, config.totalEpochs());
+    return (float) (config.lrMin() + 0.5 * (config.lrMax() - config.lrMin()) * (1 + Math.cos(Math.PI * e / total)));
+  }
+
+  private void advance(Phase next, int nextIndex) {
+    phase = next;
+    index = nextIndex;
+  }
+
+  private void trackBest(Architecture a, double loss) {
+    if (loss < bestLoss) {
+      bestLoss = loss;
+      bestH = a.weights().clone();
+    }
+  }
+
+  /** pvll: the DARTS rule on A; random: the DARTS rule on the best measured sample's H. */
+  public Genotype currentGenotype() {
+    ArchEncoding enc = architect.encoding();
+    double[] source = usesPsi() ? architect.alpha() : (bestH != null ? bestH : architect.alpha());
+    float[][][] cells = new float[2][enc.edgesPerCell()][enc.ops()];
+    for (int t = 0; t < 2; t++) {
+      for (int e = 0; e < enc.edgesPerCell(); e++) {
+        for (int o = 0; o < enc.ops(); o++) cells[t][e][o] = (float) source[enc.index(t * enc.edgesPerCell() + e, o)];
+      }
+    }
+    return GenotypeDerivation.derive(cells[0], cells[1], enc.nodes());
+  }
+
+  /** The genotype as a supernet architecture: its genes with weight 1, every other edge none. */
+  static SampledArchitecture fromGenotype(Genotype g, SupernetConfig net) {
+    int edges = net.edgesPerCell();
+    CellChoice[] cells = new CellChoice[2];
+    for (int t = 0; t < 2; t++) {
+      List<Gene> genes = t == 0 ? g.normal() : g.reduce();
+      int[] ops = new int[edges];
+      float[] w = new float[edges];
+      for (int k = 0; k < genes.size(); k++) {
+        int e = SupernetConfig.firstEdge(k / 2) + genes.get(k).input();
+        if (w[e] != 0) continue; // two genes on one edge: the first wins
+        ops[e] = genes.get(k).op().ordinal();
+        w[e] = 1f;
+      }
+      cells[t] = new CellChoice(ops, w);
+    }
+    return new SampledArchitecture(cells[0], cells[1]);
+  }
+
+  /** Kendall tau of psi's predictions, made before each label was fitted, against the labels. */
+  public double heldOutTau() {
+    if (heldOutLabels.size() < 2) return Double.NaN;
+    double[] p = heldOutPredictions.stream().mapToDouble(Double::doubleValue).toArray();
+    double[] l = heldOutLabels.stream().mapToDouble(Double::doubleValue).toArray();
+    return KendallTau.tau(p, l);
+  }
+
+  private JsonObject logLine(String phaseName, int step, Architecture a, SupernetEpochs.Stats tr, SupernetEpochs.Stats val, long t0) {
+    JsonObject o = new JsonObject();
+    o.addProperty("phase", phaseName);
+    o.addProperty("step", step);
+    o.addProperty("counter", a.counter());
+    o.addProperty("epoch", epoch - 1);
+    o.addProperty("lr", learningRate(epoch - 1));
+    JsonObject arch = new JsonObject();
+    arch.add("normal", ops(a, 0));
+    arch.add("reduce", ops(a, 1));
+    JsonArray weights = new JsonArray();
+    for (double w : a.edgeWeights()) weights.add((float) w);
+    arch.add("edge_weights", weights);
+    o.add("architecture", arch);
+    o.addProperty("train_loss", tr.loss());
+    o.addProperty("train_acc", tr.accuracy());
+    if (val != null) {
+      o.addProperty("val_loss", val.loss());
+      o.addProperty("val_acc", val.accuracy());
+    }
+    o.addProperty("kendall_tau", heldOutTau());
+    o.addProperty("entropy", architect.meanSamplingEntropy());
+    o.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+    return o;
+  }
+
+  private static JsonArray ops(Architecture a, int cell) {
+    JsonArray arr = new JsonArray();
+    for (int op : a.cellOps(cell)) arr.add(Primitive.values()[op].dartsName());
+    return arr;
+  }
+
+  private void appendLog(JsonObject line) throws IOException {
+    Files.writeString(outDir.resolve("log.jsonl"), GSON.toJson(line) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    logLines++;
+  }
+
+  /** After a resume: drops log lines written after the checkpoint (the unit that was cut off). */
+  private void truncateLog(long lines) throws IOException {
+    Path log = outDir.resolve("log.jsonl");
+    List<String> all = Files.exists(log) ? Files.readAllLines(log) : List.of();
+    if (all.size() < lines) throw new IOException(log + ": has " + all.size() + " lines, the checkpoint expects " + lines);
+    Files.write(log, all.subList(0, (int) lines));
+  }
+
+  private void saveCheckpoint(double elapsed) throws IOException {
+    State s = new State(config, phase, index, epoch, architect.state(), psiTrainer.state(), memory.state(),
+        toArray(heldOutPredictions), toArray(heldOutLabels), bestLoss, bestH, toArray(warmupLabels), logLines, elapsed, finalLoss);
+    List<float[]> arrays = List.of(network.parameters().values().toArray(), network.parameters().momentum().toArray(),
+        network.buffers().values().toArray());
+    SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), arrays);
+  }
+
+  private void restore(State s, List<float[]> arrays) throws IOException {
+    if (arrays.size() != 3 || arrays.get(0).length != network.parameters().values().size()
+        || arrays.get(2).length != network.buffers().values().size()) {
+      throw new IOException(outDir.resolve(CHECKPOINT) + ": weights do not fit the network of its configuration");
+    }
+    network.parameters().values().copyFrom(arrays.get(0));
+    network.parameters().momentum().copyFrom(arrays.get(1));
+    network.buffers().values().copyFrom(arrays.get(2));
+    phase = s.phase();
+    index = s.index();
+    epoch = s.epoch();
+    architect.restore(s.architect());
+    psiTrainer.restore(s.psi());
+    memory = Memory.fromState(s.memory());
+    for (double v : s.heldOutPredictions()) heldOutPredictions.add(v);
+    for (double v : s.heldOutLabels()) heldOutLabels.add(v);
+    for (double v : s.warmupLabels()) warmupLabels.add(v);
+    bestLoss = s.bestLoss();
+    bestH = s.bestH();
+    logLines = s.logLines();
+    elapsedBefore = s.elapsedSeconds();
+    finalLoss = s.finalLoss();
+  }
+
+  private Result finish(double seconds) throws IOException {
+    Genotype g = currentGenotype();
+    Files.writeString(outDir.resolve("genotype.json"), g.toJson());
+    Files.writeString(outDir.resolve("genotype.txt"), g.toDartsString() + "\n");
+    CellPicture.writeSvg(g, outDir);
+    CellPicture.writePng(g, outDir);
+    double warmMean = warmupLabels.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    double warmBest = warmupLabels.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    Result r = new Result(g, finalLoss == null ? Double.NaN : finalLoss, heldOutTau(), warmMean, warmBest, bestLoss, seconds, outDir);
+    JsonObject summary = new JsonObject();
+    summary.addProperty("method", config.method());
+    summary.addProperty("genotype", g.toDartsString());
+    summary.addProperty("final_val_loss", r.finalValidationLoss());
+    summary.addProperty("held_out_kendall_tau", r.heldOutTau());
+    summary.addProperty("warmup_mean_val_loss", warmMean);
+    summary.addProperty("warmup_best_val_loss", warmBest);
+    summary.addProperty("best_measured_val_loss", bestLoss);
+    summary.addProperty("final_entropy", architect.meanSamplingEntropy());
+    summary.addProperty("seconds", seconds);
+    Files.writeString(outDir.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(summary));
+    return r;
+  }
+
+  private static double[] toArray(List<Double> l) {
+    return l.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static void checkDataFits(SearchConfig c, Dataset d) {
+    SupernetConfig n = c.network();
+    if (d.channels() != n.inputChannels() || d.height() != n.imageSize() || d.width() != n.imageSize() || d.classCount() > n.classes()) {
+      throw new IllegalArgumentException("--dataset " + c.dataset() + ": images are " + d.channels() + "x" + d.height() + "x" + d.width()
+          + " with " + d.classCount() + " classes, the network expects " + n.inputChannels() + "x" + n.imageSize() + "x" + n.imageSize()
+          + " with " + n.classes());
+    }
+  }
+
+  static Normalization normalization(String dataset, Dataset data) {
+    String d = dataset.toLowerCase();
+    if (d.startsWith("fashion")) return Normalization.FASHION_MNIST;
+    if (d.equals("mnist")) return Normalization.MNIST;
+    if (d.equals("cifar10")) return Normalization.CIFAR10;
+    if (d.equals("cifar100")) return Normalization.CIFAR100;
+    return Normalization.measure(data);
+  }
+
+  @Override
+  public void close() {
+    network.close();
+  }
+
+}
