@@ -193,6 +193,25 @@ class GenotypeDerivationTest {
   }
 
   @Test
+  void flatRowMajorMatricesGiveTheSameGenotype() {
+    Random random = new Random(Seeds.next());
+    float[] n = Seeds.normal(random, EDGES * Primitive.COUNT);
+    float[] r = Seeds.normal(random, EDGES * Primitive.COUNT);
+    float[][] n2 = new float[EDGES][];
+    float[][] r2 = new float[EDGES][];
+    for (int e = 0; e < EDGES; e++) {
+      n2[e] = java.util.Arrays.copyOfRange(n, e * 8, e * 8 + 8);
+      r2[e] = java.util.Arrays.copyOfRange(r, e * 8, e * 8 + 8);
+    }
+    for (Weighting w : Weighting.values()) {
+      assertEquals(GenotypeDerivation.derive(n2, r2, 4, w), GenotypeDerivation.derive(n, r, 4, w));
+    }
+    String m = assertThrows(IllegalArgumentException.class,
+        () -> GenotypeDerivation.derive(new float[111], r, 4, Weighting.SOFTMAX)).getMessage();
+    assertTrue(m.startsWith("normalA has 111 values, expected 14 x 8 = 112"), m);
+  }
+
+  @Test
   void largeValuesDoNotOverflowTheSoftmax() {
     float[][] a = new float[EDGES][Primitive.COUNT];
     a[1][Primitive.SKIP_CONNECT.index()] = 1e30f;
