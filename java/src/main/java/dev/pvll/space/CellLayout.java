@@ -95,6 +95,18 @@ final class CellLayout {
     return s.length() * CHAR_EM * font;
   }
 
+  /** The point at parameter t of a cubic segment. */
+  static Point bezier(Point[] s, double t) {
+    double u = 1 - t;
+    double a = u * u * u;
+    double b = 3 * u * u * t;
+    double c = 3 * u * t * t;
+    double d = t * t * t;
+    return new Point(
+        a * s[0].x() + b * s[1].x() + c * s[2].x() + d * s[3].x(),
+        a * s[0].y() + b * s[1].y() + c * s[2].y() + d * s[3].y());
+  }
+
   /** The layout of one cell of a genotype. */
   static CellLayout of(Genotype genotype, CellType cell) {
     return new Builder(genotype, cell).build();
@@ -522,16 +534,6 @@ final class CellLayout {
           && y0 < l.cy() + l.h() / 2 + pad && y1 > l.cy() - l.h() / 2 - pad;
     }
 
-    static Point bezier(Point[] s, double t) {
-      double u = 1 - t;
-      double a = u * u * u;
-      double b = 3 * u * u * t;
-      double c = 3 * u * t * t;
-      double d = t * t * t;
-      return new Point(
-          a * s[0].x() + b * s[1].x() + c * s[2].x() + d * s[3].x(),
-          a * s[0].y() + b * s[1].y() + c * s[2].y() + d * s[3].y());
-    }
 
     // ---- final frame: shift everything to start at the margin, below the title ----
 

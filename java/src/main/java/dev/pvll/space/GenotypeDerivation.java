@@ -1,6 +1,7 @@
 package dev.pvll.space;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,6 +46,29 @@ public final class GenotypeDerivation {
     List<Gene> normal = deriveCell("normalA", normalA, nodes, weighting);
     List<Gene> reduce = deriveCell("reduceA", reduceA, nodes, weighting);
     return Genotype.of(normal, reduce);
+  }
+
+  /**
+   * As {@link #derive(float[][], float[][], int, Weighting)} for matrices stored flat in row-major
+   * order (edge e, primitive k at {@code e * Primitive.COUNT + k}), as a tensor copies them out.
+   */
+  public static Genotype derive(float[] normalA, float[] reduceA, int nodes, Weighting weighting) {
+    return derive(rows("normalA", normalA, nodes), rows("reduceA", reduceA, nodes), nodes, weighting);
+  }
+
+  private static float[][] rows(String name, float[] flat, int nodes) {
+    if (nodes < 1) throw new IllegalArgumentException("nodes must be >= 1, got " + nodes);
+    int edges = CellTopology.edgeCount(nodes);
+    if (flat == null || flat.length != edges * Primitive.COUNT) {
+      throw new IllegalArgumentException(
+          name + " has " + (flat == null ? "no" : flat.length) + " values, expected " + edges + " x "
+              + Primitive.COUNT + " = " + edges * Primitive.COUNT);
+    }
+    float[][] a = new float[edges][];
+    for (int e = 0; e < edges; e++) {
+      a[e] = Arrays.copyOfRange(flat, e * Primitive.COUNT, (e + 1) * Primitive.COUNT);
+    }
+    return a;
   }
 
   /** The genes of one cell from its matrix (2 per node, strongest edge first). */

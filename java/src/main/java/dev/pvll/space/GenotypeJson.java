@@ -1,7 +1,5 @@
 package dev.pvll.space;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -10,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 
 /**
  * The JSON form of a genotype:
@@ -29,34 +28,24 @@ import java.util.List;
  * nodes). Other keys are ignored. Errors name the JSON path ({@code normal[3].input}) and the reason.
  */
 final class GenotypeJson {
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
-
   private GenotypeJson() {}
 
+  /** Pretty JSON with one gene per line (op names need no escaping). */
   static String format(Genotype g) {
-    JsonObject o = new JsonObject();
-    o.add("normal", genes(g.normal()));
-    o.add("normal_concat", ints(g.normalConcat()));
-    o.add("reduce", genes(g.reduce()));
-    o.add("reduce_concat", ints(g.reduceConcat()));
-    return GSON.toJson(o);
+    return "{\n"
+        + "  \"normal\": " + genes(g.normal()) + ",\n"
+        + "  \"normal_concat\": " + g.normalConcat() + ",\n"
+        + "  \"reduce\": " + genes(g.reduce()) + ",\n"
+        + "  \"reduce_concat\": " + g.reduceConcat() + "\n"
+        + "}";
   }
 
-  private static JsonArray genes(List<Gene> genes) {
-    JsonArray a = new JsonArray();
+  private static String genes(List<Gene> genes) {
+    StringJoiner j = new StringJoiner(",\n", "[\n", "\n  ]");
     for (Gene gene : genes) {
-      JsonObject e = new JsonObject();
-      e.addProperty("op", gene.op().dartsName());
-      e.addProperty("input", gene.input());
-      a.add(e);
+      j.add("    {\"op\": \"" + gene.op().dartsName() + "\", \"input\": " + gene.input() + "}");
     }
-    return a;
-  }
-
-  private static JsonArray ints(List<Integer> values) {
-    JsonArray a = new JsonArray();
-    for (int v : values) a.add(v);
-    return a;
+    return j.toString();
   }
 
   /**
