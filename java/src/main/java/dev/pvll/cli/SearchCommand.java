@@ -8,7 +8,7 @@ import dev.pvll.search.SearchConfig;
 import dev.pvll.search.SearchDivergedException;
 import dev.pvll.search.SearchEngine;
 import dev.pvll.search.SearchPresets;
-import dev.pvll.supernet.SupernetConfig;
+import dev.pvll.space.NetworkConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -108,8 +108,8 @@ final class SearchCommand implements Callable<Integer> {
 
   /** The preset with every flag given applied; the network takes the data set's shape. */
   private SearchConfig build(SearchConfig b, Dataset train) {
-    SupernetConfig n = b.network();
-    SupernetConfig net = new SupernetConfig(cells != null ? cells : n.cells(), channels != null ? channels : n.channels(), n.nodes(),
+    NetworkConfig n = b.network();
+    NetworkConfig net = new NetworkConfig(cells != null ? cells : n.cells(), channels != null ? channels : n.channels(), n.nodes(),
         train.channels(), Math.max(train.classCount(), 2), train.height(), n.stemMultiplier());
     if (train.height() != train.width()) throw new IllegalArgumentException("--dataset: square images needed, got " + train.height() + "x" + train.width());
     boolean uniform = b.uniformSampler();
@@ -129,7 +129,7 @@ final class SearchCommand implements Callable<Integer> {
         labelMode != null ? labelMode : b.labelMode(), seed != null ? seed : b.seed(), device != null ? device : b.device());
   }
 
-  private static SearchConfig copy(SearchConfig b, String dataset, String dataDir, SupernetConfig net) {
+  private static SearchConfig copy(SearchConfig b, String dataset, String dataDir, NetworkConfig net) {
     return new SearchConfig(b.method(), dataset, dataDir, net, b.batchSize(), b.trainImages(), b.validationImages(), b.trainFraction(),
         b.lrMax(), b.lrMin(), b.momentum(), b.weightDecay(), b.gradClip(), b.cutout(), b.warmup(), b.steps(), b.memoryCapacity(),
         b.predictor(), b.weightedLoss(), b.psiPasses(), b.psiStopTau(), b.psiLr(), b.archLr(), b.archWeightDecay(), b.tau(),
@@ -137,7 +137,7 @@ final class SearchCommand implements Callable<Integer> {
   }
 
   private void printConfig(SearchConfig c, Path dir, Dataset train) {
-    SupernetConfig n = c.network();
+    NetworkConfig n = c.network();
     System.err.printf("pvll search (%s preset) -> %s%n", preset, dir);
     System.err.printf("  data      %s: %d images %dx%dx%d, split %.0f%% train; %d train images/epoch, %d validation images/label%n",
         c.dataset(), train.size(), train.channels(), train.height(), train.width(), 100 * c.trainFraction(),

@@ -1,6 +1,6 @@
 package dev.pvll.search;
 
-import dev.pvll.supernet.SupernetConfig;
+import dev.pvll.space.NetworkConfig;
 
 /**
  * Everything that defines a search run; written to config.json and into every checkpoint.
@@ -40,7 +40,7 @@ public record SearchConfig(
     String method,
     String dataset,
     String dataDir,
-    SupernetConfig network,
+    NetworkConfig network,
     int batchSize,
     int trainImages,
     int validationImages,

@@ -17,7 +17,7 @@ import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
-import dev.pvll.supernet.SupernetConfig;
+import dev.pvll.space.NetworkConfig;
 import dev.pvll.supernet.SupernetTrainer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -288,25 +288,25 @@ public final class SearchEngine implements AutoCloseable {
   public Genotype currentGenotype() {
     ArchEncoding enc = architect.encoding();
     double[] source = usesPsi() ? architect.alpha() : (bestH != null ? bestH : architect.alpha());
-    float[][][] cells = new float[2][enc.edgesPerCell()][enc.ops()];
+    float[][][] cells = new float[2][enc.edges()][enc.ops()];
     for (int t = 0; t < 2; t++) {
-      for (int e = 0; e < enc.edgesPerCell(); e++) {
-        for (int o = 0; o < enc.ops(); o++) cells[t][e][o] = (float) source[enc.index(t * enc.edgesPerCell() + e, o)];
+      for (int e = 0; e < enc.edges(); e++) {
+        for (int o = 0; o < enc.ops(); o++) cells[t][e][o] = (float) source[enc.index(t * enc.edges() + e, o)];
       }
     }
     return GenotypeDerivation.derive(cells[0], cells[1], enc.nodes());
   }
 
   /** The genotype as a supernet architecture: its genes with weight 1, every other edge none. */
-  static SampledArchitecture fromGenotype(Genotype g, SupernetConfig net) {
-    int edges = net.edgesPerCell();
+  static SampledArchitecture fromGenotype(Genotype g, NetworkConfig net) {
+    int edges = net.edges();
     CellChoice[] cells = new CellChoice[2];
     for (int t = 0; t < 2; t++) {
       List<Gene> genes = t == 0 ? g.normal() : g.reduce();
       int[] ops = new int[edges];
       float[] w = new float[edges];
       for (int k = 0; k < genes.size(); k++) {
-        int e = SupernetConfig.firstEdge(k / 2) + genes.get(k).input();
+        int e = net.topology().firstEdgeOf(k / 2 + 2) + genes.get(k).input();
         if (w[e] != 0) continue; // two genes on one edge: the first wins
         ops[e] = genes.get(k).op().ordinal();
         w[e] = 1f;
@@ -429,7 +429,7 @@ public final class SearchEngine implements AutoCloseable {
   }
 
   private static void checkDataFits(SearchConfig c, Dataset d) {
-    SupernetConfig n = c.network();
+    NetworkConfig n = c.network();
     if (d.channels() != n.inputChannels() || d.height() != n.imageSize() || d.width() != n.imageSize() || d.classCount() > n.classes()) {
       throw new IllegalArgumentException("--dataset " + c.dataset() + ": images are " + d.channels() + "x" + d.height() + "x" + d.width()
           + " with " + d.classCount() + " classes, the network expects " + n.inputChannels() + "x" + n.imageSize() + "x" + n.imageSize()

@@ -1,6 +1,6 @@
 package dev.pvll.search;
 
-import dev.pvll.supernet.SupernetConfig;
+import dev.pvll.space.NetworkConfig;
 
 /** Named starting points for a search; every field can then be overridden by a flag. */
 public final class SearchPresets {
@@ -12,20 +12,20 @@ public final class SearchPresets {
    * 2,560 validation images per epoch, 20 warm-up architectures, 30 search steps.
    */
   public static SearchConfig cpu() {
-    return new SearchConfig("pvll", "fashion-mnist-embedded", null, new SupernetConfig(5, 8, 4, 1, 10, 28, 3), 64, 2560, 2560,
+    return new SearchConfig("pvll", "fashion-mnist-embedded", null, new NetworkConfig(5, 8, 4, 1, 10, 28, 3), 64, 2560, 2560,
         0.5, 0.025, 0.001, 0.9, 3e-4, 5, 0, 20, 30, 100, "lstm", true, 500, 0.95, 1e-3, 3e-4, 1e-3, 0.1, false, "eval", 1,
         "auto");
   }
 
   /** METHOD.md's full protocol on CIFAR-10: 8 cells, C=16, N=100, T=100, whole half/half splits. */
   public static SearchConfig paper() {
-    return new SearchConfig("pvll", "cifar10", null, SupernetConfig.cifar10Search(), 64, 0, 0, 0.5, 0.025, 0.001, 0.9, 3e-4, 5, 0,
+    return new SearchConfig("pvll", "cifar10", null, NetworkConfig.cifar10Search(), 64, 0, 0, 0.5, 0.025, 0.001, 0.9, 3e-4, 5, 0,
         100, 100, 100, "lstm", true, 500, 0.95, 1e-3, 3e-4, 1e-3, 0.1, false, "eval", 1, "auto");
   }
 
   /** A few seconds on a CPU: for tests (kill-and-resume, end to end). */
   public static SearchConfig tiny() {
-    return new SearchConfig("pvll", "fashion-mnist-embedded", null, new SupernetConfig(3, 4, 4, 1, 10, 28, 3), 32, 128, 128, 0.5,
+    return new SearchConfig("pvll", "fashion-mnist-embedded", null, new NetworkConfig(3, 4, 4, 1, 10, 28, 3), 32, 128, 128, 0.5,
         0.025, 0.001, 0.9, 3e-4, 5, 0, 3, 4, 100, "lstm", true, 50, 0.95, 1e-3, 3e-4, 1e-3, 0.1, false, "eval", 1, "cpu");
   }
 

@@ -22,7 +22,7 @@ public final class EvalNetwork implements AutoCloseable {
   /** Main logits and, in training with the auxiliary head, the auxiliary logits (else null). */
   public record Output(Tensor logits, Tensor auxLogits) {}
 
-  private final SupernetConfig config;
+  private final NetworkConfig config;
   private final ParameterStore store = new ParameterStore();
   private final ParameterStore buffers = new ParameterStore();
   private final Conv2d stemConv;
@@ -37,7 +37,7 @@ public final class EvalNetwork implements AutoCloseable {
   private boolean auxUsed;
 
   /** config.nodes() must match the genotype; auxiliary adds the DARTS auxiliary head. */
-  public EvalNetwork(SupernetConfig config, Genotype genotype, boolean auxiliary, Device device, long seed) {
+  public EvalNetwork(NetworkConfig config, Genotype genotype, boolean auxiliary, Device device, long seed) {
     if (genotype.nodes() != config.nodes()) {
       throw new IllegalArgumentException("genotype has " + genotype.nodes() + " nodes per cell, the configuration " + config.nodes());
     }
@@ -75,7 +75,7 @@ public final class EvalNetwork implements AutoCloseable {
     buffers.allocate(device, seed);
   }
 
-  public SupernetConfig config() {
+  public NetworkConfig config() {
     return config;
   }
 

@@ -7,6 +7,7 @@ import dev.pvll.nn.FactorizedReduce;
 import dev.pvll.nn.Layer;
 import dev.pvll.nn.Mode;
 import dev.pvll.nn.ParameterStore;
+import dev.pvll.space.CellTopology;
 import dev.pvll.space.Primitive;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.List;
  */
 final class SearchCell {
   private final int nodes;
+  private final CellTopology topology;
   private final boolean reduction;
   private final int channels;
   private final Layer pre0, pre1;
@@ -29,6 +31,7 @@ final class SearchCell {
   SearchCell(ParameterStore store, ParameterStore buffers, String name, int nodes, int cPrevPrev, int cPrev, int c,
       boolean reduction, boolean reductionPrev) {
     this.nodes = nodes;
+    this.topology = CellTopology.of(nodes);
     this.reduction = reduction;
     this.channels = c;
     pre0 = reductionPrev
@@ -41,7 +44,7 @@ final class SearchCell {
     segments = new ParameterStore.Segment[edges][prims.length];
     for (int j = 0; j < nodes; j++) {
       for (int i = 0; i < j + 2; i++) {
-        int e = SupernetConfig.firstEdge(j) + i;
+        int e = topology.firstEdgeOf(j + 2) + i;
         int stride = reduction && i < 2 ? 2 : 1;
         for (Primitive p : prims) {
           String opName = name + ".edge" + e + "." + p.name().toLowerCase();
@@ -83,7 +86,7 @@ final class SearchCell {
     for (int j = 0; j < nodes; j++) {
       Tensor node = Tensor.zeros(s1.device(), s1.dim(0), channels, h, w);
       for (int i = 0; i < j + 2; i++) {
-        int e = SupernetConfig.firstEdge(j) + i;
+        int e = topology.firstEdgeOf(j + 2) + i;
         Layer op = ops[e][c.op(e)];
         if (op == null) continue;
         ElementwiseOps.scaleAdd(op.forward(states.get(i), mode), c.weight(e), node, true);
@@ -110,7 +113,7 @@ final class SearchCell {
       Tensor dNode = dStates[j + 2];
       Tensor scaled = Tensor.emptyLike(dNode);
       for (int i = 0; i < j + 2; i++) {
-        int e = SupernetConfig.firstEdge(j) + i;
+        int e = topology.firstEdgeOf(j + 2) + i;
         Layer op = ops[e][choice.op(e)];
         if (op == null) continue;
         ElementwiseOps.scaleAdd(dNode, choice.weight(e), scaled, false);

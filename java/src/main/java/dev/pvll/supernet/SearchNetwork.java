@@ -22,7 +22,7 @@ import java.util.List;
  * weight decay, no momentum update. {@link #activeRanges} lists what a step updates.
  */
 public final class SearchNetwork implements AutoCloseable {
-  private final SupernetConfig config;
+  private final NetworkConfig config;
   private final ParameterStore store = new ParameterStore();
   private final ParameterStore buffers = new ParameterStore();
   private final Conv2d stemConv;
@@ -35,7 +35,7 @@ public final class SearchNetwork implements AutoCloseable {
   private SampledArchitecture architecture;
 
   /** Builds the network on device with parameters initialised from seed. */
-  public SearchNetwork(SupernetConfig config, Device device, long seed) {
+  public SearchNetwork(NetworkConfig config, Device device, long seed) {
     this.config = config;
     int c = config.channels();
     int cStem = config.stemMultiplier() * c;
@@ -63,7 +63,7 @@ public final class SearchNetwork implements AutoCloseable {
     buffers.allocate(device, seed);
   }
 
-  public SupernetConfig config() {
+  public NetworkConfig config() {
     return config;
   }
 

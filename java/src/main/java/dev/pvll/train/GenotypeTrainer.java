@@ -19,7 +19,7 @@ import dev.pvll.nn.Mode;
 import dev.pvll.search.SearchCheckpoint;
 import dev.pvll.space.Genotype;
 import dev.pvll.supernet.EvalNetwork;
-import dev.pvll.supernet.SupernetConfig;
+import dev.pvll.space.NetworkConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,7 +69,7 @@ public final class GenotypeTrainer implements AutoCloseable {
     if (train.height() != train.width()) throw new IllegalArgumentException("--dataset: square images needed");
     trainIndices = range(config.trainImages() > 0 ? Math.min(config.trainImages(), train.size()) : train.size());
     testIndices = range(config.testImages() > 0 ? Math.min(config.testImages(), data.test().size()) : data.test().size());
-    SupernetConfig shape = new SupernetConfig(config.cells(), config.channels(), genotype.nodes(), train.channels(),
+    NetworkConfig shape = new NetworkConfig(config.cells(), config.channels(), genotype.nodes(), train.channels(),
         Math.max(2, train.classCount()), train.height(), 3);
     Device device = config.device().equals("auto") ? Device.best() : Device.parse(config.device());
     network = new EvalNetwork(shape, genotype, config.auxWeight() > 0, device, config.seed());

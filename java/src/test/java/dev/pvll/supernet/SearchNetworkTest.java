@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The supernet against the same network written in libtorch, and its optimiser policy. */
 class SearchNetworkTest {
   /** 5 cells (reductions at 1 and 3), C=4, 3x8x8 images, batch 3. */
-  static final SupernetConfig TINY = new SupernetConfig(5, 4, 4, 3, 10, 8, 3);
+  static final NetworkConfig TINY = new NetworkConfig(5, 4, 4, 3, 10, 8, 3);
 
   static SampledArchitecture randomArchitecture(Random r, int edges, boolean everyOp) {
     int[][] ops = new int[2][edges];
@@ -42,7 +42,7 @@ class SearchNetworkTest {
     int batch = 3;
     for (boolean everyOp : new boolean[] {true, false}) {
       try (SearchNetwork net = new SearchNetwork(TINY, Device.cpu(), seed); Scope s = Scope.open()) {
-        SampledArchitecture arch = randomArchitecture(r, TINY.edgesPerCell(), everyOp);
+        SampledArchitecture arch = randomArchitecture(r, TINY.edges(), everyOp);
         float[] images = Seeds.normal(r, batch * 3 * 8 * 8);
         float[] labels = {1, 7, 3};
         TorchSearchNetwork ref = new TorchSearchNetwork(net);
@@ -76,7 +76,7 @@ class SearchNetworkTest {
     Random r = new Random(seed);
     try (SearchNetwork net = new SearchNetwork(TINY, Device.cpu(), seed); Scope s = Scope.open()) {
       SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
-      int[] ops = new int[TINY.edgesPerCell()];
+      int[] ops = new int[TINY.edges()];
       java.util.Arrays.fill(ops, Primitive.SEP_CONV_3X3.ordinal());
       float[] ones = new float[ops.length];
       java.util.Arrays.fill(ones, 1f);

@@ -26,7 +26,7 @@ import org.bytedeco.pytorch.TensorVector;
  */
 final class TorchSearchNetwork {
   final Map<String, Tensor> params = new HashMap<>();
-  private final SupernetConfig config;
+  private final NetworkConfig config;
 
   TorchSearchNetwork(SearchNetwork ours) {
     this.config = ours.config();
@@ -58,7 +58,7 @@ final class TorchSearchNetwork {
     for (int j = 0; j < config.nodes(); j++) {
       Tensor node = null;
       for (int i = 0; i < j + 2; i++) {
-        int e = SupernetConfig.firstEdge(j) + i;
+        int e = config.topology().firstEdgeOf(j + 2) + i;
         Primitive p = Primitive.values()[choice.ops()[e]];
         int stride = reduction && i < 2 ? 2 : 1;
         Tensor y = op(p, states.get(i), name + ".edge" + e + "." + p.name().toLowerCase(), stride);
