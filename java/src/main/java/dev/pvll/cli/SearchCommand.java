@@ -1,9 +1,7 @@
 package dev.pvll.cli;
 
-import dev.pvll.data.DataLocator;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Datasets;
-import dev.pvll.data.KnownDataset;
 import dev.pvll.search.SearchConfig;
 import dev.pvll.search.SearchDivergedException;
 import dev.pvll.search.SearchEngine;
@@ -100,10 +98,10 @@ final class SearchCommand implements Callable<Integer> {
     return dataset == null && dataDir == null ? b : copy(b, dataset != null ? dataset : b.dataset(), dataDir != null ? dataDir.toString() : b.dataDir(), b.network());
   }
 
+  /** The search uses the training set only (split into training and validation halves); the embedded subset whole. */
   private static Dataset loadTrain(SearchConfig c) {
-    if (c.dataset().equals("fashion-mnist-embedded")) return Datasets.embeddedFashionMnist();
-    KnownDataset known = KnownDataset.parse(c.dataset());
-    return Datasets.load(known, DataLocator.standard(c.dataDir() == null ? null : Path.of(c.dataDir()))).train();
+    if (c.dataset().equals(DataLoading.EMBEDDED)) return Datasets.embeddedFashionMnist();
+    return DataLoading.load(c.dataset(), c.dataDir()).train();
   }
 
   /** The preset with every flag given applied; the network takes the data set's shape. */

@@ -92,8 +92,7 @@ public final class SearchEngine implements AutoCloseable {
         .withTau(config.tau())
         .withSampler(config.uniformSampler() || config.method().equals("random") ? Architect.Sampler.UNIFORM : Architect.Sampler.AROUND_A);
     architect = new Architect(encoding, archOptions, config.seed());
-    Predictor psi = config.predictor().equals("mlp") ? new MlpPredictor(encoding, new int[] {64, 64}, config.seed())
-        : new LstmPredictor(encoding, config.seed());
+    Predictor psi = newPredictor(config, encoding, config.seed());
     PredictorTrainer.Options psiOptions = PredictorTrainer.Options.defaults()
         .withLoss(config.weightedLoss() ? PredictorTrainer.Loss.WEIGHTED : PredictorTrainer.Loss.MSE)
         .withAdam(Adam.Options.of(config.psiLr(), 0.5, 0.999, 0))
@@ -120,6 +119,23 @@ public final class SearchEngine implements AutoCloseable {
   public static SearchConfig savedConfig(Path outDir) throws IOException {
     return readState(outDir).config();
   }
+
+  /** psi as saved in outDir's checkpoint, with the memory it was fitted on (for the report's landscape map). */
+  public static PsiSnapshot savedPsi(Path outDir) throws IOException {
+    State s = readState(outDir);
+    ArchEncoding enc = new ArchEncoding(s.config().network().nodes(), Primitive.values().length);
+    Predictor psi = newPredictor(s.config(), enc, 0);
+    psi.setParameters(s.psi().parameters());
+    return new PsiSnapshot(psi, Memory.fromState(s.memory()));
+  }
+
+  /** psi of the configured kind: METHOD.md's LSTM, or an MLP with two hidden layers of 64. */
+  private static Predictor newPredictor(SearchConfig c, ArchEncoding enc, long seed) {
+    return c.predictor().equals("mlp") ? new MlpPredictor(enc, new int[] {64, 64}, seed) : new LstmPredictor(enc, seed);
+  }
+
+  /** A fitted psi and its memory. */
+  public record PsiSnapshot(Predictor psi, Memory memory) {}
 
   /** Continues the run whose checkpoint is in outDir, on data loaded with its saved config. */
   public static SearchEngine resume(Path outDir, Dataset train) throws IOException {
@@ -222,6 +238,9 @@ public final class SearchEngine implements AutoCloseable {
           Architect.StepResult step = architect.step(psiTrainer.predictor(), a);
           line.addProperty("arch_objective", step.objective());
           line.addProperty("entropy", architect.meanSamplingEntropy());
+          JsonArray perEdge = new JsonArray();
+          for (double h : architect.samplingEntropies()) perEdge.add((float) h);
+          line.add("entropy_per_edge", perEdge);
           line.addProperty("genotype", currentGenotype().toDartsString());
         }
         line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);

@@ -17,6 +17,7 @@ import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.Mode;
 import dev.pvll.search.SearchCheckpoint;
+import dev.pvll.space.CellPicture;
 import dev.pvll.space.Genotype;
 import dev.pvll.supernet.EvalNetwork;
 import dev.pvll.space.NetworkConfig;
@@ -85,6 +86,9 @@ public final class GenotypeTrainer implements AutoCloseable {
     GenotypeTrainer t = new GenotypeTrainer(config, genotype, data, outDir);
     Files.writeString(outDir.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config));
     Files.writeString(outDir.resolve("genotype.txt"), genotype.toDartsString() + "\n");
+    Files.writeString(outDir.resolve("genotype.json"), genotype.toJson());
+    CellPicture.writePng(genotype, outDir);
+    CellPicture.writeSvg(genotype, outDir);
     Files.write(outDir.resolve("log.jsonl"), new byte[0]);
     return t;
   }
