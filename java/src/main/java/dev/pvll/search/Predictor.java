@@ -36,6 +36,25 @@ public interface Predictor {
    */
   double backward(double[] h, double dOut, double[] paramGrad, double[] inputGrad);
 
+  /**
+   * psi for each architecture of a batch. Implementations may keep what
+   * {@link #backwardBatch} needs; the default calls {@link #predict} per architecture.
+   */
+  default double[] forwardBatch(double[][] hs) {
+    double[] out = new double[hs.length];
+    for (int i = 0; i < hs.length; i++) out[i] = predict(hs[i]);
+    return out;
+  }
+
+  /**
+   * Adds {@code sum_i dOut[i] * d psi(hs[i]) / d theta} into {@code paramGrad}. {@code hs} must
+   * be the batch of the preceding {@link #forwardBatch} call on this instance, unchanged, with
+   * the parameters unchanged since. The default calls {@link #backward} per architecture.
+   */
+  default void backwardBatch(double[][] hs, double[] dOut, double[] paramGrad) {
+    for (int i = 0; i < hs.length; i++) backward(hs[i], dOut[i], paramGrad, null);
+  }
+
   /** An independent predictor with a copy of these parameters. */
   Predictor copy();
 

@@ -108,10 +108,7 @@ public final class PredictorTrainer {
 
   /** psi's predictions for the architectures in M, oldest first. */
   public double[] predictions(Memory m) {
-    List<Memory.Entry> e = m.entries();
-    double[] out = new double[e.size()];
-    for (int i = 0; i < out.length; i++) out[i] = psi.predict(e.get(i).h());
-    return out;
+    return psi.forwardBatch(inputs(m.entries()));
   }
 
   /** Kendall's tau-b between psi's predictions and the labels in M. */
@@ -122,10 +119,11 @@ public final class PredictorTrainer {
   /** The loss on all of M (0 when empty). */
   public double loss(Memory m) {
     List<Memory.Entry> e = m.entries();
+    double[] pred = psi.forwardBatch(inputs(e));
     double sum = 0;
-    for (Memory.Entry x : e) {
-      double r = psi.predict(x.h()) - x.label();
-      sum += weight(x.label()) * r * r;
+    for (int i = 0; i < pred.length; i++) {
+      double r = pred[i] - e.get(i).label();
+      sum += weight(e.get(i).label()) * r * r;
     }
     return e.isEmpty() ? 0 : sum / e.size();
   }
@@ -136,14 +134,15 @@ public final class PredictorTrainer {
    */
   public double lossAndGradient(List<Memory.Entry> batch, double[] gradOut) {
     java.util.Arrays.fill(gradOut, 0);
+    double[][] hs = inputs(batch);
+    double[] pred = psi.forwardBatch(hs), dOut = new double[hs.length];
     double sum = 0, n = batch.size();
-    for (Memory.Entry x : batch) {
-      double w = weight(x.label());
-      double pred = psi.predict(x.h());
-      double r = pred - x.label();
+    for (int i = 0; i < hs.length; i++) {
+      double w = weight(batch.get(i).label()), r = pred[i] - batch.get(i).label();
       sum += w * r * r;
-      psi.backward(x.h(), 2 * w * r / n, gradOut, null);
+      dOut[i] = 2 * w * r / n;
     }
+    psi.backwardBatch(hs, dOut, gradOut);
     return sum / n;
   }
 
@@ -201,6 +200,12 @@ public final class PredictorTrainer {
     psi.setParameters(s.parameters());
     adam.restore(s.adam());
     rng.setState(s.rngState());
+  }
+
+  private static double[][] inputs(List<Memory.Entry> entries) {
+    double[][] hs = new double[entries.size()][];
+    for (int i = 0; i < hs.length; i++) hs[i] = entries.get(i).h();
+    return hs;
   }
 
   private double weight(double label) {

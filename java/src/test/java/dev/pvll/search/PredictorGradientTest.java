@@ -70,6 +70,28 @@ class PredictorGradientTest {
     FiniteDifferences.assertClose(psi.describe() + " d psi / d H", fd, analytic, 1e-8, 1e-6, seed);
   }
 
+  @ParameterizedTest
+  @MethodSource("predictors")
+  void batchedPathAgreesWithOneSamplePath(String kind, ArchEncoding enc) {
+    long seed = Seeds.next();
+    SplitMix64 r = new SplitMix64(seed);
+    Predictor psi = create(kind, enc, r.nextLong());
+    double[][] hs = new double[13][];
+    double[] dOut = new double[hs.length];
+    for (int i = 0; i < hs.length; i++) {
+      hs[i] = randomH(enc, r);
+      dOut[i] = r.nextGaussian();
+    }
+    double[] batched = psi.forwardBatch(hs), gradBatched = new double[psi.parameterCount()], grad = new double[psi.parameterCount()];
+    psi.backwardBatch(hs, dOut, gradBatched);
+    for (int i = 0; i < hs.length; i++) {
+      assertEquals(psi.predict(hs[i]), batched[i], 1e-14);
+      psi.backward(hs[i], dOut[i], grad, null);
+    }
+    FiniteDifferences.assertClose(psi.describe() + " batched vs one-sample gradient", grad, gradBatched, 1e-13, 1e-12, seed);
+    assertEquals(0, psi.forwardBatch(new double[0][]).length);
+  }
+
   @Test
   void lstmHasMethodsParameterCountPyTorchInitAndIsDeterministic() {
     LstmPredictor psi = new LstmPredictor(ArchEncoding.DARTS, 11);
