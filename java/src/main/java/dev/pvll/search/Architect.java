@@ -203,22 +203,29 @@ public final class Architect {
 
   /** Per edge (row), the entropy (nats) of the distribution of the sampled op: softmax(A), or uniform. */
   public double[] samplingEntropies() {
-    int k = enc.ops();
-    double[] out = new double[enc.rows()];
+    if (options.sampler() == Sampler.UNIFORM) {
+      double[] out = new double[enc.rows()];
+      java.util.Arrays.fill(out, Math.log(enc.ops()));
+      return out;
+    }
+    return softmaxEntropies(enc, alpha);
+  }
+
+  /** Per row, the entropy (nats) of softmax(logits[row, :]); e.g. of A whatever the sampler. */
+  public static double[] softmaxEntropies(ArchEncoding e, double[] logits) {
+    e.checkSize("logits", logits);
+    int k = e.ops();
+    double[] out = new double[e.rows()];
     for (int r = 0; r < out.length; r++) {
-      if (options.sampler() == Sampler.UNIFORM) {
-        out[r] = Math.log(k);
-        continue;
-      }
       int o = r * k;
       double top = Double.NEGATIVE_INFINITY, z = 0, ez = 0;
-      for (int c = 0; c < k; c++) top = Math.max(top, alpha[o + c]);
+      for (int c = 0; c < k; c++) top = Math.max(top, logits[o + c]);
       for (int c = 0; c < k; c++) {
-        double w = Math.exp(alpha[o + c] - top);
+        double w = Math.exp(logits[o + c] - top);
         z += w;
-        ez += w * (alpha[o + c] - top);
+        ez += w * (logits[o + c] - top);
       }
-      out[r] = Math.log(z) - ez / z; // H = log Z - E[a - top]
+      out[r] = Math.log(z) - ez / z; // -sum p log p with p = w / z and log p = (l - top) - log z
     }
     return out;
   }
