@@ -4,4 +4,5 @@
 #include "pvll_common.h"
 #include "pvll_elementwise.h"
 #include "pvll_spatial.h"
+#include "pvll_gumbel.h"
 #endif

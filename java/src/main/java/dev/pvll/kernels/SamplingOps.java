@@ -1,0 +1,68 @@
+package dev.pvll.kernels;
+
+import dev.pvll.kernels.bind.CpuSamplingKernels;
+
+/**
+ * Random sampling ops on the counter-based Philox stream of native/include/pvll_gumbel.h (see
+ * {@link Philox} for a Java mirror). A (seed, counter) pair always gives the same draw on every
+ * device and thread count; different counters give independent draws.
+ */
+public final class SamplingOps {
+  private SamplingOps() {}
+
+  /**
+   * The fused Gumbel-softmax + argmax, row by row over a [rows, cols] matrix: with g the Gumbel
+   * noise of draw (seed, counter) at element r * cols + c, writes
+   * {@code weightsOut[r, :] = softmax((logits[r, :] + g[r, :]) / tau)} and
+   * {@code indicesOut[r] = argmax_c (logits[r, c] + g[r, c])} (as a float; the first on ties),
+   * and g itself into {@code gumbelOut} when it is not null. Softmax and argmax are computed in
+   * double. The argmax is distributed as softmax(logits[r, :]) whatever tau is.
+   *
+   * @param logits [rows, cols], cols >= 1
+   * @param tau temperature, positive and finite
+   * @param gumbelOut [rows, cols] or null
+   * @param weightsOut [rows, cols]
+   * @param indicesOut [rows]
+   */
+  public static void gumbelSoftmaxArgmax(
+      Tensor logits, long seed, long counter, float tau, Tensor gumbelOut, Tensor weightsOut, Tensor indicesOut) {
+    String op = "gumbel_softmax_argmax";
+    Device d = gumbelOut == null
+        ? Checks.sameDevice(op, logits, weightsOut, indicesOut)
+        : Checks.sameDevice(op, logits, gumbelOut, weightsOut, indicesOut);
+    Checks.rank(op, "logits", logits, 2);
+    int rows = logits.dim(0), cols = logits.dim(1);
+    if (cols < 1) throw new IllegalArgumentException(op + ": logits need at least one column, got shape [" + rows + ", 0]");
+    if (!(tau > 0f) || Float.isInfinite(tau)) throw new IllegalArgumentException(op + ": tau must be positive and finite, got " + tau);
+    Checks.shape(op, "weightsOut", weightsOut, rows, cols);
+    Checks.shape(op, "indicesOut", indicesOut, rows);
+    if (gumbelOut != null) Checks.shape(op, "gumbelOut", gumbelOut, rows, cols);
+    noOverlap(op, "weightsOut", weightsOut, logits);
+    noOverlap(op, "indicesOut", indicesOut, logits);
+    noOverlap(op, "indicesOut", indicesOut, weightsOut);
+    if (gumbelOut != null) {
+      noOverlap(op, "gumbelOut", gumbelOut, logits);
+      noOverlap(op, "gumbelOut", gumbelOut, weightsOut);
+      noOverlap(op, "gumbelOut", gumbelOut, indicesOut);
+    }
+    if (!d.isCpu()) throw new KernelException(op, KernelException.NO_CUDA, "no CUDA kernel yet");
+    Native.cpu(op, CpuSamplingKernels.pvll_gumbel_softmax_argmax(logits.address(), rows, cols, seed, counter, tau,
+        gumbelOut == null ? 0L : gumbelOut.address(), weightsOut.address(), indicesOut.address()));
+  }
+
+  /** out[i] = Gumbel noise of element (offset + i) of draw (seed, counter), any shape. */
+  public static void gumbelNoise(long seed, long counter, long offset, Tensor out) {
+    String op = "gumbel_noise";
+    Device d = Checks.sameDevice(op, out);
+    if (offset < 0) throw new IllegalArgumentException(op + ": offset must be >= 0, got " + offset);
+    if (!d.isCpu()) throw new KernelException(op, KernelException.NO_CUDA, "no CUDA kernel yet");
+    Native.cpu(op, CpuSamplingKernels.pvll_gumbel_noise(seed, counter, offset, out.size(), out.address()));
+  }
+
+  private static void noOverlap(String op, String name, Tensor out, Tensor other) {
+    long a = out.address(), b = other.address();
+    if (a < b + other.size() * Float.BYTES && b < a + out.size() * Float.BYTES) {
+      throw new IllegalArgumentException(op + ": " + name + " overlaps another argument");
+    }
+  }
+}
