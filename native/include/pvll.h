@@ -3,4 +3,10 @@
 #define PVLL_H
 #include "pvll_common.h"
 #include "pvll_elementwise.h"
+#include "pvll_linear.h"
+#include "pvll_loss.h"
+#include "pvll_norm.h"
+#include "pvll_optim.h"
+#include "pvll_pool.h"
+#include "pvll_tensor_ops.h"
 #endif
