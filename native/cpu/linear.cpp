@@ -20,25 +20,37 @@ constexpr int64_t lanes() {
   return sizeof(V) / sizeof(float);
 }
 
-/** c[r][j*L + l] (+)= sum_p a[r*lda + p] * b[p*ldb + j*L + l] (+ bias) for R rows, NV vectors of V. */
+/**
+ * c[r][j*L + l] (+)= sum_p a[r*lda + p] * b[p*ldb + j*L + l] (+ bias) for R rows, NV vectors of V.
+ * The sum runs in blocks of kBlock terms added into a running total: the rounding error then
+ * grows like sqrt(k / kBlock) + sqrt(kBlock) rather than sqrt(k) times the partial sums.
+ */
 template <int R, int NV, class V>
 inline void gemm_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float* c, int64_t ldc,
                        const float* bias, bool accumulate) {
-  constexpr int64_t L = lanes<V>();
-  V s[R][NV];
+  constexpr int64_t L = lanes<V>(), kBlock = 64;
+  V total[R][NV];
   for (int r = 0; r < R; ++r)
-    for (int j = 0; j < NV; ++j) s[r][j] = splat<V>(0.f);
-  for (int64_t p = 0; p < k; ++p) {
-    V bv[NV];
-    for (int j = 0; j < NV; ++j) bv[j] = ld<V>(b + p * ldb + j * L);
-    for (int r = 0; r < R; ++r) {
-      const V av = splat<V>(a[r * lda + p]);
-      for (int j = 0; j < NV; ++j) s[r][j] += av * bv[j];
+    for (int j = 0; j < NV; ++j) total[r][j] = splat<V>(0.f);
+  for (int64_t p0 = 0; p0 < k; p0 += kBlock) {
+    const int64_t p1 = std::min(k, p0 + kBlock);
+    V s[R][NV];
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < NV; ++j) s[r][j] = splat<V>(0.f);
+    for (int64_t p = p0; p < p1; ++p) {
+      V bv[NV];
+      for (int j = 0; j < NV; ++j) bv[j] = ld<V>(b + p * ldb + j * L);
+      for (int r = 0; r < R; ++r) {
+        const V av = splat<V>(a[r * lda + p]);
+        for (int j = 0; j < NV; ++j) s[r][j] += av * bv[j];
+      }
     }
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < NV; ++j) total[r][j] += s[r][j];
   }
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < NV; ++j) {
-      V out = s[r][j];
+      V out = total[r][j];
       if (bias) out += ld<V>(bias + j * L);
       if (accumulate) out += ld<V>(c + r * ldc + j * L);
       store(c + r * ldc + j * L, out);
