@@ -20,10 +20,11 @@ void clear_error();
     if (!(cond)) return ::pvll::fail(PVLL_ERR_INVALID_ARGUMENT, __VA_ARGS__);                \
   } while (0)
 
-/** Runs body; C++ exceptions become statuses so nothing unwinds into the JVM. */
-#define PVLL_GUARD(name, body)                                                               \
+/** Runs body; C++ exceptions become statuses so nothing unwinds into the JVM. Variadic so
+ *  that commas in the body need no parentheses. */
+#define PVLL_GUARD(name, ...)                                                                \
   try {                                                                                      \
-    body                                                                                     \
+    __VA_ARGS__                                                                              \
   } catch (const std::bad_alloc&) {                                                          \
     return ::pvll::fail(PVLL_ERR_OUT_OF_MEMORY, "%s: out of host memory", name);             \
   } catch (const std::exception& e) {                                                        \

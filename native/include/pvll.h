@@ -5,4 +5,10 @@
 #include "pvll_elementwise.h"
 #include "pvll_spatial.h"
 #include "pvll_gumbel.h"
+#include "pvll_linear.h"
+#include "pvll_loss.h"
+#include "pvll_norm.h"
+#include "pvll_optim.h"
+#include "pvll_pool.h"
+#include "pvll_tensor_ops.h"
 #endif

@@ -1,0 +1,69 @@
+package dev.pvll.kernels;
+
+import static dev.pvll.kernels.LayerChecks.address;
+import static dev.pvll.kernels.LayerChecks.required;
+import static dev.pvll.kernels.LayerChecks.shapeOrNull;
+
+import dev.pvll.kernels.bind.CpuLayerKernels;
+
+/** Fully connected layer y = x w^T + b, as PyTorch's {@code torch.nn.functional.linear}. */
+public final class LinearOps {
+  private LinearOps() {}
+
+  /**
+   * y = x w^T + b.
+   *
+   * @param x input [N, in]
+   * @param w weight [out, in]
+   * @param b bias [out] or null
+   * @param y output [N, out] (not x or w)
+   */
+  public static void linearForward(Tensor x, Tensor w, Tensor b, Tensor y) {
+    String op = "linear_forward";
+    int[] dims = check(op, x, w, y, "y");
+    shapeOrNull(op, "b", b, dims[2]);
+    LayerChecks.cpuOnly(op, LayerChecks.devices(op, x, w, b, y));
+    Native.cpu(op, CpuLayerKernels.pvll_linear_forward(x.address(), w.address(), address(b), y.address(), dims[0],
+        dims[1], dims[2]));
+  }
+
+  /**
+   * Gradients of the linear layer: dx = dy w, dw = dy^T x, db = column sums of dy.
+   *
+   * @param x forward input [N, in]
+   * @param w weight [out, in]
+   * @param dy gradient of the output [N, out]
+   * @param dx gradient of x [N, in], or null when not wanted
+   * @param dw gradient of w [out, in]
+   * @param db gradient of b [out], or null
+   * @param accumulate add into dx, dw and db instead of overwriting them
+   */
+  public static void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
+      boolean accumulate) {
+    String op = "linear_backward";
+    int[] dims = check(op, x, w, dy, "dy");
+    required(op, "dw", dw);
+    Checks.shape(op, "dw", dw, dims[2], dims[1]);
+    shapeOrNull(op, "dx", dx, dims[0], dims[1]);
+    shapeOrNull(op, "db", db, dims[2]);
+    LayerChecks.cpuOnly(op, LayerChecks.devices(op, x, w, dy, dx, dw, db));
+    Native.cpu(op, CpuLayerKernels.pvll_linear_backward(x.address(), w.address(), dy.address(), address(dx),
+        dw.address(), address(db), dims[0], dims[1], dims[2], accumulate ? 1 : 0));
+  }
+
+  /** Checks x [N,in], w [out,in] and the [N,out] tensor; returns {N, in, out}. */
+  private static int[] check(String op, Tensor x, Tensor w, Tensor out, String outName) {
+    required(op, "x", x);
+    required(op, "w", w);
+    required(op, outName, out);
+    Checks.rank(op, "x", x, 2);
+    Checks.rank(op, "w", w, 2);
+    int n = x.dim(0), in = x.dim(1), outs = w.dim(0);
+    if (w.dim(1) != in) {
+      throw new IllegalArgumentException(op + ": w " + LayerChecks.shapeOf(w) + " does not take x " + LayerChecks.shapeOf(x));
+    }
+    if (in == 0 || outs == 0) throw new IllegalArgumentException(op + ": empty weight " + LayerChecks.shapeOf(w));
+    Checks.shape(op, outName, out, n, outs);
+    return new int[] {n, in, outs};
+  }
+}

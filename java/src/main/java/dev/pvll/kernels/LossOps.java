@@ -1,0 +1,51 @@
+package dev.pvll.kernels;
+
+import static dev.pvll.kernels.LayerChecks.address;
+import static dev.pvll.kernels.LayerChecks.required;
+import static dev.pvll.kernels.LayerChecks.shapeOrNull;
+
+import dev.pvll.kernels.bind.CpuLayerKernels;
+
+/** Softmax cross-entropy, as PyTorch's {@code cross_entropy} with mean reduction. */
+public final class LossOps {
+  private LossOps() {}
+
+  /**
+   * Mean softmax cross-entropy and the count of correct predictions.
+   *
+   * @param logits [N, K]
+   * @param labels [N], class indices stored as floats
+   * @param lossOut [1], receives the mean loss
+   * @param correctOut [1], receives the number of rows whose first argmax equals the label
+   * @param dlogits [N, K] or null; receives the gradient of the mean loss, (softmax - onehot) / N
+   * @throws KernelException when a label is not an integer in [0, K) (nothing is written then)
+   */
+  public static void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor lossOut, Tensor correctOut,
+      Tensor dlogits) {
+    String op = "softmax_cross_entropy";
+    required(op, "logits", logits);
+    required(op, "labels", labels);
+    required(op, "lossOut", lossOut);
+    required(op, "correctOut", correctOut);
+    Device d = LayerChecks.devices(op, logits, labels, lossOut, correctOut, dlogits);
+    Checks.rank(op, "logits", logits, 2);
+    int n = logits.dim(0), k = logits.dim(1);
+    if (n == 0 || k == 0) throw new IllegalArgumentException(op + ": empty logits " + LayerChecks.shapeOf(logits));
+    Checks.shape(op, "labels", labels, n);
+    Checks.shape(op, "lossOut", lossOut, 1);
+    Checks.shape(op, "correctOut", correctOut, 1);
+    shapeOrNull(op, "dlogits", dlogits, n, k);
+    LayerChecks.cpuOnly(op, d);
+    Native.cpu(op, CpuLayerKernels.pvll_softmax_cross_entropy(logits.address(), labels.address(), lossOut.address(),
+        correctOut.address(), address(dlogits), n, k));
+  }
+
+  /** The same, returning the loss and the correct count; dlogits may be null. */
+  public static LossResult softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor dlogits) {
+    required("softmax_cross_entropy", "logits", logits);
+    try (Tensor loss = Tensor.empty(logits.device(), 1); Tensor correct = Tensor.empty(logits.device(), 1)) {
+      softmaxCrossEntropy(logits, labels, loss, correct, dlogits);
+      return new LossResult(loss.toArray()[0], (int) correct.toArray()[0]);
+    }
+  }
+}

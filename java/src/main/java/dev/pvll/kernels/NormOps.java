@@ -1,0 +1,131 @@
+package dev.pvll.kernels;
+
+import static dev.pvll.kernels.LayerChecks.address;
+import static dev.pvll.kernels.LayerChecks.required;
+import static dev.pvll.kernels.LayerChecks.shapeOrNull;
+
+import dev.pvll.kernels.bind.CpuLayerKernels;
+
+/**
+ * Batch normalisation over NCHW tensors, per channel, as PyTorch's {@code torch.batch_norm}.
+ * {@code gamma}/{@code beta} may be null (affine = false). Results are bit-identical for any
+ * thread count.
+ */
+public final class NormOps {
+  private NormOps() {}
+
+  /**
+   * Training-mode forward with batch statistics: y = (x - mean) / sqrt(var + eps) * gamma + beta.
+   *
+   * @param x input [N, C, H, W]
+   * @param gamma scale [C] or null
+   * @param beta shift [C] or null
+   * @param y output [N, C, H, W]; may be x
+   * @param saveMean batch mean [C], written for the backward pass
+   * @param saveInvStd 1 / sqrt(biased batch variance + eps) [C], written for the backward pass
+   * @param runningMean [C] or null; updated PyTorch-style: (1 - momentum) * old + momentum * batch
+   * @param runningVar [C] or null (with runningMean); updated the same way with the unbiased variance
+   * @param momentum weight of the batch statistics in the running averages (PyTorch's 0.1)
+   * @param eps added to the variance
+   * @throws IllegalArgumentException on wrong shapes, mixed devices, closed tensors, or a single value per channel
+   */
+  public static void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor saveMean,
+      Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+    String op = "batch_norm_train_forward";
+    required(op, "x", x);
+    required(op, "y", y);
+    required(op, "saveMean", saveMean);
+    required(op, "saveInvStd", saveInvStd);
+    Device d = LayerChecks.devices(op, x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar);
+    int[] s = LayerChecks.nchw(op, "x", x);
+    int c = s[1];
+    long hw = (long) s[2] * s[3];
+    Checks.shape(op, "y", y, s);
+    shapeOrNull(op, "gamma", gamma, c);
+    shapeOrNull(op, "beta", beta, c);
+    Checks.shape(op, "saveMean", saveMean, c);
+    Checks.shape(op, "saveInvStd", saveInvStd, c);
+    if ((runningMean == null) != (runningVar == null)) {
+      throw new IllegalArgumentException(op + ": runningMean and runningVar must both be given or both be null");
+    }
+    shapeOrNull(op, "runningMean", runningMean, c);
+    shapeOrNull(op, "runningVar", runningVar, c);
+    if (s[0] * hw <= 1) {
+      throw new IllegalArgumentException(op + ": expected more than 1 value per channel in training, got x of shape "
+          + LayerChecks.shapeOf(x));
+    }
+    LayerChecks.cpuOnly(op, d);
+    Native.cpu(op, CpuLayerKernels.pvll_batch_norm_train_forward(x.address(), address(gamma), address(beta),
+        y.address(), saveMean.address(), saveInvStd.address(), address(runningMean), address(runningVar), s[0], c, hw,
+        momentum, eps));
+  }
+
+  /**
+   * Inference forward with the running statistics: y = (x - runningMean) / sqrt(runningVar + eps) * gamma + beta.
+   *
+   * @param x input [N, C, H, W]
+   * @param gamma scale [C] or null
+   * @param beta shift [C] or null
+   * @param runningMean [C]
+   * @param runningVar [C]
+   * @param y output [N, C, H, W]; may be x
+   * @param eps added to the variance
+   */
+  public static void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+      Tensor runningVar, Tensor y, float eps) {
+    String op = "batch_norm_inference_forward";
+    required(op, "x", x);
+    required(op, "runningMean", runningMean);
+    required(op, "runningVar", runningVar);
+    required(op, "y", y);
+    Device d = LayerChecks.devices(op, x, gamma, beta, runningMean, runningVar, y);
+    int[] s = LayerChecks.nchw(op, "x", x);
+    int c = s[1];
+    Checks.shape(op, "y", y, s);
+    shapeOrNull(op, "gamma", gamma, c);
+    shapeOrNull(op, "beta", beta, c);
+    Checks.shape(op, "runningMean", runningMean, c);
+    Checks.shape(op, "runningVar", runningVar, c);
+    LayerChecks.cpuOnly(op, d);
+    Native.cpu(op, CpuLayerKernels.pvll_batch_norm_inference_forward(x.address(), address(gamma), address(beta),
+        runningMean.address(), runningVar.address(), y.address(), s[0], c, (long) s[2] * s[3], eps));
+  }
+
+  /**
+   * Training-mode backward, from the statistics saved by {@link #batchNormTrainForward}:
+   * dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), dgamma = sum(dy * xhat), dbeta = sum(dy).
+   *
+   * @param x the forward input [N, C, H, W]
+   * @param dy gradient of the output [N, C, H, W]
+   * @param saveMean [C] from the forward pass
+   * @param saveInvStd [C] from the forward pass
+   * @param gamma scale [C] or null (affine = false)
+   * @param dx gradient of x [N, C, H, W], written, or added into when accumulateDx; may be dy when not accumulating
+   * @param dgamma [C] or null, overwritten
+   * @param dbeta [C] or null, overwritten
+   * @param accumulateDx add into dx instead of overwriting it
+   */
+  public static void batchNormBackward(Tensor x, Tensor dy, Tensor saveMean, Tensor saveInvStd, Tensor gamma,
+      Tensor dx, Tensor dgamma, Tensor dbeta, boolean accumulateDx) {
+    String op = "batch_norm_backward";
+    required(op, "x", x);
+    required(op, "dy", dy);
+    required(op, "saveMean", saveMean);
+    required(op, "saveInvStd", saveInvStd);
+    required(op, "dx", dx);
+    Device d = LayerChecks.devices(op, x, dy, saveMean, saveInvStd, gamma, dx, dgamma, dbeta);
+    int[] s = LayerChecks.nchw(op, "x", x);
+    int c = s[1];
+    Checks.shape(op, "dy", dy, s);
+    Checks.shape(op, "dx", dx, s);
+    Checks.shape(op, "saveMean", saveMean, c);
+    Checks.shape(op, "saveInvStd", saveInvStd, c);
+    shapeOrNull(op, "gamma", gamma, c);
+    shapeOrNull(op, "dgamma", dgamma, c);
+    shapeOrNull(op, "dbeta", dbeta, c);
+    LayerChecks.cpuOnly(op, d);
+    Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward(x.address(), dy.address(), saveMean.address(),
+        saveInvStd.address(), address(gamma), dx.address(), address(dgamma), address(dbeta), s[0], c,
+        (long) s[2] * s[3], accumulateDx ? 1 : 0));
+  }
+}

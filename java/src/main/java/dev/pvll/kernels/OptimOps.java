@@ -1,0 +1,116 @@
+package dev.pvll.kernels;
+
+import static dev.pvll.kernels.LayerChecks.address;
+import static dev.pvll.kernels.LayerChecks.required;
+
+import dev.pvll.kernels.bind.CpuLayerKernels;
+import java.util.List;
+
+/**
+ * Optimiser steps and gradient norms over flat parameter buffers (any shape, views allowed;
+ * parameter, gradient and state tensors of one step must have equal sizes). The formulas are
+ * PyTorch's torch.optim ones; norms are computed in double and are bit-identical for any
+ * thread count.
+ */
+public final class OptimOps {
+  private OptimOps() {}
+
+  /**
+   * SGD with momentum and L2 weight decay (PyTorch, dampening 0, no Nesterov):
+   * d = grad + weightDecay * param; buf = momentum * buf + d; param -= lr * buf.
+   * A zero-initialised buffer gives PyTorch's first step.
+   *
+   * @param momentumBuf the momentum state, or null when momentum is 0
+   */
+  public static void sgdStep(Tensor param, Tensor grad, Tensor momentumBuf, float lr, float momentum,
+      float weightDecay) {
+    String op = "sgd_step";
+    required(op, "param", param);
+    required(op, "grad", grad);
+    if (momentumBuf == null && momentum != 0f) {
+      throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a momentum buffer");
+    }
+    Device d = LayerChecks.devices(op, param, grad, momentumBuf);
+    Checks.sameSize(op, param, grad);
+    if (momentumBuf != null) Checks.sameSize(op, param, momentumBuf);
+    LayerChecks.cpuOnly(op, d);
+    Native.cpu(op, CpuLayerKernels.pvll_sgd_step(param.address(), grad.address(), address(momentumBuf), param.size(),
+        lr, momentum, weightDecay));
+  }
+
+  /**
+   * One Adam step (PyTorch torch.optim.Adam, amsgrad off; weight decay added to the gradient):
+   * g = grad + weightDecay * param; m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+   * param -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps).
+   *
+   * @param step the step number, counting from 1
+   */
+  public static void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, int step, float lr, float beta1,
+      float beta2, float eps, float weightDecay) {
+    String op = "adam_step";
+    required(op, "param", param);
+    required(op, "grad", grad);
+    required(op, "m", m);
+    required(op, "v", v);
+    Device d = LayerChecks.devices(op, param, grad, m, v);
+    Checks.sameSize(op, param, grad);
+    Checks.sameSize(op, param, m);
+    Checks.sameSize(op, param, v);
+    if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
+    LayerChecks.cpuOnly(op, d);
+    Native.cpu(op, CpuLayerKernels.pvll_adam_step(param.address(), grad.address(), m.address(), v.address(),
+        param.size(), step, lr, beta1, beta2, eps, weightDecay));
+  }
+
+  /** The global L2 norm of all values of grads (0 for none). */
+  public static double gradNorm(Tensor... grads) {
+    return Math.sqrt(sumSquares("grad_norm", grads));
+  }
+
+  /** {@link #gradNorm(Tensor...)} over a list. */
+  public static double gradNorm(List<Tensor> grads) {
+    return gradNorm(grads.toArray(new Tensor[0]));
+  }
+
+  /**
+   * PyTorch's clip_grad_norm_: with norm the global L2 norm of grads, scales every gradient by
+   * maxNorm / (norm + 1e-6) when that is below 1.
+   *
+   * @return the norm before clipping
+   */
+  public static double clipGradNorm(float maxNorm, Tensor... grads) {
+    String op = "clip_grad_norm";
+    double norm = Math.sqrt(sumSquares(op, grads));
+    double coef = maxNorm / (norm + 1e-6);
+    if (coef < 1) {
+      long[] addresses = new long[grads.length], sizes = new long[grads.length];
+      for (int i = 0; i < grads.length; i++) {
+        addresses[i] = grads[i].address();
+        sizes[i] = grads[i].size();
+      }
+      Native.cpu(op, CpuLayerKernels.pvll_scale_buffers(addresses, sizes, grads.length, (float) coef));
+    }
+    return norm;
+  }
+
+  /** {@link #clipGradNorm(float, Tensor...)} over a list. */
+  public static double clipGradNorm(float maxNorm, List<Tensor> grads) {
+    return clipGradNorm(maxNorm, grads.toArray(new Tensor[0]));
+  }
+
+  private static double sumSquares(String op, Tensor[] grads) {
+    if (grads == null) throw new IllegalArgumentException(op + ": grads is null");
+    if (grads.length == 0) return 0;
+    for (int i = 0; i < grads.length; i++) required(op, "grads[" + i + "]", grads[i]);
+    Device d = LayerChecks.devices(op, grads);
+    LayerChecks.cpuOnly(op, d);
+    long[] addresses = new long[grads.length], sizes = new long[grads.length];
+    for (int i = 0; i < grads.length; i++) {
+      addresses[i] = grads[i].address();
+      sizes[i] = grads[i].size();
+    }
+    double[] out = new double[1];
+    Native.cpu(op, CpuLayerKernels.pvll_sum_squares(addresses, sizes, grads.length, out));
+    return out[0];
+  }
+}

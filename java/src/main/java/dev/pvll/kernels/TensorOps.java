@@ -1,0 +1,115 @@
+package dev.pvll.kernels;
+
+import static dev.pvll.kernels.LayerChecks.required;
+
+import dev.pvll.kernels.bind.CpuLayerKernels;
+import java.util.List;
+
+/** Channel concat and split of NCHW tensors, per-sample drop-path, and addition. */
+public final class TensorOps {
+  private TensorOps() {}
+
+  /**
+   * y = the channel concat of xs (as {@code torch.cat(xs, 1)}). Every x is [N, C_i, H, W] with
+   * the same N, H, W; y is [N, sum C_i, H, W] and must not be one of the inputs.
+   */
+  public static void concatChannels(List<Tensor> xs, Tensor y) {
+    String op = "concat_channels";
+    long[] channels = checkBlocks(op, xs, y, "xs", "y");
+    long[] addresses = new long[xs.size()];
+    for (int i = 0; i < addresses.length; i++) addresses[i] = xs.get(i).address();
+    Native.cpu(op, CpuLayerKernels.pvll_concat_channels(addresses, channels, addresses.length, y.address(), y.dim(0),
+        (long) y.dim(2) * y.dim(3)));
+  }
+
+  /** The inverse of {@link #concatChannels}: dxs[i] (+)= the channels of dy that came from input i. */
+  public static void splitChannels(Tensor dy, List<Tensor> dxs, boolean accumulate) {
+    String op = "split_channels";
+    long[] channels = checkBlocks(op, dxs, dy, "dxs", "dy");
+    long[] addresses = new long[dxs.size()];
+    for (int i = 0; i < addresses.length; i++) addresses[i] = dxs.get(i).address();
+    Native.cpu(op, CpuLayerKernels.pvll_split_channels(dy.address(), addresses, channels, addresses.length, dy.dim(0),
+        (long) dy.dim(2) * dy.dim(3), accumulate ? 1 : 0));
+  }
+
+  /**
+   * Drop-path forward: y[n] = x[n] * mask[n] / keepProb for each sample n (dimension 0).
+   *
+   * @param x input [N, ...]
+   * @param mask [N], 1 to keep a sample and 0 to drop it
+   * @param y output like x; may be x
+   * @param keepProb probability of keeping a sample, in (0, 1]
+   */
+  public static void dropPathForward(Tensor x, Tensor mask, Tensor y, float keepProb) {
+    String op = "drop_path_forward";
+    checkDropPath(op, x, mask, y, keepProb, "x", "y");
+    Native.cpu(op, CpuLayerKernels.pvll_drop_path_forward(x.address(), mask.address(), y.address(), x.dim(0),
+        x.size() / Math.max(1, x.dim(0)), keepProb));
+  }
+
+  /** Drop-path backward: dx[n] (+)= dy[n] * mask[n] / keepProb. */
+  public static void dropPathBackward(Tensor dy, Tensor mask, Tensor dx, float keepProb, boolean accumulate) {
+    String op = "drop_path_backward";
+    checkDropPath(op, dy, mask, dx, keepProb, "dy", "dx");
+    Native.cpu(op, CpuLayerKernels.pvll_drop_path_backward(dy.address(), mask.address(), dx.address(), dy.dim(0),
+        dy.size() / Math.max(1, dy.dim(0)), keepProb, accumulate ? 1 : 0));
+  }
+
+  /** y = a + b elementwise (equal sizes); y may be a or b. */
+  public static void add(Tensor a, Tensor b, Tensor y) {
+    String op = "add";
+    required(op, "a", a);
+    required(op, "b", b);
+    required(op, "y", y);
+    Device d = LayerChecks.devices(op, a, b, y);
+    Checks.sameSize(op, a, b);
+    Checks.sameSize(op, a, y);
+    LayerChecks.cpuOnly(op, d);
+    Native.cpu(op, CpuLayerKernels.pvll_add(a.address(), b.address(), y.address(), a.size()));
+  }
+
+  /** Checks the parts of a channel concat against the whole; returns their channel counts. */
+  private static long[] checkBlocks(String op, List<Tensor> parts, Tensor whole, String partsName, String wholeName) {
+    if (parts == null || parts.isEmpty()) throw new IllegalArgumentException(op + ": " + partsName + " is null or empty");
+    required(op, wholeName, whole);
+    Tensor[] all = new Tensor[parts.size() + 1];
+    for (int i = 0; i < parts.size(); i++) all[i] = required(op, partsName + "[" + i + "]", parts.get(i));
+    all[parts.size()] = whole;
+    Device d = LayerChecks.devices(op, all);
+    int[] s = LayerChecks.nchw(op, wholeName, whole);
+    long[] channels = new long[parts.size()];
+    long total = 0;
+    for (int i = 0; i < channels.length; i++) {
+      Tensor t = parts.get(i);
+      String name = partsName + "[" + i + "]";
+      int[] p = LayerChecks.nchw(op, name, t);
+      if (p[0] != s[0] || p[2] != s[2] || p[3] != s[3]) {
+        throw new IllegalArgumentException(op + ": " + name + " " + LayerChecks.shapeOf(t) + " does not match "
+            + wholeName + " " + LayerChecks.shapeOf(whole) + " in N, H or W");
+      }
+      if (t.address() == whole.address()) throw new IllegalArgumentException(op + ": " + name + " is " + wholeName);
+      channels[i] = p[1];
+      total += p[1];
+    }
+    if (total != s[1]) {
+      throw new IllegalArgumentException(op + ": the " + partsName + " have " + total + " channels in all, "
+          + wholeName + " " + LayerChecks.shapeOf(whole) + " has " + s[1]);
+    }
+    LayerChecks.cpuOnly(op, d);
+    return channels;
+  }
+
+  private static void checkDropPath(String op, Tensor src, Tensor mask, Tensor dst, float keepProb, String srcName,
+      String dstName) {
+    required(op, srcName, src);
+    required(op, "mask", mask);
+    required(op, dstName, dst);
+    Device d = LayerChecks.devices(op, src, mask, dst);
+    Checks.sameShape(op, src, dst);
+    Checks.shape(op, "mask", mask, src.dim(0));
+    if (!(keepProb > 0f && keepProb <= 1f)) {
+      throw new IllegalArgumentException(op + ": keepProb must be in (0, 1], got " + keepProb);
+    }
+    LayerChecks.cpuOnly(op, d);
+  }
+}

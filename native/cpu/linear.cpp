@@ -1,0 +1,133 @@
+// Fully connected layer on CPU: the three products (forward, dx, dw) share one small GEMM
+// kernel, c[r][j] (+)= sum_p a[r][p] * b[p][j], with blocks of 4 rows x 16 columns held in
+// registers (8 independent FMA chains). Each output is summed by one thread over p in
+// increasing order, so results do not depend on the thread count. The layer's matrices are
+// small here (64 x 256 x 10 in the search network), so the transposes that put the reduction
+// dimension first go through scratch memory instead of a packed GEMM.
+#include <algorithm>
+
+#include "parallel.h"
+#include "pvll_linear.h"
+#include "scratch.h"
+#include "simd.h"
+#include "status.h"
+
+namespace {
+using namespace pvll::simd;
+
+template <class V>
+constexpr int64_t lanes() {
+  return sizeof(V) / sizeof(float);
+}
+
+/**
+ * c[r][j*L + l] (+)= sum_p a[r*lda + p] * b[p*ldb + j*L + l] (+ bias) for R rows, NV vectors of V.
+ * The sum runs in blocks of kBlock terms added into a running total: the rounding error then
+ * grows like sqrt(k / kBlock) + sqrt(kBlock) rather than sqrt(k) times the partial sums.
+ */
+template <int R, int NV, class V>
+inline void gemm_block(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, float* c, int64_t ldc,
+                       const float* bias, bool accumulate) {
+  constexpr int64_t L = lanes<V>(), kBlock = 64;
+  V total[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < NV; ++j) total[r][j] = splat<V>(0.f);
+  for (int64_t p0 = 0; p0 < k; p0 += kBlock) {
+    const int64_t p1 = std::min(k, p0 + kBlock);
+    V s[R][NV];
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < NV; ++j) s[r][j] = splat<V>(0.f);
+    for (int64_t p = p0; p < p1; ++p) {
+      V bv[NV];
+      for (int j = 0; j < NV; ++j) bv[j] = ld<V>(b + p * ldb + j * L);
+      for (int r = 0; r < R; ++r) {
+        const V av = splat<V>(a[r * lda + p]);
+        for (int j = 0; j < NV; ++j) s[r][j] += av * bv[j];
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < NV; ++j) total[r][j] += s[r][j];
+  }
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < NV; ++j) {
+      V out = total[r][j];
+      if (bias) out += ld<V>(bias + j * L);
+      if (accumulate) out += ld<V>(c + r * ldc + j * L);
+      store(c + r * ldc + j * L, out);
+    }
+}
+
+template <int R>
+void gemm_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, int64_t cols, float* c,
+               int64_t ldc, const float* bias, bool accumulate) {
+  int64_t j = 0;
+  for (; j + 16 <= cols; j += 16)
+    gemm_block<R, 2, f8>(a, lda, b + j, ldb, k, c + j, ldc, bias ? bias + j : nullptr, accumulate);
+  for (; j + 8 <= cols; j += 8)
+    gemm_block<R, 1, f8>(a, lda, b + j, ldb, k, c + j, ldc, bias ? bias + j : nullptr, accumulate);
+  for (; j < cols; ++j)
+    gemm_block<R, 1, float>(a, lda, b + j, ldb, k, c + j, ldc, bias ? bias + j : nullptr, accumulate);
+}
+
+/** c [rows, cols] (+)= a [rows, k] * b [k, cols] (+ bias [cols]), split by blocks of 4 rows. */
+void gemm(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t rows, int64_t k, int64_t cols, float* c,
+          int64_t ldc, const float* bias, bool accumulate) {
+  const int64_t blocks = (rows + 3) / 4;
+  const int64_t macs_per_block = std::max<int64_t>(1, 4 * k * cols);
+  pvll::parallel_for(blocks, std::max<int64_t>(1, (1 << 17) / macs_per_block), [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t r = blk * 4, left = std::min<int64_t>(4, rows - r);
+      const float* ar = a + r * lda;
+      float* cr = c + r * ldc;
+      switch (left) {
+        case 4: gemm_rows<4>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
+        case 3: gemm_rows<3>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
+        case 2: gemm_rows<2>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
+        default: gemm_rows<1>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
+      }
+    }
+  });
+}
+
+/** The transpose of m [rows, cols] in the calling thread's scratch slot. */
+float* transposed(int slot, const float* m, int64_t rows, int64_t cols) {
+  float* t = pvll::thread_scratch<float>(slot, rows * cols);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t col = 0; col < cols; ++col) t[col * rows + r] = m[r * cols + col];
+  return t;
+}
+
+}  // namespace
+
+PVLL_API int pvll_linear_forward(const float* x, const float* w, const float* b, float* y, int64_t n, int64_t in,
+                                 int64_t out) {
+  PVLL_REQUIRE(x && w && y && n >= 0 && in > 0 && out > 0,
+               "pvll_linear_forward: bad arguments (n=%lld in=%lld out=%lld)", (long long)n, (long long)in,
+               (long long)out);
+  PVLL_GUARD("pvll_linear_forward", {
+    const float* wt = transposed(0, w, out, in);  // [in, out]
+    gemm(x, in, wt, out, n, in, out, y, out, b, false);
+  });
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_linear_backward(const float* x, const float* w, const float* dy, float* dx, float* dw, float* db,
+                                  int64_t n, int64_t in, int64_t out, int accumulate) {
+  PVLL_REQUIRE(x && w && dy && dw && n >= 0 && in > 0 && out > 0,
+               "pvll_linear_backward: bad arguments (n=%lld in=%lld out=%lld)", (long long)n, (long long)in,
+               (long long)out);
+  PVLL_GUARD("pvll_linear_backward", {
+    const bool acc = accumulate != 0;
+    if (dx) gemm(dy, out, w, in, n, out, in, dx, in, nullptr, acc);
+    const float* dyt = transposed(1, dy, n, out);  // [out, n]
+    gemm(dyt, n, x, in, out, n, in, dw, in, nullptr, acc);
+    if (db) {
+      for (int64_t o = 0; o < out; ++o) {
+        float s = 0.f;
+        for (int64_t r = 0; r < n; ++r) s += dyt[o * n + r];
+        db[o] = acc ? db[o] + s : s;
+      }
+    }
+  });
+  return PVLL_OK;
+}
