@@ -129,9 +129,9 @@ public final class SearchEngine implements AutoCloseable {
     return new PsiSnapshot(psi, Memory.fromState(s.memory()));
   }
 
-  /** psi of the configured kind: METHOD.md's LSTM, or an MLP with two hidden layers of 64. */
+  /** psi of the configured kind: METHOD.md's LSTM, or the MLP option. */
   private static Predictor newPredictor(SearchConfig c, ArchEncoding enc, long seed) {
-    return c.predictor().equals("mlp") ? new MlpPredictor(enc, new int[] {64, 64}, seed) : new LstmPredictor(enc, seed);
+    return PredictorKind.parse(c.predictor()).create(enc, seed);
   }
 
   /** A fitted psi and its memory. */

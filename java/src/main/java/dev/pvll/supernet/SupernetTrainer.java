@@ -1,6 +1,7 @@
 package dev.pvll.supernet;
 
 import dev.pvll.kernels.LossOps;
+import dev.pvll.kernels.LossResult;
 import dev.pvll.kernels.OptimOps;
 import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.Tensor;
@@ -30,7 +31,7 @@ public final class SupernetTrainer {
       network.parameters().zeroGrads();
       Tensor logits = network.forward(images, arch, Mode.TRAIN);
       Tensor dLogits = Tensor.emptyLike(logits);
-      LossOps.LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, dLogits);
+      LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, dLogits);
       if (!Double.isFinite(loss.loss())) return new StepResult(loss.loss(), loss.correct(), images.dim(0));
       network.backward(dLogits);
       OptimOps.clipGradNorm(sgd.gradClip(), network.parameters().grads());
@@ -43,7 +44,7 @@ public final class SupernetTrainer {
   public StepResult evaluate(Tensor images, Tensor labels, SampledArchitecture arch) {
     try (Scope step = Scope.open()) {
       Tensor logits = network.forward(images, arch, Mode.EVAL);
-      LossOps.LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, null);
+      LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, null);
       return new StepResult(loss.loss(), loss.correct(), images.dim(0));
     }
   }

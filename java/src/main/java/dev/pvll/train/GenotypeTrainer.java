@@ -12,6 +12,7 @@ import dev.pvll.data.Normalization;
 import dev.pvll.data.TrainTest;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.LossOps;
+import dev.pvll.kernels.LossResult;
 import dev.pvll.kernels.OptimOps;
 import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.Tensor;
@@ -177,7 +178,7 @@ public final class GenotypeTrainer implements AutoCloseable {
           network.parameters().zeroGrads();
           EvalNetwork.Output out = network.forward(b.images(), dropProb, dropRng, Mode.TRAIN);
           Tensor dLogits = Tensor.emptyLike(out.logits());
-          LossOps.LossResult main = LossOps.softmaxCrossEntropy(out.logits(), b.labels(), dLogits);
+          LossResult main = LossOps.softmaxCrossEntropy(out.logits(), b.labels(), dLogits);
           Tensor dAux = null;
           if (out.auxLogits() != null) {
             dAux = Tensor.emptyLike(out.auxLogits());
@@ -211,7 +212,7 @@ public final class GenotypeTrainer implements AutoCloseable {
         Batch b = loader.next();
         try (Scope step = Scope.open()) {
           EvalNetwork.Output out = network.forward(b.images(), 0f, null, Mode.EVAL);
-          LossOps.LossResult r = LossOps.softmaxCrossEntropy(out.logits(), b.labels(), null);
+          LossResult r = LossOps.softmaxCrossEntropy(out.logits(), b.labels(), null);
           float[] logits = out.logits().toArray();
           float[] labels = b.labels().toArray();
           for (int i = 0; i < b.size(); i++) {

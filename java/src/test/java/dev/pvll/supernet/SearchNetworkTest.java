@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.LossOps;
+import dev.pvll.kernels.LossResult;
 import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.Mode;
@@ -53,7 +54,7 @@ class SearchNetworkTest {
         net.parameters().zeroGrads();
         Tensor logits = net.forward(Tensor.of(Device.cpu(), images, batch, 3, 8, 8), arch, Mode.TRAIN);
         Tensor dLogits = Tensor.emptyLike(logits);
-        LossOps.LossResult loss = LossOps.softmaxCrossEntropy(logits, Tensor.of(Device.cpu(), labels, batch), dLogits);
+        LossResult loss = LossOps.softmaxCrossEntropy(logits, Tensor.of(Device.cpu(), labels, batch), dLogits);
         net.backward(dLogits);
 
         Tolerance logitTol = new Tolerance(1e-5, 1e-4);
