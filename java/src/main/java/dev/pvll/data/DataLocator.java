@@ -52,8 +52,13 @@ public final class DataLocator {
     return new DataLocator(dataDir, DEBIAN_FASHION_MNIST, userCache());
   }
 
-  /** {@code $XDG_CACHE_HOME/pvll} when that variable holds an absolute path, else {@code ~/.cache/pvll}. */
+  /**
+   * The system property {@code pvll.cache} when set, else {@code $XDG_CACHE_HOME/pvll} when that
+   * variable holds an absolute path, else {@code ~/.cache/pvll}.
+   */
   public static Path userCache() {
+    String override = System.getProperty("pvll.cache");
+    if (override != null && !override.isBlank()) return Path.of(override);
     String xdg = System.getenv("XDG_CACHE_HOME");
     if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) return Path.of(xdg, "pvll");
     return Path.of(System.getProperty("user.home"), ".cache", "pvll");

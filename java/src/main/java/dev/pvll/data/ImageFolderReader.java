@@ -45,6 +45,13 @@ public final class ImageFolderReader {
     }
   }
 
+  /** Number of image files per class folder, in class order, without decoding them. */
+  public static java.util.LinkedHashMap<String, Integer> classFileCounts(Path root) {
+    java.util.LinkedHashMap<String, Integer> counts = new java.util.LinkedHashMap<>();
+    for (Path c : classFolders(root)) counts.put(c.getFileName().toString(), imageFiles(c).size());
+    return counts;
+  }
+
   /**
    * Reads every image under root's class folders.
    *
