@@ -151,6 +151,13 @@ public final class ImageFolderReader {
         if (w < 1 || h < 1 || (long) w * h > MAX_PIXELS) {
           throw new DatasetFormatException(file, "unreadable image: header gives a size of " + w + "x" + h + " pixels");
         }
+        // PNG (deflate, at most ~1032:1, 8 pixels a byte at 1 bit) and JPEG (a few bits per 8x8
+        // block at best) cannot hold more pixels than this; a larger claim is a corrupted header
+        long length = Files.size(file);
+        if ((long) w * h > (1L << 20) + 8300L * length) {
+          throw new DatasetFormatException(file, "unreadable image: header gives " + w + "x" + h
+              + " pixels, more than a file of " + length + " bytes can hold");
+        }
         BufferedImage img = reader.read(0);
         if (img == null) throw new DatasetFormatException(file, "unreadable image: decoder returned nothing");
         return img;

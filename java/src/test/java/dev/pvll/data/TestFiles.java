@@ -101,7 +101,10 @@ final class TestFiles {
   static void writeFiles(Path dir, Map<String, byte[]> files) {
     try {
       Files.createDirectories(dir);
-      for (Map.Entry<String, byte[]> e : files.entrySet()) Files.write(dir.resolve(e.getKey()), e.getValue());
+      for (Map.Entry<String, byte[]> e : files.entrySet()) {
+        Files.createDirectories(dir.resolve(e.getKey()).getParent());
+        Files.write(dir.resolve(e.getKey()), e.getValue());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
