@@ -11,6 +11,8 @@ import java.util.List;
  * against the bytes really present before anything is allocated from it.
  */
 public final class IdxReader {
+  private static final long SATURATED = 1L << 62;
+
   private IdxReader() {}
 
   /** An IDX array of unsigned bytes: its dimensions and data, and where it came from. */
@@ -43,13 +45,13 @@ public final class IdxReader {
     for (int d = 0; d < rank; d++) {
       dims[d] = readInt(content, 4 + 4 * d);
       if (dims[d] < 0) throw new DatasetFormatException(source, "dimension " + d + " is negative (" + dims[d] + ")");
-      count = count * dims[d];
-      if (count > content.length) count = Long.MAX_VALUE / 2; // saturate: certainly more than present
+      // saturating product: anything above the file length only needs to stay above it
+      count = dims[d] == 0 ? 0 : (count > SATURATED / dims[d] ? SATURATED : count * dims[d]);
     }
     long present = content.length - header;
     if (count > present) {
       throw new DatasetFormatException(source, "truncated: header " + Arrays.toString(dims) + " promises "
-          + (count >= Long.MAX_VALUE / 2 ? "more than " + present : count) + " data bytes, file holds " + present);
+          + (count == SATURATED ? "more than " + present : count) + " data bytes, file holds " + present);
     }
     if (count < present) {
       throw new DatasetFormatException(source, (present - count) + " bytes after the data that header " + Arrays.toString(dims) + " describes");

@@ -69,6 +69,12 @@ class IdxReaderTest {
     Path q = dir.resolve("huge.gz");
     Files.write(q, TestFiles.gzip(huge));
     assertTrue(assertThrows(DatasetFormatException.class, () -> IdxReader.read(q)).getMessage().contains("truncated"));
+    Path r = dir.resolve("huge4");
+    Files.write(r, TestFiles.idx(new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, new byte[3]));
+    assertTrue(assertThrows(DatasetFormatException.class, () -> IdxReader.read(r)).getMessage().contains("promises more than 3"));
+    Path z = dir.resolve("zero");
+    Files.write(z, TestFiles.idx(new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE, 0}, new byte[0]));
+    assertEquals(0, IdxReader.read(z).data().length);
   }
 
   @Test
