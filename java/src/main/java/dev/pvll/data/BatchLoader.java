@@ -1,0 +1,240 @@
+package dev.pvll.data;
+
+import dev.pvll.kernels.Device;
+import dev.pvll.kernels.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One epoch of batches over some samples of a data set, prepared by a background thread into
+ * host native memory and double-buffered: while the caller works on batch i, batch i+1 is being
+ * augmented and written into the other buffer.
+ *
+ * <pre>{@code
+ * try (BatchLoader loader = new BatchLoader(train, split.train(), 64, aug, seed, epoch)) {
+ *   while (loader.hasNext()) {
+ *     Batch b = loader.next();   // valid until the next call
+ *     ... b.images() [B,C,H,W], b.labels() [B] ...
+ *   }
+ * }
+ * }</pre>
+ *
+ * The images and their random augmentation depend only on the data, the indices, the options and
+ * (seed, epoch), never on timing. The background thread writes each batch into a Java staging
+ * array, then with one native copy into a free buffer. Close the loader to stop the thread and
+ * free the buffers; closing early is fine.
+ */
+public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
+  /**
+   * How to batch.
+   *
+   * @param batchSize samples per batch
+   * @param augmentation what to do to each image (at least the normalisation)
+   * @param seed the run's seed: the augmentation and the shuffle derive from it
+   * @param epoch the epoch number: a different epoch gives different random draws
+   * @param shuffle whether to visit the indices in a random order drawn from (seed, epoch)
+   * @param dropLast whether to drop a last batch smaller than batchSize
+   */
+  public record Options(int batchSize, Augmentation augmentation, long seed, int epoch, boolean shuffle, boolean dropLast) {
+    /**
+     * @throws IllegalArgumentException when batchSize is below 1 or epoch negative
+     */
+    public Options {
+      if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+      if (epoch < 0) throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
+      if (augmentation == null) throw new IllegalArgumentException("augmentation is required (Augmentation.none for normalisation only)");
+    }
+
+    /** In the given order, keeping a last partial batch. */
+    public static Options of(int batchSize, Augmentation augmentation, long seed, int epoch) {
+      return new Options(batchSize, augmentation, seed, epoch, false, false);
+    }
+
+    public Options withShuffle(boolean on) {
+      return new Options(batchSize, augmentation, seed, epoch, on, dropLast);
+    }
+
+    public Options withDropLast(boolean on) {
+      return new Options(batchSize, augmentation, seed, epoch, shuffle, on);
+    }
+  }
+
+  private static final Slot FAILED = new Slot(null);
+
+  /** One of the two host buffers and the batch it currently holds. */
+  private static final class Slot {
+    final Tensor block;
+    int batch;
+    int size;
+
+    Slot(Tensor block) {
+      this.block = block;
+    }
+  }
+
+  private final Dataset data;
+  private final int[] order;
+  private final Options options;
+  private final int imageSize;
+  private final int batches;
+  private final BlockingQueue<Slot> free = new ArrayBlockingQueue<>(2);
+  private final BlockingQueue<Slot> ready = new ArrayBlockingQueue<>(3);
+  private final List<Slot> slots = new ArrayList<>(2);
+  private final Thread producer;
+  private volatile Throwable failure;
+  private int consumed;
+  private Slot current;
+  private Batch currentBatch;
+  private boolean closed;
+
+  /** A loader over indices in the given order, keeping a last partial batch. */
+  public BatchLoader(Dataset data, int[] indices, int batchSize, Augmentation augmentation, long seed, int epoch) {
+    this(data, indices, Options.of(batchSize, augmentation, seed, epoch));
+  }
+
+  /**
+   * A loader over the samples {@code indices} of data.
+   *
+   * @throws IllegalArgumentException when an index is outside the data set or the normalisation does not fit its channels
+   */
+  public BatchLoader(Dataset data, int[] indices, Options options) {
+    for (int i : indices) {
+      if (i < 0 || i >= data.size()) throw new IllegalArgumentException("index " + i + " is outside " + data.name() + " (" + data.size() + " images)");
+    }
+    float[][] table = options.augmentation().normalization().table(data.channels());
+    this.data = data;
+    this.options = options;
+    this.order = options.shuffle() ? Splits.shuffled(indices, options.seed(), options.epoch()) : indices.clone();
+    this.imageSize = data.imageSize();
+    int b = options.batchSize();
+    this.batches = options.dropLast() ? order.length / b : (order.length + b - 1) / b;
+    this.producer = new Thread(() -> produce(table), "pvll-batch-loader");
+    producer.setDaemon(true);
+    producer.start();
+  }
+
+  /** Number of batches in this epoch. */
+  public int batchCount() {
+    return batches;
+  }
+
+  /** The sample order of this epoch (data-set indices). */
+  public int[] order() {
+    return order.clone();
+  }
+
+  @Override
+  public boolean hasNext() {
+    return !closed && consumed < batches;
+  }
+
+  /**
+   * The next batch; the previous batch's tensors become invalid.
+   *
+   * @throws NoSuchElementException after the last batch
+   * @throws RuntimeException what the background thread failed with
+   */
+  @Override
+  public Batch next() {
+    if (closed) throw new IllegalStateException("batch loader is closed");
+    if (consumed >= batches) throw new NoSuchElementException("no more batches (" + batches + " in this epoch)");
+    releaseCurrent();
+    Slot s;
+    try {
+      s = ready.poll(1, TimeUnit.SECONDS);
+      while (s == null) {
+        if (!producer.isAlive() && ready.isEmpty()) throw new IllegalStateException("batch loader thread stopped unexpectedly", failure);
+        s = ready.poll(1, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a batch", e);
+    }
+    if (s == FAILED) {
+      Throwable t = failure;
+      if (t instanceof RuntimeException r) throw r;
+      if (t instanceof Error err) throw err;
+      throw new IllegalStateException("batch loader failed", t);
+    }
+    consumed++;
+    current = s;
+    int n = s.size;
+    int[] samples = Arrays.copyOfRange(order, s.batch * options.batchSize(), s.batch * options.batchSize() + n);
+    Tensor block = s.block.view(0, n * imageSize + n);
+    Tensor images = s.block.view(0, n, data.channels(), data.height(), data.width());
+    Tensor labels = s.block.view((long) n * imageSize, n);
+    currentBatch = new Batch(s.batch, samples, block, images, labels);
+    return currentBatch;
+  }
+
+  private void releaseCurrent() {
+    if (currentBatch != null) currentBatch.invalidate();
+    currentBatch = null;
+    if (current != null) free.add(current);
+    current = null;
+  }
+
+  /** Stops the background thread and frees the buffers. Harmless when already closed. */
+  @Override
+  public void close() {
+    if (closed) return;
+    closed = true;
+    if (currentBatch != null) currentBatch.invalidate();
+    producer.interrupt();
+    boolean interrupted = false;
+    while (producer.isAlive()) {
+      try {
+        producer.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    for (Slot s : slots) s.block.close();
+    if (interrupted) Thread.currentThread().interrupt();
+  }
+
+  private void produce(float[][] table) {
+    try {
+      int b = options.batchSize();
+      int full = b * imageSize + b;
+      for (int k = 0; k < 2 && k < batches; k++) {
+        Slot s = new Slot(Tensor.empty(Device.cpu(), full));
+        slots.add(s);
+        free.add(s);
+      }
+      float[] staging = new float[full];
+      Augmentation aug = options.augmentation();
+      for (int batch = 0; batch < batches; batch++) {
+        int start = batch * b;
+        int n = Math.min(b, order.length - start);
+        for (int k = 0; k < n; k++) {
+          int idx = order[start + k];
+          aug.apply(data, idx, options.seed(), options.epoch(), table, staging, k * imageSize);
+          staging[n * imageSize + k] = data.label(idx);
+        }
+        Slot s = free.take();
+        if (n == b) {
+          s.block.copyFrom(staging);
+        } else {
+          try (Tensor part = s.block.view(0, n * imageSize + n)) {
+            part.copyFrom(Arrays.copyOf(staging, n * imageSize + n));
+          }
+        }
+        s.batch = batch;
+        s.size = n;
+        ready.put(s);
+      }
+    } catch (InterruptedException e) {
+      // closed early
+    } catch (Throwable t) {
+      failure = t;
+      ready.offer(FAILED);
+    }
+  }
+}
