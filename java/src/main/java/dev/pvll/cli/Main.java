@@ -23,7 +23,9 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     // Bad input (a flag, a file) is a one-line error naming it, not a stack trace.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof IllegalArgumentException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+      if (e instanceof IllegalArgumentException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
+          || e instanceof dev.pvll.data.DatasetNotFoundException || e instanceof dev.pvll.data.DatasetFormatException
+          || e instanceof dev.pvll.data.DownloadException || e instanceof dev.pvll.space.GenotypeFormatException) {
         cmd.getErr().println("pvll: " + e.getMessage());
         return 2;
       }
