@@ -3,4 +3,5 @@
 #define PVLL_H
 #include "pvll_common.h"
 #include "pvll_elementwise.h"
+#include "pvll_conv.h"
 #endif
