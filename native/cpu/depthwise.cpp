@@ -2,7 +2,7 @@
 //
 // Each (image, channel) plane is first copied into a zero-padded scratch plane whose columns
 // are split by phase (column mod stride), so that every tap of a strided or dilated window
-// reads contiguous memory:  buf[r*pitch + ph*half + q] = plane[r - pad_top][stride*q + ph - pad_left].
+// reads contiguous memory:  buf[r*pitch + ph*half + lead + j] = plane[r - pad_top][stride*j + ph].
 // A tap (ky, kx) is then one offset into that buffer, and an output row block is
 //   acc[R rows][NV vectors] += w[tap] * buf[row*row_step + offset[tap] + 8*v]   for every tap,
 // R x NV <= 8 accumulators in registers, 8 output columns per vector (AVX2 + FMA).
@@ -31,37 +31,56 @@ namespace {
 
 int round8(int v) { return (v + 7) / 8 * 8; }
 
-// Geometry of one padded, phase-split scratch plane (see the file comment).
+// Geometry of one padded, phase-split scratch plane: source column stride*j + ph of source row
+// r - pad_top sits at buf[r*pitch + ph*half + lead + j]; everything else is zero. Padding is in
+// the tap offsets (column_offset), so every source row is copied whole, 8 floats at a time.
 struct PlaneLayout {
-  int src_h, src_w, rows, stride, half, pitch, pad_top, pad_left;
-  int row_lo, row_hi;    // rows holding source data
-  int q_lo[2], q_hi[2];  // per column phase: the q range holding source data
+  int src_h, src_w, rows, stride, half, pitch, pad_top, lead;
+  int row_lo, row_hi;  // rows holding source data
   size_t size() const { return (size_t)rows * pitch + 8; }
+  /** Buffer offset, within a row, of source column stride*q + cx (cx may be negative). */
+  int column_offset(int cx) const {
+    const int ph = ((cx % stride) + stride) % stride;
+    return ph * half + lead + (cx - ph) / stride;
+  }
 };
 
-PlaneLayout make_layout(int src_h, int src_w, int rows, int stride, int half, int pad_top, int pad_left) {
+// lead: zero columns before the source; reach: columns read past lead + the output width.
+PlaneLayout make_layout(int src_h, int src_w, int rows, int stride, int out_w, int lead, int reach, int pad_top) {
   PlaneLayout L{};
   L.src_h = src_h;
   L.src_w = src_w;
   L.rows = rows;
   L.stride = stride;
-  L.half = round8(half);
+  L.lead = lead;
+  const int src_cols = (src_w + stride - 1) / stride;
+  L.half = round8(lead + std::max(round8(out_w) + std::max(reach, 0), round8(src_cols)));
   L.pitch = stride * L.half;
   L.pad_top = pad_top;
-  L.pad_left = pad_left;
   L.row_lo = std::min(pad_top, rows);
   L.row_hi = std::clamp(src_h + pad_top, L.row_lo, rows);
-  for (int ph = 0; ph < stride; ++ph) {
-    // column c = stride*q + ph - pad_left must lie in [0, src_w)
-    const int lo_num = pad_left - ph;
-    int lo = lo_num > 0 ? (lo_num + stride - 1) / stride : 0;
-    const int hi_num = src_w - 1 + pad_left - ph;
-    int hi = hi_num >= 0 ? hi_num / stride + 1 : 0;
-    lo = std::min(lo, L.half);
-    L.q_lo[ph] = lo;
-    L.q_hi[ph] = std::clamp(hi, lo, L.half);
-  }
   return L;
+}
+
+// dst[0, round8(n)) = src[0, n) then zeros, reading only src[0, n).
+inline void copy_row(float* dst, const float* src, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
+  if (i < n) _mm256_storeu_ps(dst + i, simd::load(src + i, n - i));
+}
+
+// even[j] = src[2j], odd[j] = src[2j+1] for 2j(+1) < n, zeros after, in whole vectors.
+inline void deinterleave_row(float* even, float* odd, const float* src, int n) {
+  for (int j = 0; 2 * j < n; j += 8) {
+    const int left = n - 2 * j;
+    const __m256 a = simd::load(src + 2 * j, left);
+    const __m256 b = left > 8 ? simd::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
+    // per 128-bit lane: a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit quarters put in order
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    _mm256_storeu_ps(even + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+    _mm256_storeu_ps(odd + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+  }
 }
 
 // Copies one source plane in. Positions outside the source are never written, so a buffer
@@ -69,17 +88,9 @@ PlaneLayout make_layout(int src_h, int src_w, int rows, int stride, int half, in
 void fill_plane(const float* src, const PlaneLayout& L, float* buf) {
   for (int r = L.row_lo; r < L.row_hi; ++r) {
     const float* s = src + (int64_t)(r - L.pad_top) * L.src_w;
-    float* d = buf + (size_t)r * L.pitch;
-    if (L.stride == 1) {
-      const int lo = L.q_lo[0], hi = L.q_hi[0];
-      std::memcpy(d + lo, s + (lo - L.pad_left), sizeof(float) * (hi - lo));
-    } else {
-      for (int ph = 0; ph < 2; ++ph) {
-        float* dp = d + ph * L.half;
-        const float* sp = s + ph - L.pad_left;  // dp[q] = sp[2q]
-        for (int q = L.q_lo[ph]; q < L.q_hi[ph]; ++q) dp[q] = sp[2 * q];
-      }
-    }
+    float* d = buf + (size_t)r * L.pitch + L.lead;
+    if (L.stride == 1) copy_row(d, s, L.src_w);
+    else deinterleave_row(d, d + L.half, s, L.src_w);
   }
 }
 
@@ -105,17 +116,17 @@ template <int R, int NV>
 inline void corr_block(const float* in, int64_t in_step, const Taps& taps, float* out,
                        int64_t out_step, int last, bool accumulate) {
   __m256 acc[R][NV];
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
+  PVLL_UNROLL for (int r = 0; r < R; ++r)
+    PVLL_UNROLL for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
   for (int t = 0; t < taps.count; ++t) {
     const __m256 wv = _mm256_broadcast_ss(taps.weight + t);
     const float* p = in + taps.offset[t];
-    for (int r = 0; r < R; ++r)
-      for (int v = 0; v < NV; ++v)
+    PVLL_UNROLL for (int r = 0; r < R; ++r)
+      PVLL_UNROLL for (int v = 0; v < NV; ++v)
         acc[r][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + r * in_step + 8 * v), acc[r][v]);
   }
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < NV; ++v)
+  PVLL_UNROLL for (int r = 0; r < R; ++r)
+    PVLL_UNROLL for (int v = 0; v < NV; ++v)
       simd::store(out + r * out_step + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
 }
 
@@ -174,14 +185,13 @@ struct Depthwise {
   // The padded input as the forward pass and the weight gradient read it.
   PlaneLayout input_layout() const {
     const int rows = (oh - 1) * stride + span() + 1;
-    return make_layout(h, w, rows, stride, round8(ow) + span() / stride, pad, pad);
+    return make_layout(h, w, rows, stride, ow, (pad + stride - 1) / stride, pad / stride, pad);
   }
   Taps forward_taps(const PlaneLayout& L) const {
     Taps t;
     for (int ky = 0; ky < k; ++ky)
       for (int kx = 0; kx < k; ++kx) {
-        const int cx = kx * dilation;
-        t.add(ky * dilation * L.pitch + (cx % stride) * L.half + cx / stride, ky * k + kx);
+        t.add(ky * dilation * L.pitch + L.column_offset(kx * dilation - pad), ky * k + kx);
       }
     return t;
   }
@@ -208,11 +218,12 @@ void forward(const Depthwise& g, const float* x, const float* w, float* y) {
 
 // Stride 1: the input gradient is the forward correlation of dy with the flipped kernel.
 void backward_input_stride1(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
-  const PlaneLayout L = make_layout(g.oh, g.ow, g.h + g.span(), 1, round8(g.w) + g.span(), g.pad, g.pad);
+  const PlaneLayout L = make_layout(g.oh, g.ow, g.h + g.span(), 1, g.w, g.pad, g.pad, g.pad);
   Taps base;
   for (int ky = 0; ky < g.k; ++ky)
     for (int kx = 0; kx < g.k; ++kx)
-      base.add(ky * g.dilation * L.pitch + kx * g.dilation, (g.k - 1 - ky) * g.k + (g.k - 1 - kx));
+      base.add(ky * g.dilation * L.pitch + L.column_offset(kx * g.dilation - g.pad),
+               (g.k - 1 - ky) * g.k + (g.k - 1 - kx));
   parallel_for((int64_t)g.n * g.c, plane_grain(g.in_plane()), [&](int64_t begin, int64_t end) {
     float* buf = scratch(0, L.size());
     std::memset(buf, 0, sizeof(float) * L.size());
@@ -236,14 +247,15 @@ void backward_input_stride2(const Depthwise& g, const float* dy, const float* w,
   const int wq = (g.w - 1 + pad) / 2 + 1;      // q positions per column phase
   const int wqv = round8(wq);
   const int rows = (g.h - 1 + pad) / 2 + P + 1;
-  const PlaneLayout L = make_layout(g.oh, g.ow, rows, 1, wqv + P, P, P);
+  const PlaneLayout L = make_layout(g.oh, g.ow, rows, 1, wqv, P, 0, P);
   Taps phase[2][2];
   for (int ry = 0; ry < 2; ++ry)
     for (int e = 0; e < 2; ++e)
       for (int ky = 0; ky < k; ++ky)
         for (int kx = 0; kx < k; ++kx)
           if ((ky * d) % 2 == ry && (kx * d) % 2 == e)
-            phase[ry][e].add((P - (ky * d - ry) / 2) * L.pitch + P - (kx * d - e) / 2, ky * k + kx);
+            phase[ry][e].add((P - (ky * d - ry) / 2) * L.pitch + L.column_offset(-(kx * d - e) / 2),
+                             ky * k + kx);
   const int64_t sc_row = 2 * (int64_t)wqv;  // one input row: phase 0 then phase 1
   parallel_for((int64_t)g.n * g.c, plane_grain(g.in_plane()), [&](int64_t begin, int64_t end) {
     float* buf = scratch(0, L.size());
@@ -290,18 +302,18 @@ template <int NT>
 void weight_taps(const float* in, int64_t in_step, const int* off, const float* dy, int oh, int ow,
                  float* part) {
   __m256 acc[NT];
-  for (int t = 0; t < NT; ++t) acc[t] = _mm256_load_ps(part + 8 * t);
+  PVLL_UNROLL for (int t = 0; t < NT; ++t) acc[t] = _mm256_load_ps(part + 8 * t);
   const int nvec = (ow + 7) / 8, last = ow - 8 * (nvec - 1);
   for (int oy = 0; oy < oh; ++oy) {
     const float* drow = dy + (int64_t)oy * ow;
     const float* xrow = in + oy * in_step;
     for (int v = 0; v < nvec; ++v) {
       const __m256 dv = simd::load(drow + 8 * v, v == nvec - 1 ? last : 8);
-      for (int t = 0; t < NT; ++t)
+      PVLL_UNROLL for (int t = 0; t < NT; ++t)
         acc[t] = _mm256_fmadd_ps(dv, _mm256_loadu_ps(xrow + off[t] + 8 * v), acc[t]);
     }
   }
-  for (int t = 0; t < NT; ++t) _mm256_store_ps(part + 8 * t, acc[t]);
+  PVLL_UNROLL for (int t = 0; t < NT; ++t) _mm256_store_ps(part + 8 * t, acc[t]);
 }
 
 void weight_tap_group(int nt, const float* in, int64_t in_step, const int* off, const float* dy,

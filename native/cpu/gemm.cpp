@@ -10,26 +10,48 @@ namespace pvll::gemm {
 namespace {
 
 // 4 x (8*NV) tile of C from k steps of packed A (4 floats per step) and packed B (24 per step).
+// Named accumulators, not an array: GCC keeps arrays of vectors on the stack here.
 template <int NV>
 inline void micro_tile(int k, const float* __restrict a, const float* __restrict b, float* c,
                        long ldc, int rows, int cols, bool accumulate, const float* bias) {
-  __m256 acc[kMr][NV];
-  for (int i = 0; i < kMr; ++i) {
-    const __m256 init = (bias && i < rows) ? _mm256_set1_ps(bias[i]) : _mm256_setzero_ps();
-    for (int v = 0; v < NV; ++v) acc[i][v] = init;
-  }
+  const __m256 z = _mm256_setzero_ps();
+  __m256 i0 = bias ? _mm256_set1_ps(bias[0]) : z;
+  __m256 i1 = bias && rows > 1 ? _mm256_set1_ps(bias[1]) : z;
+  __m256 i2 = bias && rows > 2 ? _mm256_set1_ps(bias[2]) : z;
+  __m256 i3 = bias && rows > 3 ? _mm256_set1_ps(bias[3]) : z;
+  __m256 c00 = i0, c01 = i0, c02 = i0, c10 = i1, c11 = i1, c12 = i1;
+  __m256 c20 = i2, c21 = i2, c22 = i2, c30 = i3, c31 = i3, c32 = i3;
 #pragma GCC unroll 4
-  for (int kk = 0; kk < k; ++kk) {
-    __m256 bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = _mm256_load_ps(b + kk * kNr + 8 * v);
-    for (int i = 0; i < kMr; ++i) {
-      const __m256 av = _mm256_broadcast_ss(a + kk * kMr + i);
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
-    }
+  for (int kk = 0; kk < k; ++kk, a += kMr, b += kNr) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const __m256 b1 = NV > 1 ? _mm256_load_ps(b + 8) : z;
+    const __m256 b2 = NV > 2 ? _mm256_load_ps(b + 16) : z;
+    __m256 av = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    if constexpr (NV > 1) c01 = _mm256_fmadd_ps(av, b1, c01);
+    if constexpr (NV > 2) c02 = _mm256_fmadd_ps(av, b2, c02);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    if constexpr (NV > 1) c11 = _mm256_fmadd_ps(av, b1, c11);
+    if constexpr (NV > 2) c12 = _mm256_fmadd_ps(av, b2, c12);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    if constexpr (NV > 1) c21 = _mm256_fmadd_ps(av, b1, c21);
+    if constexpr (NV > 2) c22 = _mm256_fmadd_ps(av, b2, c22);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    if constexpr (NV > 1) c31 = _mm256_fmadd_ps(av, b1, c31);
+    if constexpr (NV > 2) c32 = _mm256_fmadd_ps(av, b2, c32);
   }
-  for (int i = 0; i < rows; ++i)
-    for (int v = 0; v < NV; ++v)
-      simd::store(c + i * ldc + 8 * v, acc[i][v], cols - 8 * v, accumulate);
+  auto store_row = [&](float* row, __m256 v0, __m256 v1, __m256 v2) {
+    simd::store(row, v0, cols, accumulate);
+    if constexpr (NV > 1) simd::store(row + 8, v1, cols - 8, accumulate);
+    if constexpr (NV > 2) simd::store(row + 16, v2, cols - 16, accumulate);
+  };
+  store_row(c, c00, c01, c02);
+  if (rows > 1) store_row(c + ldc, c10, c11, c12);
+  if (rows > 2) store_row(c + 2 * ldc, c20, c21, c22);
+  if (rows > 3) store_row(c + 3 * ldc, c30, c31, c32);
 }
 
 // MI x NJ dot products over k (vectorised along k), added to the 8-lane partials part[i][j].
@@ -37,28 +59,28 @@ template <int MI, int NJ>
 inline void nt_block(int k, const float* a, long lda, const float* b, long ldb, float* part,
                      int part_ld) {
   __m256 acc[MI][NJ];
-  for (int i = 0; i < MI; ++i)
-    for (int j = 0; j < NJ; ++j) acc[i][j] = _mm256_load_ps(part + (i * part_ld + j) * 8);
+  PVLL_UNROLL for (int i = 0; i < MI; ++i)
+    PVLL_UNROLL for (int j = 0; j < NJ; ++j) acc[i][j] = _mm256_load_ps(part + (i * part_ld + j) * 8);
   int kk = 0;
   for (; kk + 8 <= k; kk += 8) {
     __m256 av[MI];
-    for (int i = 0; i < MI; ++i) av[i] = _mm256_loadu_ps(a + i * lda + kk);
-    for (int j = 0; j < NJ; ++j) {
+    PVLL_UNROLL for (int i = 0; i < MI; ++i) av[i] = _mm256_loadu_ps(a + i * lda + kk);
+    PVLL_UNROLL for (int j = 0; j < NJ; ++j) {
       const __m256 bv = _mm256_loadu_ps(b + j * ldb + kk);
-      for (int i = 0; i < MI; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], bv, acc[i][j]);
+      PVLL_UNROLL for (int i = 0; i < MI; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], bv, acc[i][j]);
     }
   }
   if (kk < k) {
     const int rest = k - kk;
     __m256 av[MI];
-    for (int i = 0; i < MI; ++i) av[i] = simd::load(a + i * lda + kk, rest);
-    for (int j = 0; j < NJ; ++j) {
+    PVLL_UNROLL for (int i = 0; i < MI; ++i) av[i] = simd::load(a + i * lda + kk, rest);
+    PVLL_UNROLL for (int j = 0; j < NJ; ++j) {
       const __m256 bv = simd::load(b + j * ldb + kk, rest);
-      for (int i = 0; i < MI; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], bv, acc[i][j]);
+      PVLL_UNROLL for (int i = 0; i < MI; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], bv, acc[i][j]);
     }
   }
-  for (int i = 0; i < MI; ++i)
-    for (int j = 0; j < NJ; ++j) _mm256_store_ps(part + (i * part_ld + j) * 8, acc[i][j]);
+  PVLL_UNROLL for (int i = 0; i < MI; ++i)
+    PVLL_UNROLL for (int j = 0; j < NJ; ++j) _mm256_store_ps(part + (i * part_ld + j) * 8, acc[i][j]);
 }
 
 template <int MI>

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 
+/** Fully unrolls a loop over register-tile indices, so that its vectors stay in registers. */
+#define PVLL_UNROLL _Pragma("GCC unroll 16")
+
 namespace pvll::simd {
 
 /** Mask whose first n lanes (0..8) are set. */
