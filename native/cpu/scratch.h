@@ -20,4 +20,7 @@ inline T* thread_scratch(int slot, int64_t count) {
   return static_cast<T*>(thread_scratch(slot, size_t(count) * sizeof(T)));
 }
 
+/** thread_scratch as floats: at least floats elements. */
+inline float* scratch(int slot, size_t floats) { return thread_scratch<float>(slot, int64_t(floats)); }
+
 }  // namespace pvll

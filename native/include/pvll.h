@@ -5,6 +5,7 @@
 #include "pvll_elementwise.h"
 #include "pvll_spatial.h"
 #include "pvll_gumbel.h"
+#include "pvll_conv.h"
 #include "pvll_linear.h"
 #include "pvll_loss.h"
 #include "pvll_norm.h"

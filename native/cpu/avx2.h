@@ -1,0 +1,44 @@
+// Small AVX2 intrinsics helpers shared by the conv kernels (8 floats per vector). The layer
+// kernels use the portable vector extensions of simd.h instead.
+#pragma once
+#include <immintrin.h>
+
+#include <cstdint>
+
+/** Fully unrolls a loop over register-tile indices, so that its vectors stay in registers. */
+#define PVLL_UNROLL _Pragma("GCC unroll 16")
+
+namespace pvll::avx2 {
+
+/** Mask whose first n lanes (0..8) are set. */
+inline __m256i first_lanes(int n) {
+  alignas(32) static const int32_t bits[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bits + 8 - n));
+}
+
+/** Sum of the 8 lanes, always in the same order. */
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/** Stores v to p (first n lanes when n < 8), adding p's contents when accumulate. */
+inline void store(float* p, __m256 v, int n, bool accumulate) {
+  if (n >= 8) {
+    if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(p));
+    _mm256_storeu_ps(p, v);
+  } else {
+    const __m256i m = first_lanes(n);
+    if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(p, m));
+    _mm256_maskstore_ps(p, m, v);
+  }
+}
+
+/** Loads n lanes (n < 8 reads only those; the rest are zero). */
+inline __m256 load(const float* p, int n) {
+  return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, first_lanes(n));
+}
+
+}  // namespace pvll::simd
