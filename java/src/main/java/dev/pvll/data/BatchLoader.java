@@ -56,10 +56,12 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
       return new Options(batchSize, augmentation, seed, epoch, false, false);
     }
 
+    /** The same with the per-epoch shuffle on or off. */
     public Options withShuffle(boolean on) {
       return new Options(batchSize, augmentation, seed, epoch, on, dropLast);
     }
 
+    /** The same keeping or dropping a last partial batch. */
     public Options withDropLast(boolean on) {
       return new Options(batchSize, augmentation, seed, epoch, shuffle, on);
     }

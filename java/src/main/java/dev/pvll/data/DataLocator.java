@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * Where data sets are looked for, in this order: the {@code --data-dir} folder (its sub-folder
- * named after the data set, then the folder itself), Debian's {@code
+ * named after the data set, then the folder itself; IDX files directly in it count as
+ * Fashion-MNIST unless the folder is named {@code mnist}), Debian's {@code
  * /usr/share/datasets/fashion-mnist} (package {@code dataset-fashion-mnist}, for Fashion-MNIST
  * only), then the user's cache folder ({@code $XDG_CACHE_HOME/pvll} or {@code ~/.cache/pvll},
  * where {@code pvll data download} puts what it fetches).
@@ -80,7 +81,12 @@ public final class DataLocator {
     Set<Path> seen = new LinkedHashSet<>();
     if (dataDir != null) {
       add(out, seen, new Place(d, dataDir.resolve(d.id()), "--data-dir", null));
-      add(out, seen, new Place(d, dataDir, "--data-dir", null));
+      // MNIST and Fashion-MNIST use the same IDX file names: IDX files lying directly in
+      // --data-dir are Fashion-MNIST unless the folder is named mnist
+      boolean mnistFolder = dataDir.getFileName() != null && dataDir.getFileName().toString().equalsIgnoreCase("mnist");
+      if ((d != KnownDataset.MNIST && d != KnownDataset.FASHION_MNIST) || (d == KnownDataset.MNIST) == mnistFolder) {
+        add(out, seen, new Place(d, dataDir, "--data-dir", null));
+      }
     }
     if (d == KnownDataset.FASHION_MNIST && debianFashionMnist != null) add(out, seen, new Place(d, debianFashionMnist, "Debian package", null));
     if (cacheRoot != null) add(out, seen, new Place(d, cacheRoot.resolve(d.id()), "cache", null));

@@ -165,7 +165,7 @@ public final class Downloader {
         }
       }
     }
-    throw new DownloadException("download of " + url + " failed after " + attempts + " tries (" + last + "); "
+    throw new DownloadException("download of " + url + " failed after " + attempts + (attempts == 1 ? " try (" : " tries (") + last + "); "
         + (Files.isRegularFile(part) ? "the partial file " + part + " is kept: run the command again to resume" : "nothing was kept"));
   }
 

@@ -47,6 +47,20 @@ class DataLocatorTest {
   }
 
   @Test
+  void idxFilesDirectlyInDataDirAreFashionMnistUnlessTheFolderIsNamedMnist() {
+    TestFiles.writeIdxFolder(dir.resolve("x"), new Random(6), 2, 2, 28, true);
+    TestFiles.writeIdxFolder(dir.resolve("MNIST"), new Random(7), 3, 2, 28, true);
+    DataLocator x = new DataLocator(dir.resolve("x"), null, null);
+    assertEquals(2, Datasets.load(KnownDataset.FASHION_MNIST, x).train().size());
+    assertTrue(x.find(KnownDataset.MNIST).isEmpty());
+    DataLocator m = new DataLocator(dir.resolve("MNIST"), null, null);
+    assertEquals(3, Datasets.load(KnownDataset.MNIST, m).train().size());
+    assertTrue(m.find(KnownDataset.FASHION_MNIST).isEmpty());
+    TestFiles.writeIdxFolder(dir.resolve("p/mnist"), new Random(8), 4, 2, 28, false);
+    assertEquals(4, Datasets.load(KnownDataset.MNIST, new DataLocator(dir.resolve("p"), null, null)).train().size(), "DIR/mnist");
+  }
+
+  @Test
   void notFoundSaysWhereItLookedAndWhatToDo() {
     DatasetNotFoundException e = assertThrows(DatasetNotFoundException.class,
         () -> Datasets.load(KnownDataset.CIFAR10, new DataLocator(dir.resolve("d"), dir.resolve("deb"), dir.resolve("c"))));
