@@ -307,10 +307,10 @@ public final class SearchEngine implements AutoCloseable {
   public Genotype currentGenotype() {
     ArchEncoding enc = architect.encoding();
     double[] source = usesPsi() ? architect.alpha() : (bestH != null ? bestH : architect.alpha());
-    float[][][] cells = new float[2][enc.edges()][enc.ops()];
+    float[][][] cells = new float[2][enc.edgesPerCell()][enc.ops()];
     for (int t = 0; t < 2; t++) {
-      for (int e = 0; e < enc.edges(); e++) {
-        for (int o = 0; o < enc.ops(); o++) cells[t][e][o] = (float) source[enc.index(t * enc.edges() + e, o)];
+      for (int e = 0; e < enc.edgesPerCell(); e++) {
+        for (int o = 0; o < enc.ops(); o++) cells[t][e][o] = (float) source[enc.index(t * enc.edgesPerCell() + e, o)];
       }
     }
     return GenotypeDerivation.derive(cells[0], cells[1], enc.nodes());

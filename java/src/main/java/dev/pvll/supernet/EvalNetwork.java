@@ -1,6 +1,7 @@
 package dev.pvll.supernet;
 
 import dev.pvll.kernels.Device;
+import dev.pvll.space.NetworkConfig;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.BatchNorm;
 import dev.pvll.nn.Conv2d;

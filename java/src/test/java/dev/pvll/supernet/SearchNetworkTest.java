@@ -11,6 +11,7 @@ import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.Mode;
 import dev.pvll.nn.Parameter;
+import dev.pvll.space.NetworkConfig;
 import dev.pvll.space.Primitive;
 import dev.pvll.testing.Seeds;
 import dev.pvll.testing.Tolerance;
@@ -60,12 +61,15 @@ class SearchNetworkTest {
         Tolerance logitTol = new Tolerance(1e-5, 1e-4);
         logitTol.assertClose("logits", Torch.array(tLogits), logits.toArray(), seed);
         assertEquals(Torch.array(tLoss)[0], loss.loss(), 1e-5, "loss, seed " + seed);
-        // Gradients pass through up to 5 cells of BN in float32: relative 1e-3 with an absolute
-        // floor of 1e-5 of the largest gradient magnitude.
+        // Gradients pass through up to 5 cells of batch norm in float32, summing over the batch in
+        // different orders: relative 1e-3, with an absolute floor of 1e-3 of the tensor's largest
+        // gradient (entries near zero are differences of large terms).
         for (Parameter p : net.parameters().parameters()) {
           org.bytedeco.pytorch.Tensor g = ref.params.get(p.name()).grad();
           float[] expected = g.defined() ? Torch.array(g) : new float[(int) p.size()];
-          new Tolerance(1e-5, 1e-3).assertClose("grad " + p.name(), expected, p.grad().toArray(), seed);
+          double scale = 0;
+          for (float v : expected) scale = Math.max(scale, Math.abs(v));
+          new Tolerance(1e-7 + 1e-3 * scale, 1e-3).assertClose("grad " + p.name(), expected, p.grad().toArray(), seed);
         }
       }
     }

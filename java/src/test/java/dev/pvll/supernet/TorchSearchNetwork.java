@@ -9,6 +9,7 @@ import static org.bytedeco.pytorch.global.torch.max_pool2d;
 import static org.bytedeco.pytorch.global.torch.relu;
 
 import dev.pvll.nn.Parameter;
+import dev.pvll.space.NetworkConfig;
 import dev.pvll.space.Primitive;
 import dev.pvll.testing.Torch;
 import java.util.ArrayList;
@@ -52,8 +53,8 @@ final class TorchSearchNetwork {
   }
 
   private Tensor cell(String name, Tensor in0, Tensor in1, CellChoice choice, boolean reduction, boolean reductionPrev) {
-    Tensor s0 = reductionPrev ? factorizedReduce(in0, name + ".preprocess0") : bn(conv(relu(in0), name + ".preprocess0.conv", 1, 1, 0, 1), name + ".preprocess0.bn");
-    Tensor s1 = bn(conv(relu(in1), name + ".preprocess1.conv", 1, 1, 0, 1), name + ".preprocess1.bn");
+    Tensor s0 = reductionPrev ? factorizedReduce(in0, name + ".preprocess0") : bn(conv(relu(in0), name + ".preprocess0.conv", 1, 0, 1, 1), name + ".preprocess0.bn");
+    Tensor s1 = bn(conv(relu(in1), name + ".preprocess1.conv", 1, 0, 1, 1), name + ".preprocess1.bn");
     List<Tensor> states = new ArrayList<>(List.of(s0, s1));
     for (int j = 0; j < config.nodes(); j++) {
       Tensor node = null;
