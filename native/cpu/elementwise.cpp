@@ -20,7 +20,12 @@ PVLL_API int pvll_relu_forward(const float* x, float* y, int64_t n) {
 PVLL_API int pvll_relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
   PVLL_REQUIRE(n >= 0 && (n == 0 || (x && dy && dx)), "pvll_relu_backward: bad arguments (n=%lld)", (long long)n);
   pvll::parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+    // dy is loaded unconditionally: a conditional load keeps GCC from vectorising and makes the
+    // loop a 50%-mispredicted branch per element (50x slower on random signs).
+    for (int64_t i = b; i < e; ++i) {
+      const float g = dy[i];
+      dx[i] = x[i] > 0.f ? g : 0.f;
+    }
   });
   return PVLL_OK;
 }
