@@ -2,6 +2,9 @@
 // 64k elements (below that the wake-up costs more than it saves).
 #include "pvll_elementwise.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "parallel.h"
 #include "status.h"
 
@@ -38,5 +41,22 @@ PVLL_API int pvll_scale_add(const float* x, float alpha, float* y, int64_t n, in
     else
       for (int64_t i = b; i < e; ++i) y[i] = alpha * x[i];
   });
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_dot(const float* a, const float* b, int64_t n, double* out) {
+  PVLL_REQUIRE(n >= 0 && out && (n == 0 || (a && b)), "pvll_dot: bad arguments (n=%lld)", (long long)n);
+  // Chunk boundaries depend on n only; partials are summed in chunk order: thread-count independent.
+  const int64_t chunks = pvll::chunk_count(n, kGrain);
+  std::vector<double> partial((size_t)std::max<int64_t>(chunks, 1), 0.0);
+  const float* bv = b;
+  pvll::parallel_chunks(n, kGrain, [&](int64_t c, int64_t begin, int64_t end) {
+    double s = 0;
+    for (int64_t i = begin; i < end; ++i) s += (double)a[i] * (double)bv[i];
+    partial[(size_t)c] = s;
+  });
+  double total = 0;
+  for (double p : partial) total += p;
+  *out = total;
   return PVLL_OK;
 }

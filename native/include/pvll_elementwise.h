@@ -13,4 +13,7 @@ PVLL_API int pvll_relu_backward(const float* x, const float* dy, float* dx, int6
 /** y = alpha * x + (accumulate ? y : 0): node sums and edge weights. */
 PVLL_API int pvll_scale_add(const float* x, float alpha, float* y, int64_t n, int accumulate);
 
+/** *out = sum_i a[i] * b[i], accumulated in double in fixed-size chunks combined in order. */
+PVLL_API int pvll_dot(const float* a, const float* b, int64_t n, double* out);
+
 #endif

@@ -28,7 +28,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "DIR", description = "continue the run whose checkpoint is in DIR")
   Path resume;
 
-  @Option(names = "--method", description = "pvll or random (the random-search baseline on the same schedule)")
+  @Option(names = "--method", description = "pvll, random (random-search baseline on the same schedule) or gdas (GDAS baseline)")
   String method;
 
   @Option(names = "--dataset", description = "fashion-mnist-embedded, fashion-mnist, mnist, cifar10, cifar100")
@@ -58,7 +58,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--sampler", description = "around-a (METHOD.md) or uniform (ablation)") String sampler;
   @Option(names = "--memory", description = "memory capacity (100)") Integer memory;
   @Option(names = "--psi-passes", description = "maximum psi refit passes (500)") Integer psiPasses;
-  @Option(names = "--label-mode", description = "eval (running BN statistics) or recalibrated") String labelMode;
+  @Option(names = "--label-mode", description = "eval (running BN statistics) or batch-stats (each validation batch's own statistics)") String labelMode;
   @Option(names = "--cutout", description = "cutout length during supernet training (0 = off)") Integer cutout;
 
   @Override

@@ -42,4 +42,14 @@ public final class ElementwiseOps {
     if (d.isCpu()) Native.cpu("scale_add", CpuKernels.pvll_scale_add(x.address(), alpha, y.address(), x.size(), acc));
     else Native.cuda("scale_add", CudaKernels.pvll_cuda_scale_add(x.address(), alpha, y.address(), x.size(), acc, 0));
   }
+
+  /** sum of a * b over all elements (equal sizes), accumulated in double, deterministic. */
+  public static double dot(Tensor a, Tensor b) {
+    Device d = Checks.sameDevice("dot", a, b);
+    Checks.sameSize("dot", a, b);
+    if (d.isCuda()) throw new KernelException("dot", KernelException.NO_CUDA, "no CUDA kernel yet");
+    double[] out = new double[1];
+    Native.cpu("dot", CpuKernels.pvll_dot(a.address(), b.address(), a.size(), out));
+    return out[0];
+  }
 }

@@ -34,6 +34,10 @@ public final class BatchNorm implements Layer {
       saveInvStd = Tensor.empty(x.device(), channels);
       NormOps.batchNormTrainForward(x, value(gamma), value(beta), y, saveMean, saveInvStd, runningMean.value(), runningVar.value(),
           MOMENTUM, EPS);
+    } else if (mode == Mode.EVAL_BATCH_STATS) {
+      try (Tensor mean = Tensor.empty(x.device(), channels); Tensor invStd = Tensor.empty(x.device(), channels)) {
+        NormOps.batchNormTrainForward(x, value(gamma), value(beta), y, mean, invStd, null, null, MOMENTUM, EPS);
+      }
     } else {
       NormOps.batchNormInferenceForward(x, value(gamma), value(beta), runningMean.value(), runningVar.value(), y, EPS);
     }

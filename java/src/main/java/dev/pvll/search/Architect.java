@@ -137,10 +137,15 @@ public final class Architect {
 
   /** The architecture of draw {@code counter} from the current A (the counter is not advanced). */
   public Architecture sampleAt(long counter) {
+    return sampleAt(counter, options.tau());
+  }
+
+  /** The architecture of draw {@code counter} at temperature tau (GDAS anneals it). */
+  public Architecture sampleAt(long counter, double tau) {
     double[] logits = options.sampler() == Sampler.UNIFORM ? new double[alpha.length] : alpha;
     return options.kernelSampling()
-        ? GumbelSampler.sampleKernel(enc, logits, streamSeed, counter, options.tau())
-        : GumbelSampler.sampleJava(enc, logits, streamSeed, counter, options.tau());
+        ? GumbelSampler.sampleKernel(enc, logits, streamSeed, counter, tau)
+        : GumbelSampler.sampleJava(enc, logits, streamSeed, counter, tau);
   }
 
   /** One Adam step on psi(softmax((A + g) / tau))^2 with g = {@code sampled.gumbel()}. */
@@ -154,6 +159,41 @@ public final class Architect {
     }
     adam.step(alpha, grad);
     return new StepResult(pred, pred * pred, Math.sqrt(norm));
+  }
+
+  /**
+   * One Adam step on A with a gradient computed elsewhere (the GDAS baseline's straight-through
+   * gradient of the validation loss); returns the gradient's norm.
+   */
+  public double stepWithGradient(double[] grad) {
+    enc.checkSize("gradient", grad);
+    double norm = 0;
+    for (double g : grad) {
+      if (!Double.isFinite(g)) throw new IllegalStateException("architecture gradient is not finite (" + g + ")");
+      norm += g * g;
+    }
+    adam.step(alpha, grad);
+    return Math.sqrt(norm);
+  }
+
+  /**
+   * The straight-through (GDAS) gradient of a loss with respect to A: the network used the hard
+   * one-hot weights of the sample drawn at temperature tau, and dLoss/d(weight of the chosen op)
+   * on each row is edgeGradient[row]. With h = softmax((A + g) / tau) and k the chosen op,
+   * dLoss/dA[row, j] = edgeGradient[row] * h_k (1[j = k] - h_j) / tau.
+   */
+  public static double[] straightThroughGradient(Architecture sampled, double[] edgeGradient, double tau) {
+    ArchEncoding e = sampled.encoding();
+    double[] grad = new double[e.size()];
+    for (int row = 0; row < e.rows(); row++) {
+      int k = sampled.ops()[row];
+      double hk = sampled.weight(row, k);
+      for (int j = 0; j < e.ops(); j++) {
+        double hj = sampled.weight(row, j);
+        grad[e.index(row, j)] = edgeGradient[row] * hk * ((j == k ? 1 : 0) - hj) / tau;
+      }
+    }
+    return grad;
   }
 
   /** psi(softmax((a + g) / tau))^2, the objective of the architecture step. */

@@ -6,7 +6,9 @@ import dev.pvll.space.NetworkConfig;
  * Everything that defines a search run; written to config.json and into every checkpoint.
  * METHOD.md's values are the paper preset; items METHOD.md marks unknown are named options.
  *
- * @param method pvll (METHOD.md), random (the same schedule with uniform samples, keeping the best measured)
+ * @param method pvll (METHOD.md); random (the same schedule with uniform samples, keeping the best
+ *     measured); gdas (straight-through gradient of the validation loss into A, tau annealed from
+ *     10 to 0.1, for as many supernet epochs as the PVLL schedule trains)
  * @param dataset data set name (fashion-mnist-embedded, fashion-mnist, mnist, cifar10, cifar100)
  * @param dataDir folder searched first for the data set, or null
  * @param network the search network's shape
@@ -32,7 +34,8 @@ import dev.pvll.space.NetworkConfig;
  * @param tau Gumbel-softmax temperature (0.1)
  * @param uniformSampler sample uniformly instead of around A (ablation "sampler = N")
  * @param labelMode how a label is measured: "eval" (running BN statistics, the default) or
- *     "recalibrated" (BN statistics recomputed on training batches before the validation pass)
+ *     "batch-stats" (each validation batch normalised with its own statistics, so a label does not
+ *     depend on how stale a rarely-chosen op's running statistics are)
  * @param seed seed of everything random
  * @param device cpu, cuda:N or auto
  */
@@ -69,7 +72,8 @@ public record SearchConfig(
 
   /** Checks every field; the message names the command-line flag. */
   public SearchConfig {
-    require(method.equals("pvll") || method.equals("random"), "--method must be pvll or random, got " + method);
+    require(method.equals("pvll") || method.equals("random") || method.equals("gdas"),
+        "--method must be pvll, random or gdas, got " + method);
     require(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
     require(trainImages >= 0, "--train-images must be >= 0, got " + trainImages);
     require(validationImages >= 0, "--val-images must be >= 0, got " + validationImages);
@@ -90,8 +94,8 @@ public record SearchConfig(
     require(archLr > 0, "--arch-lr must be > 0, got " + archLr);
     require(archWeightDecay >= 0, "--arch-weight-decay must be >= 0");
     require(tau > 0, "--tau must be > 0, got " + tau);
-    require(labelMode.equals("eval") || labelMode.equals("recalibrated"),
-        "--label-mode must be eval or recalibrated, got " + labelMode);
+    require(labelMode.equals("eval") || labelMode.equals("batch-stats"),
+        "--label-mode must be eval or batch-stats, got " + labelMode);
   }
 
   /**

@@ -38,7 +38,7 @@ import java.util.OptionalLong;
  */
 public final class SearchEngine implements AutoCloseable {
   /** Where the run stands: the next unit to execute. */
-  enum Phase { WARMUP_TRAIN, WARMUP_LABEL, PSI_WARMUP, SEARCH, FINAL, DONE }
+  enum Phase { WARMUP_TRAIN, WARMUP_LABEL, PSI_WARMUP, SEARCH, GDAS, FINAL, DONE }
 
   /** Receives a line after every unit (progress bars). */
   public interface Listener {
@@ -109,6 +109,7 @@ public final class SearchEngine implements AutoCloseable {
       throw new IllegalArgumentException("--out " + outDir + " already holds a search; use --resume " + outDir + " or another --out");
     }
     SearchEngine engine = new SearchEngine(config, outDir, train);
+    if (config.method().equals("gdas")) engine.phase = Phase.GDAS;
     Files.writeString(outDir.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config));
     Files.deleteIfExists(outDir.resolve("log.jsonl"));
     Files.createFile(outDir.resolve("log.jsonl"));
@@ -159,7 +160,17 @@ public final class SearchEngine implements AutoCloseable {
 
   /** Units of the whole run (for progress). */
   public int totalUnits() {
-    return 2 * config.warmup() + 1 + config.steps() + 1;
+    return isGdas() ? config.totalEpochs() + 1 : 2 * config.warmup() + 1 + config.steps() + 1;
+  }
+
+  private boolean isGdas() {
+    return config.method().equals("gdas");
+  }
+
+  /** GDAS's temperature in epoch e: linear from 10 to 0.1 over the run. */
+  double gdasTau(int e) {
+    int last = Math.max(1, config.totalEpochs() - 1);
+    return 10.0 - (10.0 - 0.1) * Math.min(e, last) / last;
   }
 
   /** Runs every remaining unit, checkpointing after each; then writes the genotype files. */
@@ -184,7 +195,8 @@ public final class SearchEngine implements AutoCloseable {
       case WARMUP_LABEL -> n + index;
       case PSI_WARMUP -> 2 * n;
       case SEARCH -> 2 * n + 1 + index;
-      case FINAL -> 2 * n + 1 + config.steps();
+      case GDAS -> index;
+      case FINAL -> isGdas() ? config.totalEpochs() : 2 * n + 1 + config.steps();
       case DONE -> totalUnits();
     };
   }
@@ -247,6 +259,27 @@ public final class SearchEngine implements AutoCloseable {
         advance(index + 1 < config.steps() ? Phase.SEARCH : Phase.FINAL, index + 1 < config.steps() ? index + 1 : 0);
         return line;
       }
+      case GDAS -> {
+        float lr = learningRate(epoch);
+        double tau = gdasTau(index);
+        SupernetEpochs.Stats[] st = epochs.gdasEpoch(architect, epoch, lr, tau, 1_000_000L * index);
+        epoch++;
+        JsonObject line = new JsonObject();
+        line.addProperty("phase", "gdas");
+        line.addProperty("step", index);
+        line.addProperty("epoch", epoch - 1);
+        line.addProperty("lr", lr);
+        line.addProperty("tau", tau);
+        line.addProperty("train_loss", st[0].loss());
+        line.addProperty("train_acc", st[0].accuracy());
+        line.addProperty("val_loss", st[1].loss());
+        line.addProperty("val_acc", st[1].accuracy());
+        line.addProperty("entropy", architect.meanSamplingEntropy());
+        line.addProperty("genotype", currentGenotype().toDartsString());
+        line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+        advance(index + 1 < config.totalEpochs() ? Phase.GDAS : Phase.FINAL, index + 1 < config.totalEpochs() ? index + 1 : 0);
+        return line;
+      }
       case FINAL -> {
         Genotype g = currentGenotype();
         SampledArchitecture arch = fromGenotype(g, config.network());
@@ -303,10 +336,11 @@ public final class SearchEngine implements AutoCloseable {
     }
   }
 
-  /** pvll: the DARTS rule on A; random: the DARTS rule on the best measured sample's H. */
+  /** pvll and gdas: the DARTS rule on A; random: the DARTS rule on the best measured sample's H. */
   public Genotype currentGenotype() {
     ArchEncoding enc = architect.encoding();
-    double[] source = usesPsi() ? architect.alpha() : (bestH != null ? bestH : architect.alpha());
+    boolean random = config.method().equals("random");
+    double[] source = !random ? architect.alpha() : (bestH != null ? bestH : architect.alpha());
     float[][][] cells = new float[2][enc.edgesPerCell()][enc.ops()];
     for (int t = 0; t < 2; t++) {
       for (int e = 0; e < enc.edgesPerCell(); e++) {

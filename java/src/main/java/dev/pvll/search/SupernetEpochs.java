@@ -5,6 +5,7 @@ import dev.pvll.data.Batch;
 import dev.pvll.data.BatchLoader;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Normalization;
+import dev.pvll.nn.Mode;
 import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.StepResult;
@@ -27,6 +28,7 @@ final class SupernetEpochs {
   private final SearchConfig config;
   private final Augmentation trainAugmentation;
   private final Augmentation validationAugmentation;
+  private final Mode labelMode;
 
   SupernetEpochs(SupernetTrainer trainer, Dataset data, int[] train, int[] validation, Normalization normalization, SearchConfig config) {
     this.trainer = trainer;
@@ -38,6 +40,7 @@ final class SupernetEpochs {
     Augmentation a = Augmentation.training(normalization);
     this.trainAugmentation = config.cutout() > 0 ? a.withCutout(config.cutout()) : a;
     this.validationAugmentation = Augmentation.none(normalization);
+    this.labelMode = config.labelMode().equals("batch-stats") ? Mode.EVAL_BATCH_STATS : Mode.EVAL;
   }
 
   /** Images per training epoch. */
@@ -80,7 +83,7 @@ final class SupernetEpochs {
     try (BatchLoader loader = new BatchLoader(data, validation, options)) {
       while (loader.hasNext()) {
         Batch batch = loader.next();
-        StepResult r = trainer.evaluate(batch.images(), batch.labels(), arch);
+        StepResult r = trainer.evaluate(batch.images(), batch.labels(), arch, labelMode);
         lossSum += r.loss() * r.count();
         correct += r.correct();
         seen += r.count();
@@ -101,4 +104,59 @@ final class SupernetEpochs {
     return new SampledArchitecture(new CellChoice(a.cellOps(0), w[0]), new CellChoice(a.cellOps(1), w[1]));
   }
 
+
+  /**
+   * One GDAS epoch: for every training batch, a weight step on a fresh hard sample (weight 1 on
+   * the chosen op), then an architecture step on the next validation batch with the
+   * straight-through gradient. Samples use counters counterBase, counterBase + 1, ...
+   * Returns the training stats and the stats of the validation batches used for A.
+   */
+  Stats[] gdasEpoch(Architect architect, int epoch, float lr, double tau, long counterBase) {
+    int batches = Math.max(1, trainImagesPerEpoch() / config.batchSize());
+    double trainLoss = 0, valLoss = 0;
+    long trainCorrect = 0, valCorrect = 0, trainSeen = 0, valSeen = 0;
+    int edges = architect.encoding().edgesPerCell();
+    BatchLoader.Options trainOptions = BatchLoader.Options.of(config.batchSize(), trainAugmentation, config.seed(), epoch).withDropLast(true);
+    BatchLoader.Options valOptions = BatchLoader.Options.of(config.batchSize(), validationAugmentation, config.seed() + 1, epoch).withDropLast(true);
+    BatchLoader val = null;
+    try (BatchLoader train = new BatchLoader(data, this.train, trainOptions)) {
+      for (int b = 0; b < batches && train.hasNext(); b++) {
+        Batch batch = train.next();
+        Architecture forWeights = architect.sampleAt(counterBase + 2L * b, tau);
+        StepResult r = trainer.trainStep(batch.images(), batch.labels(), hard(forWeights), lr);
+        if (!Double.isFinite(r.loss())) throw new SearchDivergedException("GDAS training loss became " + r.loss() + " in epoch " + epoch);
+        trainLoss += r.loss() * r.count();
+        trainCorrect += r.correct();
+        trainSeen += r.count();
+        if (val == null || !val.hasNext()) {
+          if (val != null) val.close();
+          val = new BatchLoader(data, validation, valOptions);
+        }
+        Batch vb = val.next();
+        Architecture forA = architect.sampleAt(counterBase + 2L * b + 1, tau);
+        double[][] g = new double[2][edges];
+        StepResult v = trainer.edgeGradients(vb.images(), vb.labels(), hard(forA), g);
+        if (!Double.isFinite(v.loss())) throw new SearchDivergedException("GDAS validation loss became " + v.loss() + " in epoch " + epoch);
+        double[] flat = new double[2 * edges];
+        System.arraycopy(g[0], 0, flat, 0, edges);
+        System.arraycopy(g[1], 0, flat, edges, edges);
+        architect.stepWithGradient(Architect.straightThroughGradient(forA, flat, tau));
+        valLoss += v.loss() * v.count();
+        valCorrect += v.correct();
+        valSeen += v.count();
+      }
+    } finally {
+      if (val != null) val.close();
+    }
+    return new Stats[] {new Stats(trainLoss / Math.max(1, trainSeen), (double) trainCorrect / Math.max(1, trainSeen), (int) trainSeen),
+        new Stats(valLoss / Math.max(1, valSeen), (double) valCorrect / Math.max(1, valSeen), (int) valSeen)};
+  }
+
+  /** The sample with weight 1 on every chosen op (the forward value of GDAS's hard one-hot). */
+  static SampledArchitecture hard(Architecture a) {
+    int edges = a.encoding().edgesPerCell();
+    float[] ones = new float[edges];
+    java.util.Arrays.fill(ones, 1f);
+    return new SampledArchitecture(new CellChoice(a.cellOps(0), ones), new CellChoice(a.cellOps(1), ones));
+  }
 }

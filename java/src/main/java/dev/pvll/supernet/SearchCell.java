@@ -26,6 +26,7 @@ final class SearchCell {
   private final Layer[][] ops; // [edge][primitive], null for none
   private final ParameterStore.Segment[][] segments; // [edge][primitive], null where no parameters
   private final List<Tensor> states = new ArrayList<>();
+  private final Tensor[] edgeOutputs;
   private CellChoice choice;
 
   SearchCell(ParameterStore store, ParameterStore buffers, String name, int nodes, int cPrevPrev, int cPrev, int c,
@@ -41,6 +42,7 @@ final class SearchCell {
     int edges = nodes * (nodes + 3) / 2;
     Primitive[] prims = Primitive.values();
     ops = new Layer[edges][prims.length];
+    edgeOutputs = new Tensor[edges];
     segments = new ParameterStore.Segment[edges][prims.length];
     for (int j = 0; j < nodes; j++) {
       for (int i = 0; i < j + 2; i++) {
@@ -88,8 +90,10 @@ final class SearchCell {
       for (int i = 0; i < j + 2; i++) {
         int e = topology.firstEdgeOf(j + 2) + i;
         Layer op = ops[e][c.op(e)];
+        edgeOutputs[e] = null;
         if (op == null) continue;
-        ElementwiseOps.scaleAdd(op.forward(states.get(i), mode), c.weight(e), node, true);
+        edgeOutputs[e] = op.forward(states.get(i), mode);
+        ElementwiseOps.scaleAdd(edgeOutputs[e], c.weight(e), node, true);
       }
       states.add(node);
     }
@@ -98,8 +102,12 @@ final class SearchCell {
     return out;
   }
 
-  /** Adds dL/d(in0) into d0 and dL/d(in1) into d1 (they may be the same tensor). */
-  void backward(Tensor dOut, Tensor d0, Tensor d1) {
+  /**
+   * Adds dL/d(in0) into d0 and dL/d(in1) into d1 (they may be the same tensor); when
+   * edgeGradients is not null, adds dL/d(edge weight) of every edge into it (the chosen op's
+   * output dotted with its node's gradient; 0 for none).
+   */
+  void backward(Tensor dOut, Tensor d0, Tensor d1, double[] edgeGradients) {
     Tensor[] dStates = new Tensor[states.size()];
     List<Tensor> dNodes = new ArrayList<>();
     for (int j = 0; j < nodes; j++) {
@@ -116,6 +124,7 @@ final class SearchCell {
         int e = topology.firstEdgeOf(j + 2) + i;
         Layer op = ops[e][choice.op(e)];
         if (op == null) continue;
+        if (edgeGradients != null) edgeGradients[e] += ElementwiseOps.dot(dNode, edgeOutputs[e]);
         ElementwiseOps.scaleAdd(dNode, choice.weight(e), scaled, false);
         op.backward(scaled, dStates[i], true);
       }

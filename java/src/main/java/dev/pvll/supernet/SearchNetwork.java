@@ -94,6 +94,15 @@ public final class SearchNetwork implements AutoCloseable {
 
   /** Back-propagates dL/dlogits of the last training forward into the parameter gradients. */
   public void backward(Tensor dLogits) {
+    backward(dLogits, null);
+  }
+
+  /**
+   * Back-propagation that also returns, when edgeGradients ([2][edges]) is given, dL/d(edge
+   * weight) summed over the cells of each type (row 0 normal, row 1 reduction): what a
+   * straight-through estimator (GDAS) sends into A.
+   */
+  public void backward(Tensor dLogits, double[][] edgeGradients) {
     Tensor last = states.get(states.size() - 1);
     Tensor[] dStates = new Tensor[states.size()];
     Tensor pooled = Tensor.empty(dLogits.device(), last.dim(0), last.dim(1));
@@ -103,7 +112,9 @@ public final class SearchNetwork implements AutoCloseable {
     pooled.close();
     for (int k = 0; k < states.size() - 1; k++) dStates[k] = Tensor.zeros(dLogits.device(), states.get(k).shape());
     for (int k = cells.size() - 1; k >= 0; k--) {
-      cells.get(k).backward(dStates[k + 1], dStates[Math.max(k - 1, 0)], dStates[k]);
+      SearchCell cell = cells.get(k);
+      double[] g = edgeGradients == null ? null : edgeGradients[cell.isReduction() ? 1 : 0];
+      cell.backward(dStates[k + 1], dStates[Math.max(k - 1, 0)], dStates[k], g);
       dStates[k + 1].close();
     }
     Tensor dStem = Tensor.emptyLike(states.get(0));

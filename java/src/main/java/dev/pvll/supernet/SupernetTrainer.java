@@ -42,9 +42,30 @@ public final class SupernetTrainer {
 
   /** Loss and correct count on one batch in evaluation mode (running BN statistics), no update. */
   public StepResult evaluate(Tensor images, Tensor labels, SampledArchitecture arch) {
+    return evaluate(images, labels, arch, Mode.EVAL);
+  }
+
+  /** Loss and correct count on one batch in EVAL or EVAL_BATCH_STATS mode, no update. */
+  public StepResult evaluate(Tensor images, Tensor labels, SampledArchitecture arch, Mode mode) {
+    if (mode == Mode.TRAIN) throw new IllegalArgumentException("evaluate needs an evaluation mode, got " + mode);
     try (Scope step = Scope.open()) {
-      Tensor logits = network.forward(images, arch, Mode.EVAL);
+      Tensor logits = network.forward(images, arch, mode);
       LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, null);
+      return new StepResult(loss.loss(), loss.correct(), images.dim(0));
+    }
+  }
+
+  /**
+   * Loss on one batch in training mode and dL/d(edge weight) per edge and cell type
+   * ([2][edges], summed over cells), with no parameter update: the architecture half of GDAS.
+   */
+  public StepResult edgeGradients(Tensor images, Tensor labels, SampledArchitecture arch, double[][] edgeGradients) {
+    try (Scope step = Scope.open()) {
+      network.parameters().zeroGrads();
+      Tensor logits = network.forward(images, arch, Mode.TRAIN);
+      Tensor dLogits = Tensor.emptyLike(logits);
+      LossResult loss = LossOps.softmaxCrossEntropy(logits, labels, dLogits);
+      if (Double.isFinite(loss.loss())) network.backward(dLogits, edgeGradients);
       return new StepResult(loss.loss(), loss.correct(), images.dim(0));
     }
   }

@@ -47,6 +47,8 @@ public final class CpuKernels {
   public static native int pvll_scale_add(
       @Cast("const float*") long x, float alpha, @Cast("float*") long y, long n, int accumulate);
 
+  public static native int pvll_dot(@Cast("const float*") long a, @Cast("const float*") long b, long n, double[] out);
+
   // ---- spatial: crop, general average pooling
   public static native int pvll_avg_pool_forward(
       @Cast("const float*") long x, @Cast("float*") long y, int n, int c, int h, int w, int k, int s, int p);
