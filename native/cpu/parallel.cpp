@@ -15,6 +15,19 @@ namespace {
 
 constexpr int64_t kMaxChunks = 64;
 
+// One parallel region: chunk indices are handed out by `next`; `done` and `active` are guarded
+// by the pool mutex. A worker joins a job only under the mutex and only while it is published,
+// and the caller unpublishes it only when every chunk is done and no worker is inside it, so a
+// late worker can never touch a finished job or take chunks of the next one.
+struct Job {
+  const std::function<void(int64_t)>* task;
+  int64_t chunks;
+  std::atomic<int64_t> next{0};
+  int64_t done = 0;
+  int active = 0;
+  std::exception_ptr error;
+};
+
 class ThreadPool {
  public:
   ThreadPool() : threads_(std::max(1u, std::thread::hardware_concurrency())) {}
@@ -35,33 +48,34 @@ class ThreadPool {
     }
     std::lock_guard<std::mutex> run_lock(run_mutex_);  // one parallel region at a time
     start_workers();
+    Job job;
+    job.task = &task;
+    job.chunks = chunks;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      task_ = &task;
-      chunks_ = chunks;
-      next_.store(0);
-      done_ = 0;
-      error_ = nullptr;
+      job_ = &job;
       ++generation_;
     }
     wake_.notify_all();
-    int64_t mine = work();
+    const int64_t mine = work(job);
     std::unique_lock<std::mutex> lock(mutex_);
-    done_ += mine;
-    finished_.wait(lock, [&] { return done_ == chunks_; });
-    task_ = nullptr;
-    if (error_) std::rethrow_exception(error_);
+    job.done += mine;
+    finished_.wait(lock, [&] { return job.done == job.chunks && job.active == 0; });
+    job_ = nullptr;
+    if (job.error) std::rethrow_exception(job.error);
   }
 
  private:
-  int64_t work() {
+  static int64_t work(Job& job) {
     int64_t count = 0;
-    for (int64_t c = next_.fetch_add(1); c < chunks_; c = next_.fetch_add(1)) {
+    for (int64_t c = job.next.fetch_add(1); c < job.chunks; c = job.next.fetch_add(1)) {
       try {
-        (*task_)(c);
+        (*job.task)(c);
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
+        // the first error wins; recorded without the pool mutex held by the caller
+        static std::mutex error_mutex;
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!job.error) job.error = std::current_exception();
       }
       ++count;
     }
@@ -70,17 +84,19 @@ class ThreadPool {
 
   void worker_loop() {
     uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
-      }
-      int64_t mine = work();
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ += mine;
-      if (done_ == chunks_) finished_.notify_one();
+      wake_.wait(lock, [&] { return stopping_ || (generation_ != seen && job_ != nullptr); });
+      if (stopping_) return;
+      seen = generation_;
+      Job& job = *job_;
+      ++job.active;
+      lock.unlock();
+      const int64_t mine = work(job);
+      lock.lock();
+      job.done += mine;
+      --job.active;
+      if (job.done == job.chunks && job.active == 0) finished_.notify_one();
     }
   }
 
@@ -106,13 +122,9 @@ class ThreadPool {
   std::condition_variable wake_;
   std::condition_variable finished_;
   std::vector<std::thread> workers_;
-  const std::function<void(int64_t)>* task_ = nullptr;
-  std::atomic<int64_t> next_{0};
-  int64_t chunks_ = 0;
-  int64_t done_ = 0;
+  Job* job_ = nullptr;
   uint64_t generation_ = 0;
   bool stopping_ = false;
-  std::exception_ptr error_;
 };
 
 ThreadPool& pool() {
