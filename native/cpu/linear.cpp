@@ -57,21 +57,46 @@ inline void gemm_block(const float* a, int64_t lda, const float* b, int64_t ldb,
     }
 }
 
+/**
+ * One block of R rows x NV vectors at column j; a block that runs past cols (possible only when
+ * b is readable and zero up to a multiple of 8 columns) goes through a local buffer.
+ */
+template <int R, int NV>
+inline void gemm_cols(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, int64_t cols, int64_t j,
+                      float* c, int64_t ldc, const float* bias, bool accumulate) {
+  constexpr int64_t W = NV * kLanes;
+  if (j + W <= cols) {
+    gemm_block<R, NV, f8>(a, lda, b + j, ldb, k, c + j, ldc, bias ? bias + j : nullptr, accumulate);
+    return;
+  }
+  float tmp[R][W];
+  gemm_block<R, NV, f8>(a, lda, b + j, ldb, k, &tmp[0][0], W, nullptr, false);
+  for (int r = 0; r < R; ++r)
+    for (int64_t l = 0; l < cols - j; ++l) {
+      float out = tmp[r][l];
+      if (bias) out += bias[j + l];
+      if (accumulate) out += c[r * ldc + j + l];
+      c[r * ldc + j + l] = out;
+    }
+}
+
 template <int R>
-void gemm_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, int64_t cols, float* c,
-               int64_t ldc, const float* bias, bool accumulate) {
+void gemm_rows(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, int64_t cols, bool b_padded,
+               float* c, int64_t ldc, const float* bias, bool accumulate) {
+  const int64_t vector_cols = b_padded ? (cols + kLanes - 1) / kLanes * kLanes : cols;
   int64_t j = 0;
-  for (; j + 16 <= cols; j += 16)
-    gemm_block<R, 2, f8>(a, lda, b + j, ldb, k, c + j, ldc, bias ? bias + j : nullptr, accumulate);
-  for (; j + 8 <= cols; j += 8)
-    gemm_block<R, 1, f8>(a, lda, b + j, ldb, k, c + j, ldc, bias ? bias + j : nullptr, accumulate);
+  for (; j + 16 <= vector_cols; j += 16) gemm_cols<R, 2>(a, lda, b, ldb, k, cols, j, c, ldc, bias, accumulate);
+  for (; j + 8 <= vector_cols; j += 8) gemm_cols<R, 1>(a, lda, b, ldb, k, cols, j, c, ldc, bias, accumulate);
   for (; j < cols; ++j)
     gemm_block<R, 1, float>(a, lda, b + j, ldb, k, c + j, ldc, bias ? bias + j : nullptr, accumulate);
 }
 
-/** c [rows, cols] (+)= a [rows, k] * b [k, cols] (+ bias [cols]), split by blocks of 4 rows. */
-void gemm(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t rows, int64_t k, int64_t cols, float* c,
-          int64_t ldc, const float* bias, bool accumulate) {
+/**
+ * c [rows, cols] (+)= a [rows, k] * b [k, cols] (+ bias [cols]), split by blocks of 4 rows.
+ * b_padded: each row of b is readable, and zero, up to the next multiple of 8 columns.
+ */
+void gemm(const float* a, int64_t lda, const float* b, int64_t ldb, bool b_padded, int64_t rows, int64_t k,
+          int64_t cols, float* c, int64_t ldc, const float* bias, bool accumulate) {
   const int64_t blocks = (rows + 3) / 4;
   const int64_t macs_per_block = std::max<int64_t>(1, 4 * k * cols);
   pvll::parallel_for(blocks, std::max<int64_t>(1, (1 << 17) / macs_per_block), [&](int64_t b0, int64_t b1) {
@@ -80,20 +105,25 @@ void gemm(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t rows
       const float* ar = a + r * lda;
       float* cr = c + r * ldc;
       switch (left) {
-        case 4: gemm_rows<4>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
-        case 3: gemm_rows<3>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
-        case 2: gemm_rows<2>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
-        default: gemm_rows<1>(ar, lda, b, ldb, k, cols, cr, ldc, bias, accumulate); break;
+        case 4: gemm_rows<4>(ar, lda, b, ldb, k, cols, b_padded, cr, ldc, bias, accumulate); break;
+        case 3: gemm_rows<3>(ar, lda, b, ldb, k, cols, b_padded, cr, ldc, bias, accumulate); break;
+        case 2: gemm_rows<2>(ar, lda, b, ldb, k, cols, b_padded, cr, ldc, bias, accumulate); break;
+        default: gemm_rows<1>(ar, lda, b, ldb, k, cols, b_padded, cr, ldc, bias, accumulate); break;
       }
     }
   });
 }
 
-/** The transpose of m [rows, cols] in the calling thread's scratch slot. */
-float* transposed(int slot, const float* m, int64_t rows, int64_t cols) {
-  float* t = pvll::thread_scratch<float>(slot, rows * cols);
+/**
+ * The transpose of m [rows, cols] in the calling thread's scratch slot, each of its cols rows
+ * holding ld >= rows values (zeros after the first rows).
+ */
+float* transposed(int slot, const float* m, int64_t rows, int64_t cols, int64_t ld) {
+  float* t = pvll::thread_scratch<float>(slot, cols * ld);
+  for (int64_t col = 0; col < cols; ++col)
+    for (int64_t r = rows; r < ld; ++r) t[col * ld + r] = 0.f;
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t col = 0; col < cols; ++col) t[col * rows + r] = m[r * cols + col];
+    for (int64_t col = 0; col < cols; ++col) t[col * ld + r] = m[r * cols + col];
   return t;
 }
 
@@ -105,8 +135,9 @@ PVLL_API int pvll_linear_forward(const float* x, const float* w, const float* b,
                "pvll_linear_forward: bad arguments (n=%lld in=%lld out=%lld)", (long long)n, (long long)in,
                (long long)out);
   PVLL_GUARD("pvll_linear_forward", {
-    const float* wt = transposed(0, w, out, in);  // [in, out]
-    gemm(x, in, wt, out, n, in, out, y, out, b, false);
+    const int64_t ld = (out + kLanes - 1) / kLanes * kLanes;
+    const float* wt = transposed(0, w, out, in, ld);  // [in, out] padded to ld columns
+    gemm(x, in, wt, ld, true, n, in, out, y, out, b, false);
   });
   return PVLL_OK;
 }
@@ -118,9 +149,9 @@ PVLL_API int pvll_linear_backward(const float* x, const float* w, const float* d
                (long long)out);
   PVLL_GUARD("pvll_linear_backward", {
     const bool acc = accumulate != 0;
-    if (dx) gemm(dy, out, w, in, n, out, in, dx, in, nullptr, acc);
-    const float* dyt = transposed(1, dy, n, out);  // [out, n]
-    gemm(dyt, n, x, in, out, n, in, dw, in, nullptr, acc);
+    if (dx) gemm(dy, out, w, in, false, n, out, in, dx, in, nullptr, acc);
+    const float* dyt = transposed(1, dy, n, out, n);  // [out, n]
+    gemm(dyt, n, x, in, false, out, n, in, dw, in, nullptr, acc);
     if (db) {
       for (int64_t o = 0; o < out; ++o) {
         float s = 0.f;

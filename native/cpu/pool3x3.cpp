@@ -85,14 +85,23 @@ inline auto splati(int32_t x) {
   }
 }
 
-/** A copy of the hw values at src with pad copies of value before and after; returns the copy. */
-template <class T>
-T* padded_copy(int slot, const T* src, int64_t hw, int64_t pad, T value) {
-  T* buf = pvll::thread_scratch<T>(slot, hw + 2 * pad + kSlack);
+/**
+ * A copy of the hw values at src with at least pad copies of value before and after, the
+ * copy starting 32-byte aligned (unaligned rep-movs copies are slow on AMD); returns it.
+ */
+inline int64_t aligned_pad(int64_t pad) { return (pad + kLanes - 1) / kLanes * kLanes; }
+
+float* padded_copy(int slot, const float* src, int64_t hw, int64_t pad, float value) {
+  pad = aligned_pad(pad);
+  float* buf = pvll::thread_scratch<float>(slot, hw + 2 * pad + kSlack);
   for (int64_t i = 0; i < pad; ++i) buf[i] = value;
-  std::memcpy(buf + pad, src, size_t(hw) * sizeof(T));
+  float* out = buf + pad;
+  for_lanes(hw, [&](int64_t i, auto lane) {
+    using V = decltype(lane);
+    store(out + i, ld<V>(src + i));
+  });
   for (int64_t i = pad + hw; i < hw + 2 * pad + kSlack; ++i) buf[i] = value;
-  return buf + pad;
+  return out;
 }
 
 /** Keeps the window centres of a full-resolution plane: out[oh][ow] = full[s*oh][s*ow]. */
@@ -115,8 +124,9 @@ void max_plane(const PlaneTables& t, const float* x, float* out) {
   for_lanes(hw, [&](int64_t i, auto lane) {
     using V = decltype(lane);
     const V ninf = splat<V>(-INFINITY);
-    V left = ldi<V>(lok + i) ? ld<V>(v + i - 1) : ninf;
-    V right = ldi<V>(rok + i) ? ld<V>(v + i + 1) : ninf;
+    const auto zero = splati<V>(0);
+    V left = ldi<V>(lok + i) < zero ? ld<V>(v + i - 1) : ninf;
+    V right = ldi<V>(rok + i) < zero ? ld<V>(v + i + 1) : ninf;
     store(out + i, max_nan(max_nan(left, ld<V>(v + i)), right));
   });
 }
@@ -134,23 +144,42 @@ void box_sum_plane(const PlaneTables& t, const float* x, const float* scale, flo
   for_lanes(hw, [&](int64_t i, auto lane) {
     using V = decltype(lane);
     const V zero = splat<V>(0.f);
-    V left = ldi<V>(lok + i) ? ld<V>(v + i - 1) : zero;
-    V right = ldi<V>(rok + i) ? ld<V>(v + i + 1) : zero;
+    const auto izero = splati<V>(0);
+    V left = ldi<V>(lok + i) < izero ? ld<V>(v + i - 1) : zero;
+    V right = ldi<V>(rok + i) < izero ? ld<V>(v + i + 1) : zero;
     V sum = (left + ld<V>(v + i)) + right;
     store(out + i, scale ? sum * ld<V>(scale + i) : sum);
   });
 }
 
-/** Argmax codes of the stride-1 windows of one plane (only centres kept: others -1). */
-void max_codes_plane(const PlaneTables& t, const float* x, int32_t* codes) {
+/** Whether any of the n values is NaN. */
+bool has_nan(const float* x, int64_t n) {
+  i8 any{};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    f8 v = ld<f8>(x + i);
+    any |= v != v;
+  }
+  bool nan = false;
+  for (int l = 0; l < kLanes; ++l) nan |= any[l] != 0;
+  for (; i < n; ++i) nan |= x[i] != x[i];
+  return nan;
+}
+
+/**
+ * Argmax codes of the stride-1 windows of one plane (only centres kept: others -1). NaN
+ * handling (a NaN wins) is compiled in only for planes that hold one.
+ */
+template <bool kNaN>
+void max_codes_plane(const PlaneTables& t, const float* xp, int32_t* codes) {
   const int64_t w = t.w, hw = t.hw;
-  const float* xp = padded_copy(kPaddedIn, x, hw, w + 1, -INFINITY);
   const int32_t *lok = t.left_ok.data(), *rok = t.right_ok.data(), *first = t.first_code.data(),
                 *centre = t.centre.data();
   for_lanes(hw, [&](int64_t i, auto lane) {
     using V = decltype(lane);
     const V ninf = splat<V>(-INFINITY);
-    const auto l = ldi<V>(lok + i), r = ldi<V>(rok + i);
+    const auto zero = splati<V>(0);
+    const auto l = ldi<V>(lok + i) < zero, r = ldi<V>(rok + i) < zero;  // sign tests: one blend each
     V best = ninf;
     auto code = ldi<V>(first + i);
     for (int kh = 0; kh < 3; ++kh)
@@ -158,13 +187,23 @@ void max_codes_plane(const PlaneTables& t, const float* x, int32_t* codes) {
         V value = ld<V>(xp + i + (kh - 1) * w + (kw - 1));
         if (kw == 0) value = l ? value : ninf;
         if (kw == 2) value = r ? value : ninf;
-        auto wins = (value > best) | (value != value);
+        auto wins = value > best;
+        if constexpr (kNaN) wins = wins | (value != value);
         best = wins ? value : best;
         code = wins ? splati<V>(3 * kh + kw) : code;
       }
-    code = ldi<V>(centre + i) ? code : splati<V>(-1);
+    code = ldi<V>(centre + i) < zero ? code : splati<V>(-1);
     storei(codes + i, code);
   });
+}
+
+void max_codes_plane(const PlaneTables& t, const float* x, int32_t* codes) {
+  const float* xp = padded_copy(kPaddedIn, x, t.hw, t.w + 1, -INFINITY);
+  if (has_nan(xp, t.hw)) {
+    max_codes_plane<true>(t, xp, codes);
+  } else {
+    max_codes_plane<false>(t, xp, codes);
+  }
 }
 
 /** dx of one plane from its full-resolution codes and gradients (both padded by w + 1). */
@@ -184,7 +223,7 @@ void max_gather_plane(const PlaneTables& t, const int32_t* codes, const float* g
 
 /** The full-resolution gradient plane of a strided output: dy at window centres, 0 elsewhere. */
 float* spread_grads(const PlaneTables& t, const float* dy, const float* scale) {
-  const int64_t pad = t.w + 1, hw = t.hw;
+  const int64_t pad = aligned_pad(t.w + 1), hw = t.hw;
   float* g = pvll::thread_scratch<float>(kGrads, hw + 2 * pad + kSlack);
   std::fill(g, g + hw + 2 * pad + kSlack, 0.f);
   g += pad;
@@ -234,7 +273,7 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
   PVLL_REQUIRE(dy, "pvll_max_pool3x3_backward: dy is NULL");
   PVLL_GUARD("pvll_max_pool3x3_backward", {
     const PlaneTables t(h, w, stride);
-    const int64_t out_plane = t.ho() * t.wo(), pad = w + 1;
+    const int64_t out_plane = t.ho() * t.wo(), pad = aligned_pad(w + 1);
     pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
       int32_t* codes = pvll::thread_scratch<int32_t>(kCodes, t.hw + 2 * pad + kSlack);
       for (int64_t i = 0; i < pad; ++i) codes[i] = -1;

@@ -106,7 +106,7 @@ class LayerDeterminismTest {
     ops.put("concat, split, drop path, add", () -> {
       int[] half = {s[0], c / 2, s[2], s[3]};
       Tensor a = ours(x, s).view(0, half), b = ours(dy, s).view(0, half);
-      Tensor y = Tensor.empty(Device.cpu(), s), da = Tensor.empty(Device.cpu(), half), db = ours(x, s).view(0, half);
+      Tensor y = Tensor.empty(Device.cpu(), s), da = Tensor.zeros(Device.cpu(), half), db = ours(x, s).view(0, half);
       TensorOps.concatChannels(List.of(a, b), y);
       TensorOps.splitChannels(ours(dy, s), List.of(da, db), true);
       Tensor dp = Tensor.empty(Device.cpu(), s), dpb = ours(x, s), sum = Tensor.empty(Device.cpu(), s);
