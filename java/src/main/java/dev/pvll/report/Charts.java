@@ -57,6 +57,9 @@ final class Charts {
     JFreeChart chart = style(new JFreeChart(title, new Font("SansSerif", Font.BOLD, 15), plot, false));
     NumberAxis zAxis = new NumberAxis(zLabel);
     zAxis.setRange(zMin, zMax == zMin ? zMin + 1e-9 : zMax);
+    double span = Math.max(zMax - zMin, 1e-12);
+    int digits = (int) Math.max(2, Math.min(8, Math.ceil(-Math.log10(span)) + 2));
+    zAxis.setNumberFormatOverride(new java.text.DecimalFormat("0." + "0".repeat(digits)));
     PaintScaleLegend legend = new PaintScaleLegend(scale, zAxis);
     legend.setPosition(RectangleEdge.RIGHT);
     legend.setMargin(4, 4, 40, 4);

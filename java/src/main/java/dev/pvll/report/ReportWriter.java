@@ -179,6 +179,7 @@ public final class ReportWriter {
     r.setSeriesShape(0, new java.awt.geom.Ellipse2D.Double(-4, -4, 8, 8));
     plot.setDataset(1, pts);
     plot.setRenderer(1, r);
+    plot.setDatasetRenderingOrder(org.jfree.chart.plot.DatasetRenderingOrder.FORWARD); // points over the map
     ((NumberAxis) plot.getDomainAxis()).setRange(uMin, uMax);
     ((NumberAxis) plot.getRangeAxis()).setRange(vMin, vMax);
     Charts.save(c, dir.resolve("landscape.png"), 760, 560);

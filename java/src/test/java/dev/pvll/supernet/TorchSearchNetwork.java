@@ -25,11 +25,13 @@ import org.bytedeco.pytorch.TensorVector;
  * statistics), with its parameters copied from ours by name, so that logits and every gradient
  * can be compared. Follows quark0/darts model_search.py.
  */
-final class TorchSearchNetwork {
-  final Map<String, Tensor> params = new HashMap<>();
+public final class TorchSearchNetwork {
+  /** The parameters by name, leaves with requires_grad. */
+  public final Map<String, Tensor> params = new HashMap<>();
   private final NetworkConfig config;
 
-  TorchSearchNetwork(SearchNetwork ours) {
+  /** A mirror of ours with copies of its current parameter values. */
+  public TorchSearchNetwork(SearchNetwork ours) {
     this.config = ours.config();
     for (Parameter p : ours.parameters().parameters()) {
       long[] shape = java.util.Arrays.stream(p.shape()).asLongStream().toArray();
@@ -37,7 +39,8 @@ final class TorchSearchNetwork {
     }
   }
 
-  Tensor forward(Tensor x, SampledArchitecture arch) {
+  /** Logits of x through the sampled architecture, training-mode batch norm. */
+  public Tensor forward(Tensor x, SampledArchitecture arch) {
     Tensor s = bn(conv(x, "stem.conv", 1, 1, 1, 1), "stem.bn");
     Tensor s0 = s, s1 = s;
     boolean reductionPrev = false;
