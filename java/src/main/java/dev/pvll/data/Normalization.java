@@ -114,4 +114,17 @@ public record Normalization(float[] mean, float[] std) {
   public String toString() {
     return "mean " + Arrays.toString(mean) + " std " + Arrays.toString(std);
   }
+
+  /**
+   * The published constants of a data set by name (fashion-mnist and its embedded subset, mnist,
+   * cifar10, cifar100), or constants measured on data for any other set.
+   */
+  public static Normalization forDataset(String name, Dataset data) {
+    String d = name.toLowerCase();
+    if (d.startsWith("fashion")) return FASHION_MNIST;
+    if (d.equals("mnist")) return MNIST;
+    if (d.equals("cifar10")) return CIFAR10;
+    if (d.equals("cifar100")) return CIFAR100;
+    return measure(data);
+  }
 }

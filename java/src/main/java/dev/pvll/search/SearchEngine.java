@@ -54,7 +54,7 @@ public final class SearchEngine implements AutoCloseable {
       Memory.State memory, double[] heldOutPredictions, double[] heldOutLabels, double bestLoss, double[] bestH, double[] warmupLabels,
       long logLines, double elapsedSeconds, Double finalLoss) {}
 
-  static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+  static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
   static final String CHECKPOINT = "checkpoint.bin";
 
   private final SearchConfig config;
@@ -85,7 +85,7 @@ public final class SearchEngine implements AutoCloseable {
     SupernetTrainer trainer = new SupernetTrainer(network,
         new SgdConfig((float) config.momentum(), (float) config.weightDecay(), (float) config.gradClip()));
     Splits.Split split = Splits.trainValidation(train.size(), config.trainFraction(), OptionalLong.empty());
-    epochs = new SupernetEpochs(trainer, train, split.train(), split.validation(), normalization(config.dataset(), train), config);
+    epochs = new SupernetEpochs(trainer, train, split.train(), split.validation(), Normalization.forDataset(config.dataset(), train), config);
     ArchEncoding encoding = new ArchEncoding(config.network().nodes(), Primitive.values().length);
     Architect.Options archOptions = Architect.Options.defaults()
         .withAdam(Adam.Options.of(config.archLr(), 0.5, 0.999, config.archWeightDecay()))
@@ -110,7 +110,7 @@ public final class SearchEngine implements AutoCloseable {
     }
     SearchEngine engine = new SearchEngine(config, outDir, train);
     if (config.method().equals("gdas")) engine.phase = Phase.GDAS;
-    Files.writeString(outDir.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config));
+    Files.writeString(outDir.resolve("config.json"), new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(config));
     Files.deleteIfExists(outDir.resolve("log.jsonl"));
     Files.createFile(outDir.resolve("log.jsonl"));
     return engine;
@@ -473,7 +473,7 @@ public final class SearchEngine implements AutoCloseable {
     summary.addProperty("best_measured_val_loss", bestLoss);
     summary.addProperty("final_entropy", architect.meanSamplingEntropy());
     summary.addProperty("seconds", seconds);
-    Files.writeString(outDir.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(summary));
+    Files.writeString(outDir.resolve("summary.json"), new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(summary));
     return r;
   }
 
@@ -490,14 +490,6 @@ public final class SearchEngine implements AutoCloseable {
     }
   }
 
-  static Normalization normalization(String dataset, Dataset data) {
-    String d = dataset.toLowerCase();
-    if (d.startsWith("fashion")) return Normalization.FASHION_MNIST;
-    if (d.equals("mnist")) return Normalization.MNIST;
-    if (d.equals("cifar10")) return Normalization.CIFAR10;
-    if (d.equals("cifar100")) return Normalization.CIFAR100;
-    return Normalization.measure(data);
-  }
 
   @Override
   public void close() {

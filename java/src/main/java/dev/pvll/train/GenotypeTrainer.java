@@ -48,7 +48,7 @@ public final class GenotypeTrainer implements AutoCloseable {
 
   record State(TrainConfig config, String genotype, int epoch, long logLines, double elapsedSeconds, long rngState) {}
 
-  private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
   private static final String CHECKPOINT = "checkpoint.bin";
 
   private final TrainConfig config;
@@ -75,7 +75,7 @@ public final class GenotypeTrainer implements AutoCloseable {
         Math.max(2, train.classCount()), train.height(), 3);
     Device device = config.device().equals("auto") ? Device.best() : Device.parse(config.device());
     network = new EvalNetwork(shape, genotype, config.auxWeight() > 0, device, config.seed());
-    normalization = normalization(config.dataset(), train);
+    normalization = Normalization.forDataset(config.dataset(), train);
   }
 
   /** A new run in outDir. */
@@ -85,7 +85,7 @@ public final class GenotypeTrainer implements AutoCloseable {
       throw new IllegalArgumentException("--out " + outDir + " already holds a training run; use --resume " + outDir);
     }
     GenotypeTrainer t = new GenotypeTrainer(config, genotype, data, outDir);
-    Files.writeString(outDir.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create().toJson(config));
+    Files.writeString(outDir.resolve("config.json"), new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(config));
     Files.writeString(outDir.resolve("genotype.txt"), genotype.toDartsString() + "\n");
     Files.writeString(outDir.resolve("genotype.json"), genotype.toJson());
     CellPicture.writePng(genotype, outDir);
@@ -256,17 +256,9 @@ public final class GenotypeTrainer implements AutoCloseable {
     o.addProperty("parameters", r.parameters());
     o.addProperty("multiply_adds", r.multiplyAdds());
     o.addProperty("seconds", r.seconds());
-    Files.writeString(outDir.resolve("result.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(o));
+    Files.writeString(outDir.resolve("result.json"), new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(o));
   }
 
-  static Normalization normalization(String dataset, Dataset data) {
-    String d = dataset.toLowerCase();
-    if (d.startsWith("fashion")) return Normalization.FASHION_MNIST;
-    if (d.equals("mnist")) return Normalization.MNIST;
-    if (d.equals("cifar10")) return Normalization.CIFAR10;
-    if (d.equals("cifar100")) return Normalization.CIFAR100;
-    return Normalization.measure(data);
-  }
 
   private static int[] range(int n) {
     int[] r = new int[n];

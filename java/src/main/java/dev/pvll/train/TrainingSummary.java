@@ -48,7 +48,7 @@ public final class TrainingSummary {
       o.addProperty("parameters", e.getValue().get(0).parameters());
       rows.add(o);
     }
-    return new GsonBuilder().setPrettyPrinting().create().toJson(rows);
+    return new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(rows);
   }
 
   static double mean(double[] a) {

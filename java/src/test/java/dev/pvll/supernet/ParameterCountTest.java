@@ -35,7 +35,6 @@ class ParameterCountTest {
     try (SearchNetwork net = new SearchNetwork(NetworkConfig.cifar10Search(), Device.cpu(), 1)) {
       long n = net.parameters().size();
       System.out.printf("search network, 8 cells, C=16, CIFAR-10, every candidate op: %,d parameters%n", n);
-
       // DARTS model_search.Network logs "param size = 1.930618MB" (alphas not counted).
       assertTrue(n == 1_930_618, "search network should have DARTS's 1,930,618 parameters, got " + n);
     }
