@@ -99,7 +99,8 @@ void gemm(const float* a, int64_t lda, const float* b, int64_t ldb, bool b_padde
           int64_t cols, float* c, int64_t ldc, const float* bias, bool accumulate) {
   const int64_t blocks = (rows + 3) / 4;
   const int64_t macs_per_block = std::max<int64_t>(1, 4 * k * cols);
-  pvll::parallel_for(blocks, std::max<int64_t>(1, (1 << 17) / macs_per_block), [&](int64_t b0, int64_t b1) {
+  // Chunks of at least ~0.5M multiply-adds (~20 us): less is not worth waking a thread for.
+  pvll::parallel_for(blocks, std::max<int64_t>(1, (1 << 19) / macs_per_block), [&](int64_t b0, int64_t b1) {
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t r = blk * 4, left = std::min<int64_t>(4, rows - r);
       const float* ar = a + r * lda;

@@ -19,30 +19,66 @@ using namespace pvll::simd;
 // Channels per task: enough values that a task outweighs waking a thread.
 int64_t channel_grain(int64_t values_per_channel) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, values_per_channel)); }
 
-/** Adds sum(a) and sum(a*b) over len values (a = p - shift_a, b = q - shift_b) to s1, s2. */
-inline void plane_moments(const float* p, const float* q, int64_t len, float shift_p, float shift_q, double& s1,
-                          double& s2) {
-  const f8 kp = splat<f8>(shift_p), kq = splat<f8>(shift_q);
-  f8 a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
-  int64_t i = 0;
-  for (; i + 32 <= len; i += 32) {
-    f8 u0 = ld<f8>(p + i) - kp, u1 = ld<f8>(p + i + 8) - kp, u2 = ld<f8>(p + i + 16) - kp, u3 = ld<f8>(p + i + 24) - kp;
-    f8 v0 = ld<f8>(q + i) - kq, v1 = ld<f8>(q + i + 8) - kq, v2 = ld<f8>(q + i + 16) - kq, v3 = ld<f8>(q + i + 24) - kq;
-    a0 += u0, a1 += u1, a2 += u2, a3 += u3;
-    b0 += u0 * v0, b1 += u1 * v1, b2 += u2 * v2, b3 += u3 * v3;
+/**
+ * Running sums of u = p - shift_p and u * (q - shift_q) over the planes of one channel. Lanes
+ * accumulate in float across planes and are flushed into double every kFlush values, so short
+ * planes (7x7) do not pay a horizontal sum each; the flush points depend only on the plane
+ * sizes, so the result is the same for any thread count.
+ */
+class Moments {
+ public:
+  Moments(float shift_p, float shift_q) : kp_(splat<f8>(shift_p)), kq_(splat<f8>(shift_q)), sp_(shift_p), sq_(shift_q) {}
+
+  void add(const float* p, const float* q, int64_t len) {
+    int64_t i = 0;
+    for (; i + 32 <= len; i += 32) {
+      f8 u0 = ld<f8>(p + i) - kp_, u1 = ld<f8>(p + i + 8) - kp_, u2 = ld<f8>(p + i + 16) - kp_,
+         u3 = ld<f8>(p + i + 24) - kp_;
+      f8 v0 = ld<f8>(q + i) - kq_, v1 = ld<f8>(q + i + 8) - kq_, v2 = ld<f8>(q + i + 16) - kq_,
+         v3 = ld<f8>(q + i + 24) - kq_;
+      a_[0] += u0, a_[1] += u1, a_[2] += u2, a_[3] += u3;
+      b_[0] += u0 * v0, b_[1] += u1 * v1, b_[2] += u2 * v2, b_[3] += u3 * v3;
+    }
+    for (; i + 8 <= len; i += 8) {
+      f8 u = ld<f8>(p + i) - kp_, v = ld<f8>(q + i) - kq_;
+      a_[0] += u, b_[0] += u * v;
+    }
+    for (; i < len; ++i) {
+      float u = p[i] - sp_, v = q[i] - sq_;
+      ta_ += u, tb_ += u * v;
+    }
+    pending_ += len;
+    if (pending_ >= kFlush) flush();
   }
-  for (; i + 8 <= len; i += 8) {
-    f8 u = ld<f8>(p + i) - kp, v = ld<f8>(q + i) - kq;
-    a0 += u, b0 += u * v;
+
+  /** sum(u) and sum(u * v) so far. */
+  double sum_u() {
+    flush();
+    return s1_;
   }
-  float t1 = 0, t2 = 0;
-  for (; i < len; ++i) {
-    float u = p[i] - shift_p, v = q[i] - shift_q;
-    t1 += u, t2 += u * v;
+  double sum_uv() {
+    flush();
+    return s2_;
   }
-  s1 += hsum_double((a0 + a1) + (a2 + a3)) + t1;
-  s2 += hsum_double((b0 + b1) + (b2 + b3)) + t2;
-}
+
+ private:
+  static constexpr int64_t kFlush = 4096;
+
+  void flush() {
+    s1_ += hsum_double((a_[0] + a_[1]) + (a_[2] + a_[3])) + ta_;
+    s2_ += hsum_double((b_[0] + b_[1]) + (b_[2] + b_[3])) + tb_;
+    for (int j = 0; j < 4; ++j) a_[j] = f8{}, b_[j] = f8{};
+    ta_ = tb_ = 0.f;
+    pending_ = 0;
+  }
+
+  f8 a_[4] = {}, b_[4] = {};
+  const f8 kp_, kq_;
+  const float sp_, sq_;
+  float ta_ = 0.f, tb_ = 0.f;
+  int64_t pending_ = 0;
+  double s1_ = 0, s2_ = 0;
+};
 
 /** y = (x - mean) * scale + shift over len values; y may alias x. */
 inline void affine_plane(const float* x, float* y, int64_t len, float mean, float scale, float shift) {
@@ -70,13 +106,13 @@ PVLL_API int pvll_batch_norm_train_forward(const float* x, const float* gamma, c
     pvll::parallel_for(c, channel_grain(n * hw), [=](int64_t c0, int64_t c1) {
       for (int64_t ch = c0; ch < c1; ++ch) {
         const float shift = x[ch * hw];
-        double s1 = 0, s2 = 0;
+        Moments moments(shift, shift);
         for (int64_t s = 0; s < n; ++s) {
           const float* p = x + (s * c + ch) * hw;
-          plane_moments(p, p, hw, shift, shift, s1, s2);
+          moments.add(p, p, hw);
         }
-        const double mean_shifted = s1 / count;
-        const double var = std::max(0.0, s2 / count - mean_shifted * mean_shifted);
+        const double mean_shifted = moments.sum_u() / count;
+        const double var = std::max(0.0, moments.sum_uv() / count - mean_shifted * mean_shifted);
         const double mean = double(shift) + mean_shifted;
         const double invstd = 1.0 / std::sqrt(var + double(eps));
         const double scale = invstd * (gamma ? double(gamma[ch]) : 1.0);
@@ -126,11 +162,12 @@ PVLL_API int pvll_batch_norm_backward(const float* x, const float* dy, const flo
     pvll::parallel_for(c, channel_grain(2 * n * hw), [=](int64_t c0, int64_t c1) {
       for (int64_t ch = c0; ch < c1; ++ch) {
         const float mean = save_mean[ch];
-        double sum_dy = 0, sum_dy_xc = 0;  // sum(dy), sum(dy * (x - mean))
+        Moments moments(0.f, mean);
         for (int64_t s = 0; s < n; ++s) {
           const int64_t at = (s * c + ch) * hw;
-          plane_moments(dy + at, x + at, hw, 0.f, mean, sum_dy, sum_dy_xc);
+          moments.add(dy + at, x + at, hw);
         }
+        const double sum_dy = moments.sum_u(), sum_dy_xc = moments.sum_uv();  // sum(dy), sum(dy * (x - mean))
         const double invstd = save_invstd[ch];
         const double g = gamma ? double(gamma[ch]) : 1.0;
         // dx = a*dy + b*(x - mean) + k, added into dx when accumulating

@@ -12,7 +12,7 @@
 namespace {
 using namespace pvll::simd;
 
-constexpr int64_t kGrain = 1 << 15;  // values per task
+constexpr int64_t kGrain = 1 << 16;  // values per task
 
 /** Calls body(s, i, offset_in_y) for every (sample, input) block of a channel concat. */
 template <class F>
