@@ -1,5 +1,6 @@
 package dev.pvll.bench;
 
+import dev.pvll.kernels.CpuInfo;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.LinearOps;
 import dev.pvll.kernels.LossOps;
@@ -46,6 +47,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456 \
  *   java -jar benchmarks/target/benchmarks.jar LayerBench -f 1 -wi 3 -i 5 -w 1 -r 1
  * </pre>
+ *
+ * {@code -p threads=1} runs both sides on one thread: on cores shared with other work that is
+ * the comparison of the kernels themselves (see benchmarks/RESULTS-layers.md).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -78,6 +82,12 @@ public class LayerBench {
     return t;
   }
 
+  /** Sets the thread count of libtorch and of the pvll kernels. */
+  static void threads(int n) {
+    torch.set_num_threads(n);
+    CpuInfo.setThreads(n);
+  }
+
   static int count(int... s) {
     int n = 1;
     for (int d : s) n *= d;
@@ -87,6 +97,10 @@ public class LayerBench {
   /** A feature map shape, C x H x W at batch 64, for batch norm. */
   @State(Scope.Thread)
   public static class Maps {
+    /** Threads of both sides (libtorch intra-op and pvll); 2 = the machine. */
+    @Param({"2"})
+    public int threads;
+
     @Param({"16x32x32", "32x16x16", "64x8x8", "16x28x28", "32x14x14", "64x7x7"})
     public String shape;
 
@@ -97,7 +111,7 @@ public class LayerBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      torch.set_num_threads(2);
+      threads(threads);
       int[] chw = parse(shape);
       s = new int[] {BATCH, chw[0], chw[1], chw[2]};
       Random r = new Random(1);
@@ -133,6 +147,10 @@ public class LayerBench {
   /** A feature map shape and a stride for the 3x3 pools. */
   @State(Scope.Thread)
   public static class Pools {
+    /** Threads of both sides (libtorch intra-op and pvll); 2 = the machine. */
+    @Param({"2"})
+    public int threads;
+
     @Param({"16x32x32", "32x16x16", "64x8x8", "16x28x28", "32x14x14", "64x7x7"})
     public String shape;
 
@@ -147,7 +165,7 @@ public class LayerBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      torch.set_num_threads(2);
+      threads(threads);
       int[] chw = parse(shape);
       s = new int[] {BATCH, chw[0], chw[1], chw[2]};
       so = new int[] {BATCH, chw[0], (chw[1] - 1) / stride + 1, (chw[2] - 1) / stride + 1};
@@ -172,6 +190,10 @@ public class LayerBench {
   /** A feature map shape for the cheap data-movement ops and the global pool. */
   @State(Scope.Thread)
   public static class Blocks {
+    /** Threads of both sides (libtorch intra-op and pvll); 2 = the machine. */
+    @Param({"2"})
+    public int threads;
+
     @Param({"16x32x32", "64x7x7"})
     public String shape;
 
@@ -184,7 +206,7 @@ public class LayerBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      torch.set_num_threads(2);
+      threads(threads);
       int[] chw = parse(shape);
       s = new int[] {BATCH, chw[0], chw[1], chw[2]};
       s4 = new int[] {BATCH, 4 * chw[0], chw[1], chw[2]};
@@ -225,6 +247,10 @@ public class LayerBench {
   /** Linear head, loss and optimisers at the search network's sizes. */
   @State(Scope.Thread)
   public static class Dense {
+    /** Threads of both sides (libtorch intra-op and pvll); 2 = the machine. */
+    @Param({"2"})
+    public int threads;
+
     static final int IN = 256, OUT = 10, PARAMS = 2_000_000, PIECES = 100;
     Tensor x, w, b, y, dy, dx, dw, db, logits, labels, dlogits, lossOut, correctOut;
     Tensor param, grad, buf, m, v;
@@ -237,7 +263,7 @@ public class LayerBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      torch.set_num_threads(2);
+      threads(threads);
       Random r = new Random(3);
       float[] xd = normal(r, BATCH * IN), wd = normal(r, OUT * IN), bd = normal(r, OUT), dyd = normal(r, BATCH * OUT);
       float[] ld = normal(r, BATCH * OUT), lab = new float[BATCH];

@@ -44,6 +44,8 @@ public final class LayerResultsTable {
       double us = run.getAsJsonObject("primaryMetric").get("score").getAsDouble();
       table.computeIfAbsent(op, k -> new TreeMap<>()).computeIfAbsent(params, k -> new LinkedHashMap<>()).put(side, us);
     }
+    addTraining(table, "maxPoolForwardAndBackward", "maxPoolForward", "maxPoolForwardWithIndices", "maxPoolBackward");
+    addTraining(table, "avgPoolForwardAndBackward", "avgPoolForward", "avgPoolForward", "avgPoolBackward");
     System.out.println("| op | shape (C x H x W, batch 64) | ours ms | libtorch ms | libtorch / ours | ours GB/s |");
     System.out.println("|---|---|---:|---:|---:|---:|");
     for (var op : table.entrySet()) {
@@ -55,6 +57,27 @@ public final class LayerResultsTable {
             ours != null && bytes > 0 ? String.format("%.1f", bytes / (ours * 1e3)) : "-");
       }
     }
+  }
+
+  /**
+   * A derived row per shape: forward + backward, as one training step runs them (libtorch's
+   * training forward of the max pool is max_pool2d_with_indices, which its backward needs).
+   */
+  static void addTraining(Map<String, Map<String, Map<String, Double>>> table, String name, String forward,
+      String torchForward, String backward) {
+    if (!table.containsKey(forward) || !table.containsKey(backward)) return;
+    Map<String, Map<String, Double>> rows = new TreeMap<>();
+    for (String params : table.get(backward).keySet()) {
+      Map<String, Double> row = new LinkedHashMap<>();
+      Double of = table.get(forward).getOrDefault(params, Map.of()).get("ours");
+      Double ob = table.get(backward).get(params).get("ours");
+      Double tf = table.getOrDefault(torchForward, Map.of()).getOrDefault(params, Map.of()).get("libtorch");
+      Double tb = table.get(backward).get(params).get("libtorch");
+      if (of != null && ob != null) row.put("ours", of + ob);
+      if (tf != null && tb != null) row.put("libtorch", tf + tb);
+      rows.put(params, row);
+    }
+    table.put(name, rows);
   }
 
   static String ms(Double us) {
@@ -83,6 +106,8 @@ public final class LayerResultsTable {
       case "batchNormBackward", "add" -> 3 * size;
       case "maxPoolForward", "maxPoolForwardWithIndices", "avgPoolForward", "avgPoolBackward" -> size + pooled;
       case "maxPoolBackward" -> 2 * size + pooled;
+      case "maxPoolForwardAndBackward" -> 3 * size + 2 * pooled;
+      case "avgPoolForwardAndBackward" -> 2 * size + 2 * pooled;
       case "globalAvgPoolForward", "globalAvgPoolBackward" -> size + planes;
       case "concat", "split" -> 8 * size;
       default -> 0;
