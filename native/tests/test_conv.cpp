@@ -266,7 +266,10 @@ int main() {
                              conv(2, 7, 5, 6, 9, 1, 1, 0, 1),      // plain 1x1: the pointwise path
                              conv(1, 4, 5, 6, 3, 1, 1, 1, 1),      // 1x1 with padding
                              conv(1, 40, 6, 6, 30, 3, 1, 1, 1),    // large k dimension
-                             conv(2, 3, 7, 9, 5, 2, 2, 1, 1, 3)})  // 2x3 kernel
+                             conv(2, 3, 7, 9, 5, 2, 2, 1, 1, 3),   // 2x3 kernel
+                             conv(20, 8, 2, 2, 30, 2, 1, 0, 1),    // 1-pixel maps: batched images
+                             conv(70, 4, 3, 3, 5, 1, 1, 0, 1),     // 9-pixel 1x1: three image groups
+                             conv(9, 6, 5, 5, 7, 3, 1, 0, 1)})     // 9-pixel 3x3
     cases.push_back({Family::Conv2d, s, true});
   unsigned i = 0;
   for (const Case& c : cases) fast_vs_reference(c, seed + 100 + i++);
