@@ -112,9 +112,12 @@ struct Taps {
 
 // ---------------------------------------------------------------- correlation of row blocks
 
+// R rows x NV vectors of output; the last vector of a row holds `last` valid lanes. It is stored
+// whole, blending back what it overlaps (the next row of the same plane), except in row
+// `masked_row` (the plane's last), which uses a masked store.
 template <int R, int NV>
 inline void corr_block(const float* in, int64_t in_step, const Taps& taps, float* out,
-                       int64_t out_step, int last, bool accumulate) {
+                       int64_t out_step, int last, bool accumulate, int masked_row) {
   __m256 acc[R][NV];
   PVLL_UNROLL for (int r = 0; r < R; ++r)
     PVLL_UNROLL for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
@@ -125,46 +128,75 @@ inline void corr_block(const float* in, int64_t in_step, const Taps& taps, float
       PVLL_UNROLL for (int v = 0; v < NV; ++v)
         acc[r][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + r * in_step + 8 * v), acc[r][v]);
   }
-  PVLL_UNROLL for (int r = 0; r < R; ++r)
-    PVLL_UNROLL for (int v = 0; v < NV; ++v)
-      simd::store(out + r * out_step + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
+  // Every load before the first store: a load of bytes that a just-issued store partly covers
+  // (the overlapping tails) cannot be forwarded and stalls.
+  const __m256 keep = _mm256_castsi256_ps(simd::first_lanes(last));
+  PVLL_UNROLL for (int r = 0; r < R; ++r) {
+    if (r == masked_row) continue;
+    PVLL_UNROLL for (int v = 0; v < NV; ++v) {
+      const float* p = out + r * out_step + 8 * v;
+      if (v < NV - 1) {
+        if (accumulate) acc[r][v] = _mm256_add_ps(acc[r][v], _mm256_loadu_ps(p));
+      } else if (accumulate || last < 8) {
+        const __m256 old = _mm256_loadu_ps(p);
+        const __m256 sum = accumulate ? _mm256_add_ps(acc[r][v], old) : acc[r][v];
+        acc[r][v] = last < 8 ? _mm256_blendv_ps(old, sum, keep) : sum;
+      }
+    }
+  }
+  PVLL_UNROLL for (int r = 0; r < R; ++r) {
+    if (r == masked_row) {
+      PVLL_UNROLL for (int v = 0; v < NV; ++v)
+        simd::store(out + r * out_step + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
+    } else {
+      PVLL_UNROLL for (int v = 0; v < NV; ++v) _mm256_storeu_ps(out + r * out_step + 8 * v, acc[r][v]);
+    }
+  }
 }
 
+// The last rows of a plane as one block of `rows` (< the full block) rows, so that short planes
+// (7x7, 4x4) still keep several independent accumulator chains in flight.
+template <int NV, int R = 1>
+inline void corr_tail(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
+                      int rows, int last, bool accumulate, int masked_row) {
+  if constexpr (R < 8) {
+    if (rows == R) return corr_block<R, NV>(in, in_step, taps, out, out_step, last, accumulate, masked_row);
+    corr_tail<NV, R + 1>(in, in_step, taps, out, out_step, rows, last, accumulate, masked_row);
+  }
+}
+
+// masked_row: the row index whose last vector must not write past `last` lanes (-1: none).
 template <int NV>
 void corr_rows(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
-               int rows, int last, bool accumulate) {
+               int rows, int last, bool accumulate, int masked_row) {
   constexpr int kRows = NV == 1 ? 8 : NV == 2 ? 4 : 2;  // R x NV accumulators <= 8
   int r = 0;
   for (; r + kRows <= rows; r += kRows)
-    corr_block<kRows, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
-  if constexpr (kRows >= 8)
-    if (r + 4 <= rows) {
-      corr_block<4, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
-      r += 4;
-    }
-  if constexpr (kRows >= 4)
-    if (r + 2 <= rows) {
-      corr_block<2, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
-      r += 2;
-    }
-  for (; r < rows; ++r)
-    corr_block<1, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
+    corr_block<kRows, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate,
+                          masked_row - r);
+  if (r < rows)
+    corr_tail<NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, rows - r, last, accumulate,
+                  masked_row - r);
 }
 
-// out[r*out_step + c] (+)= sum_t w_t * in[r*in_step + off_t + c] for r < rows, c < cols.
+// out[r*out_step + c] (+)= sum_t w_t * in[r*in_step + off_t + c] for r < rows, c < cols. The
+// rows of out are one plane (out_step == cols, written only by this thread) or padded rows.
 void correlate(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
                int rows, int cols, bool accumulate) {
   const int nvec = (cols + 7) / 8;
   for (int v0 = 0; v0 < nvec; v0 += 4) {
     const int nv = std::min(4, nvec - v0);
     const int last = v0 + nv == nvec ? cols - 8 * (nvec - 1) : 8;
+    // A whole-vector tail overlaps the next row's first columns and writes back what they hold
+    // (same thread, same plane); only the plane's last row must not write past its end.
+    const int masked_row = last == 8 ? -1 : rows - 1;
     const float* i = in + 8 * v0;
     float* o = out + 8 * v0;
     switch (nv) {
-      case 1: corr_rows<1>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
-      case 2: corr_rows<2>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
-      case 3: corr_rows<3>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
-      default: corr_rows<4>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
+      case 1: corr_rows<1>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
+      case 2: corr_rows<2>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
+      case 3: corr_rows<3>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
+      default: corr_rows<4>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
     }
   }
 }
