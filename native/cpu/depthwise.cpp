@@ -110,31 +110,69 @@ struct Taps {
   }
 };
 
-// ---------------------------------------------------------------- correlation of row blocks
+// ---------------------------------------------------------------- correlation of row lists
+
+// Output rows to compute, each with its input row (in the padded buffer) and output row:
+// out[c] (+)= sum_t w_t * in[off_t + c] for c < cols. Rows of several planes that share their
+// weights go in one list, so that register blocks span plane boundaries (short planes).
+struct RowList {
+  static constexpr int kCapacity = 64;
+  int count = 0;
+  const float* in_row[kCapacity];
+  float* out_row[kCapacity];
+  bool last[kCapacity];  // the last row of its plane: its tail must not be stored past the row's end
+
+  // the addressing interface of corr_block, for the rows from `first` on
+  struct View {
+    const RowList* list;
+    int first;
+    const float* in(int r) const { return list->in_row[first + r]; }
+    float* out(int r) const { return list->out_row[first + r]; }
+    bool last_of_plane(int r) const { return list->last[first + r]; }
+  };
+};
+
+// The rows of one plane: input row r at in + r*in_step, output row r at out + r*out_step.
+struct PlaneRows {
+  const float* in_base;
+  int64_t in_step;
+  float* out_base;
+  int64_t out_step;
+  int rows;
+  struct View {
+    const PlaneRows* plane;
+    int first;
+    const float* in(int r) const { return plane->in_base + (first + r) * plane->in_step; }
+    float* out(int r) const { return plane->out_base + (first + r) * plane->out_step; }
+    bool last_of_plane(int r) const { return first + r == plane->rows - 1; }
+  };
+  int count() const { return rows; }
+};
 
 // R rows x NV vectors of output; the last vector of a row holds `last` valid lanes. It is stored
-// whole, blending back what it overlaps (the next row of the same plane), except in row
-// `masked_row` (the plane's last), which uses a masked store.
-template <int R, int NV>
-inline void corr_block(const float* in, int64_t in_step, const Taps& taps, float* out,
-                       int64_t out_step, int last, bool accumulate, int masked_row) {
+// whole, blending back what it overlaps (the next row of the same plane, written by this thread
+// later or earlier), except in a plane's last row, which uses a masked store.
+template <int R, int NV, class Rows>
+inline void corr_block(const Rows& rows, const Taps& taps, int v0, int last, bool accumulate) {
+  const float* in[R];
+  PVLL_UNROLL for (int r = 0; r < R; ++r) in[r] = rows.in(r) + 8 * v0;
   __m256 acc[R][NV];
   PVLL_UNROLL for (int r = 0; r < R; ++r)
     PVLL_UNROLL for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
   for (int t = 0; t < taps.count; ++t) {
     const __m256 wv = _mm256_broadcast_ss(taps.weight + t);
-    const float* p = in + taps.offset[t];
+    const int off = taps.offset[t];
     PVLL_UNROLL for (int r = 0; r < R; ++r)
       PVLL_UNROLL for (int v = 0; v < NV; ++v)
-        acc[r][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + r * in_step + 8 * v), acc[r][v]);
+        acc[r][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(in[r] + off + 8 * v), acc[r][v]);
   }
   // Every load before the first store: a load of bytes that a just-issued store partly covers
   // (the overlapping tails) cannot be forwarded and stalls.
   const __m256 keep = _mm256_castsi256_ps(simd::first_lanes(last));
   PVLL_UNROLL for (int r = 0; r < R; ++r) {
-    if (r == masked_row) continue;
+    if (last < 8 && rows.last_of_plane(r)) continue;
     PVLL_UNROLL for (int v = 0; v < NV; ++v) {
-      const float* p = out + r * out_step + 8 * v;
+      const float* p = rows.out(r) + 8 * (v0 + v);
       if (v < NV - 1) {
         if (accumulate) acc[r][v] = _mm256_add_ps(acc[r][v], _mm256_loadu_ps(p));
       } else if (accumulate || last < 8) {
@@ -145,59 +183,70 @@ inline void corr_block(const float* in, int64_t in_step, const Taps& taps, float
     }
   }
   PVLL_UNROLL for (int r = 0; r < R; ++r) {
-    if (r == masked_row) {
+    float* p = rows.out(r) + 8 * v0;
+    if (last < 8 && rows.last_of_plane(r)) {
       PVLL_UNROLL for (int v = 0; v < NV; ++v)
-        simd::store(out + r * out_step + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
+        simd::store(p + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
     } else {
-      PVLL_UNROLL for (int v = 0; v < NV; ++v) _mm256_storeu_ps(out + r * out_step + 8 * v, acc[r][v]);
+      PVLL_UNROLL for (int v = 0; v < NV; ++v) _mm256_storeu_ps(p + 8 * v, acc[r][v]);
     }
   }
 }
 
-// The last rows of a plane as one block of `rows` (< the full block) rows, so that short planes
-// (7x7, 4x4) still keep several independent accumulator chains in flight.
-template <int NV, int R = 1>
-inline void corr_tail(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
-                      int rows, int last, bool accumulate, int masked_row) {
+// The last rows as one block of `rows` (< the full block) rows, so that short planes keep
+// several independent accumulator chains in flight.
+template <int NV, class View, int R = 1>
+inline void corr_tail(const View& view, int rows, const Taps& taps, int v0, int last, bool accumulate) {
   if constexpr (R < 8) {
-    if (rows == R) return corr_block<R, NV>(in, in_step, taps, out, out_step, last, accumulate, masked_row);
-    corr_tail<NV, R + 1>(in, in_step, taps, out, out_step, rows, last, accumulate, masked_row);
+    if (rows == R) return corr_block<R, NV>(view, taps, v0, last, accumulate);
+    corr_tail<NV, View, R + 1>(view, rows, taps, v0, last, accumulate);
   }
 }
 
-// masked_row: the row index whose last vector must not write past `last` lanes (-1: none).
-template <int NV>
-void corr_rows(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
-               int rows, int last, bool accumulate, int masked_row) {
+template <int NV, class Rows>
+void corr_rows(const Rows& rows, int count, const Taps& taps, int v0, int last, bool accumulate) {
   constexpr int kRows = NV == 1 ? 8 : NV == 2 ? 4 : 2;  // R x NV accumulators <= 8
+  using View = typename Rows::View;
   int r = 0;
-  for (; r + kRows <= rows; r += kRows)
-    corr_block<kRows, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate,
-                          masked_row - r);
-  if (r < rows)
-    corr_tail<NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, rows - r, last, accumulate,
-                  masked_row - r);
+  for (; r + kRows <= count; r += kRows) corr_block<kRows, NV>(View{&rows, r}, taps, v0, last, accumulate);
+  if (r < count) corr_tail<NV>(View{&rows, r}, count - r, taps, v0, last, accumulate);
 }
 
-// out[r*out_step + c] (+)= sum_t w_t * in[r*in_step + off_t + c] for r < rows, c < cols. The
-// rows of out are one plane (out_step == cols, written only by this thread) or padded rows.
-void correlate(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
-               int rows, int cols, bool accumulate) {
+// Computes `count` rows over cols output columns.
+template <class Rows>
+void correlate_rows(const Rows& rows, int count, const Taps& taps, int cols, bool accumulate) {
   const int nvec = (cols + 7) / 8;
   for (int v0 = 0; v0 < nvec; v0 += 4) {
     const int nv = std::min(4, nvec - v0);
     const int last = v0 + nv == nvec ? cols - 8 * (nvec - 1) : 8;
-    // A whole-vector tail overlaps the next row's first columns and writes back what they hold
-    // (same thread, same plane); only the plane's last row must not write past its end.
-    const int masked_row = last == 8 ? -1 : rows - 1;
-    const float* i = in + 8 * v0;
-    float* o = out + 8 * v0;
     switch (nv) {
-      case 1: corr_rows<1>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
-      case 2: corr_rows<2>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
-      case 3: corr_rows<3>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
-      default: corr_rows<4>(i, in_step, taps, o, out_step, rows, last, accumulate, masked_row); break;
+      case 1: corr_rows<1>(rows, count, taps, v0, last, accumulate); break;
+      case 2: corr_rows<2>(rows, count, taps, v0, last, accumulate); break;
+      case 3: corr_rows<3>(rows, count, taps, v0, last, accumulate); break;
+      default: corr_rows<4>(rows, count, taps, v0, last, accumulate); break;
     }
+  }
+}
+
+// Computes every row of the list, then empties it.
+void correlate(RowList& list, const Taps& taps, int cols, bool accumulate) {
+  correlate_rows(list, list.count, taps, cols, accumulate);
+  list.count = 0;
+}
+
+// Computes one plane's rows.
+void correlate(const PlaneRows& plane, const Taps& taps, int cols, bool accumulate) {
+  correlate_rows(plane, plane.rows, taps, cols, accumulate);
+}
+
+// Adds the rows of one plane to the list, computing the list whenever it is full.
+void add_plane(RowList& list, const PlaneRows& plane, const Taps& taps, int cols, bool accumulate) {
+  for (int r = 0; r < plane.rows; ++r) {
+    if (list.count == RowList::kCapacity) correlate(list, taps, cols, accumulate);
+    list.in_row[list.count] = plane.in_base + r * plane.in_step;
+    list.out_row[list.count] = plane.out_base + r * plane.out_step;
+    list.last[list.count] = r == plane.rows - 1;
+    ++list.count;
   }
 }
 
@@ -232,40 +281,66 @@ struct Depthwise {
 // Planes per chunk: enough work per chunk to amortise zeroing the scratch plane.
 int64_t plane_grain(int64_t plane_pixels) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(1, plane_pixels)); }
 
-void forward(const Depthwise& g, const float* x, const float* w, float* y) {
-  const PlaneLayout L = g.input_layout();
-  const Taps base = g.forward_taps(L);
-  parallel_for((int64_t)g.n * g.c, plane_grain(g.out_plane()), [&](int64_t begin, int64_t end) {
-    float* buf = scratch(0, L.size());
-    std::memset(buf, 0, sizeof(float) * L.size());
+// Planes of one channel (consecutive images) computed as one row list: about 64 rows, for
+// planes of at most 8 rows. Taller planes go one at a time, in memory order, which the
+// hardware prefetcher follows (a batch reads planes C planes apart).
+int planes_per_batch(int n, int rows) { return rows > 8 ? 1 : std::clamp(64 / std::max(1, rows), 1, n); }
+
+// Runs the correlation of every (image, channel) plane: for each channel, batches of `batch`
+// images are filled into consecutive scratch planes and computed as one row list. The
+// work items (channel, image batch) write disjoint outputs.
+void correlate_planes(const Depthwise& g, const float* src, int64_t src_plane, const PlaneLayout& L,
+                      int64_t in_step, const Taps& base, const float* w, bool flip, float* dst,
+                      int out_h, int out_w, bool accumulate) {
+  const int batch = planes_per_batch(g.n, out_h);
+  const int batches = (g.n + batch - 1) / batch;
+  const int64_t dst_plane = (int64_t)out_h * out_w, kk = (int64_t)g.k * g.k;
+  const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, dst_plane * batch));
+  parallel_for((int64_t)g.c * batches, grain, [&](int64_t begin, int64_t end) {
+    float* buf = scratch(0, L.size() * batch);
+    std::memset(buf, 0, sizeof(float) * L.size() * batch);
     Taps taps = base;
-    for (int64_t p = begin; p < end; ++p) {
-      const int ch = (int)(p % g.c);
-      taps.load_weights(w + (int64_t)ch * g.k * g.k);
-      fill_plane(x + p * g.in_plane(), L, buf);
-      correlate(buf, (int64_t)g.stride * L.pitch, taps, y + p * g.out_plane(), g.ow, g.oh, g.ow, false);
+    RowList list;
+    for (int64_t item = begin; item < end; ++item) {
+      // batches of one channel (channel-major), or single planes in memory order
+      const int ch = batch > 1 ? (int)(item / batches) : (int)(item % g.c);
+      const int first = batch > 1 ? (int)(item % batches) * batch : (int)(item / g.c);
+      const int count = std::min(batch, g.n - first);
+      taps.load_weights(w + ch * kk);
+      if (flip) std::reverse(taps.weight, taps.weight + taps.count);
+      for (int j = 0; j < count; ++j) {
+        const int64_t plane = (int64_t)(first + j) * g.c + ch;
+        // planes of one channel lie C planes apart: fetch the next one ahead (no hardware
+        // prefetcher follows that stride)
+        const int64_t next = j + 1 < count ? plane + g.c : -1;
+        if (next >= 0)
+          for (int64_t b = 0; b < src_plane; b += 16) _mm_prefetch((const char*)(src + next * src_plane + b), _MM_HINT_T0);
+        float* b = buf + L.size() * j;
+        fill_plane(src + plane * src_plane, L, b);
+        const PlaneRows rows{b, in_step, dst + plane * dst_plane, out_w, out_h};
+        if (batch == 1) correlate(rows, taps, out_w, accumulate);
+        else add_plane(list, rows, taps, out_w, accumulate);
+      }
+      if (list.count) correlate(list, taps, out_w, accumulate);
     }
   });
+}
+
+void forward(const Depthwise& g, const float* x, const float* w, float* y) {
+  const PlaneLayout L = g.input_layout();
+  correlate_planes(g, x, g.in_plane(), L, (int64_t)g.stride * L.pitch, g.forward_taps(L), w, false, y, g.oh,
+                   g.ow, false);
 }
 
 // Stride 1: the input gradient is the forward correlation of dy with the flipped kernel.
 void backward_input_stride1(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
   const PlaneLayout L = make_layout(g.oh, g.ow, g.h + g.span(), 1, g.w, g.pad, g.pad, g.pad);
+  // taps in forward order (ky, kx); their weights reversed = w[k-1-ky][k-1-kx]
   Taps base;
   for (int ky = 0; ky < g.k; ++ky)
     for (int kx = 0; kx < g.k; ++kx)
-      base.add(ky * g.dilation * L.pitch + L.column_offset(kx * g.dilation - g.pad),
-               (g.k - 1 - ky) * g.k + (g.k - 1 - kx));
-  parallel_for((int64_t)g.n * g.c, plane_grain(g.in_plane()), [&](int64_t begin, int64_t end) {
-    float* buf = scratch(0, L.size());
-    std::memset(buf, 0, sizeof(float) * L.size());
-    Taps taps = base;
-    for (int64_t p = begin; p < end; ++p) {
-      taps.load_weights(w + (int64_t)(p % g.c) * g.k * g.k);
-      fill_plane(dy + p * g.out_plane(), L, buf);
-      correlate(buf, L.pitch, taps, dx + p * g.in_plane(), g.w, g.h, g.w, accumulate);
-    }
-  });
+      base.add(ky * g.dilation * L.pitch + L.column_offset(kx * g.dilation - g.pad), ky * g.k + kx);
+  correlate_planes(g, dy, g.out_plane(), L, L.pitch, base, w, true, dx, g.h, g.w, accumulate);
 }
 
 // Stride 2. Input row iy receives tap ky from dy row (iy + pad - ky*d)/2 when that is whole, so
@@ -305,7 +380,7 @@ void backward_input_stride2(const Depthwise& g, const float* dy, const float* w,
         const float* in = buf + (int64_t)((iy0 + pad - ry) / 2) * L.pitch;
         for (int e = 0; e < 2; ++e) {
           taps[ry][e].load_weights(wc);
-          correlate(in, L.pitch, taps[ry][e], sc + iy0 * sc_row + e * wqv, 2 * sc_row, nrows, wqv, false);
+          correlate(PlaneRows{in, L.pitch, sc + iy0 * sc_row + e * wqv, 2 * sc_row, nrows}, taps[ry][e], wqv, false);
         }
       }
       float* dxp = dx + p * g.in_plane();
