@@ -278,9 +278,6 @@ struct Depthwise {
   }
 };
 
-// Planes per chunk: enough work per chunk to amortise zeroing the scratch plane.
-int64_t plane_grain(int64_t plane_pixels) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(1, plane_pixels)); }
-
 // Planes of one channel (consecutive images) computed as one row list: about 64 rows, for
 // planes of at most 8 rows. Taller planes go one at a time, in memory order, which the
 // hardware prefetcher follows (a batch reads planes C planes apart).
@@ -343,6 +340,65 @@ void backward_input_stride1(const Depthwise& g, const float* dy, const float* w,
   correlate_planes(g, dy, g.out_plane(), L, L.pitch, base, w, true, dx, g.h, g.w, accumulate);
 }
 
+// line[2q + e] = phase e at q, for q < wq (a multiple of 8): even = phase 0, odd = phase 1.
+inline void interleave_row(const float* even, int wq, float* line) {
+  const float* odd = even + wq;
+  for (int q = 0; q < wq; q += 8) {
+    const __m256 a = _mm256_load_ps(even + q), b = _mm256_load_ps(odd + q);
+    const __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
+    _mm256_storeu_ps(line + 2 * q, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(line + 2 * q + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+  }
+}
+
+// dst plane (h rows of w, contiguous) (+)= rows of src (row stride src_step), writing only inside
+// the plane. Rows of 8 or more end with a whole vector at w - 8 (overlapping the one before;
+// every load of a row precedes its stores, so both write the same values); narrower rows blend
+// their tail with the next row's start, loads first, and the plane's last row is masked.
+void copy_plane(const float* src, int64_t src_step, float* dst, int h, int w, bool accumulate) {
+  if (w >= 8) {
+    const int full = w / 8;
+    for (int iy = 0; iy < h; ++iy) {
+      const float* s = src + iy * src_step;
+      float* d = dst + (int64_t)iy * w;
+      if (!accumulate) {
+        for (int j = 0; j < full; ++j) _mm256_storeu_ps(d + 8 * j, _mm256_loadu_ps(s + 8 * j));
+        if (w % 8) _mm256_storeu_ps(d + w - 8, _mm256_loadu_ps(s + w - 8));
+        continue;
+      }
+      const __m256 tail = w % 8 ? _mm256_add_ps(_mm256_loadu_ps(s + w - 8), _mm256_loadu_ps(d + w - 8))
+                                : _mm256_setzero_ps();
+      for (int j = 0; j < full; ++j) {
+        const __m256 v = _mm256_add_ps(_mm256_loadu_ps(s + 8 * j), _mm256_loadu_ps(d + 8 * j));
+        if (j == full - 1 && w % 8) _mm256_storeu_ps(d + w - 8, tail);
+        _mm256_storeu_ps(d + 8 * j, v);
+      }
+    }
+    return;
+  }
+  __m256 out[8];  // w < 8: rows in groups of 8
+  const __m256 keep = _mm256_castsi256_ps(simd::first_lanes(w));
+  for (int y0 = 0; y0 < h; y0 += 8) {
+    const int rows = std::min(8, h - y0);
+    for (int r = 0; r < rows; ++r) {
+      const int iy = y0 + r;
+      const __m256 v = _mm256_loadu_ps(src + iy * src_step);
+      float* d = dst + (int64_t)iy * w;
+      if (iy == h - 1) {
+        out[r] = v;
+        continue;
+      }
+      const __m256 old = _mm256_loadu_ps(d);
+      out[r] = _mm256_blendv_ps(old, accumulate ? _mm256_add_ps(old, v) : v, keep);
+    }
+    for (int r = 0; r < rows; ++r) {
+      const int iy = y0 + r;
+      if (iy == h - 1) simd::store(dst + (int64_t)iy * w, out[r], w, accumulate);
+      else _mm256_storeu_ps(dst + (int64_t)iy * w, out[r]);
+    }
+  }
+}
+
 // Stride 2. Input row iy receives tap ky from dy row (iy + pad - ky*d)/2 when that is whole, so
 // rows of one parity ry = (iy+pad)%2 share their taps, and consecutive rows of that parity read
 // consecutive dy rows. Likewise columns: with u = ix + pad = 2q + e, tap kx (kx*d%2 == e) reads
@@ -364,43 +420,55 @@ void backward_input_stride2(const Depthwise& g, const float* dy, const float* w,
             phase[ry][e].add((P - (ky * d - ry) / 2) * L.pitch + L.column_offset(-(kx * d - e) / 2),
                              ky * k + kx);
   const int64_t sc_row = 2 * (int64_t)wqv;  // one input row: phase 0 then phase 1
-  parallel_for((int64_t)g.n * g.c, plane_grain(g.in_plane()), [&](int64_t begin, int64_t end) {
-    float* buf = scratch(0, L.size());
-    float* sc = scratch(1, (size_t)g.h * sc_row);
-    float* line = scratch(2, (size_t)sc_row + 16);
-    std::memset(buf, 0, sizeof(float) * L.size());
+  const int64_t sc_plane = (int64_t)g.h * sc_row + 16;
+  // Like correlate_planes: batches of planes of one channel for short planes, else one plane at
+  // a time in memory order.
+  const int batch = planes_per_batch(g.n, g.oh);
+  const int batches = (g.n + batch - 1) / batch;
+  const int64_t grain = std::max<int64_t>(1, 2048 / std::max<int64_t>(1, g.in_plane() * batch));
+  parallel_for((int64_t)g.c * batches, grain, [&](int64_t begin, int64_t end) {
+    float* buf = scratch(0, L.size() * batch);
+    float* sc = scratch(1, (size_t)sc_plane * batch);
+    float* lines = scratch(2, 2 * (size_t)sc_plane);  // two interleaved planes, used in turn
+    std::memset(buf, 0, sizeof(float) * L.size() * batch);
     Taps taps[2][2] = {{phase[0][0], phase[0][1]}, {phase[1][0], phase[1][1]}};
-    for (int64_t p = begin; p < end; ++p) {
-      const float* wc = w + (int64_t)(p % g.c) * k * k;
-      fill_plane(dy + p * g.out_plane(), L, buf);
+    RowList list;
+    int64_t pending = -1;  // plane interleaved into `lines` last, copied out one step later
+    float* pending_lines = nullptr;
+    for (int64_t item = begin; item < end; ++item) {
+      const int ch = batch > 1 ? (int)(item / batches) : (int)(item % g.c);
+      const int first = batch > 1 ? (int)(item % batches) * batch : (int)(item / g.c);
+      const int count = std::min(batch, g.n - first);
+      const float* wc = w + (int64_t)ch * k * k;
+      for (int j = 0; j < count; ++j)
+        fill_plane(dy + ((int64_t)(first + j) * g.c + ch) * g.out_plane(), L, buf + L.size() * j);
       for (int ry = 0; ry < 2; ++ry) {
         const int iy0 = ((ry - pad) % 2 + 2) % 2;  // first row with (iy + pad) % 2 == ry
         if (iy0 >= g.h) continue;
         const int nrows = (g.h - iy0 + 1) / 2;
-        const float* in = buf + (int64_t)((iy0 + pad - ry) / 2) * L.pitch;
         for (int e = 0; e < 2; ++e) {
           taps[ry][e].load_weights(wc);
-          correlate(PlaneRows{in, L.pitch, sc + iy0 * sc_row + e * wqv, 2 * sc_row, nrows}, taps[ry][e], wqv, false);
+          for (int j = 0; j < count; ++j) {
+            const float* in = buf + L.size() * j + (int64_t)((iy0 + pad - ry) / 2) * L.pitch;
+            const PlaneRows rows{in, L.pitch, sc + sc_plane * j + iy0 * sc_row + e * wqv, 2 * sc_row, nrows};
+            if (count == 1) correlate(rows, taps[ry][e], wqv, false);
+            else add_plane(list, rows, taps[ry][e], wqv, false);
+          }
+          if (list.count) correlate(list, taps[ry][e], wqv, false);
         }
       }
-      float* dxp = dx + p * g.in_plane();
-      for (int iy = 0; iy < g.h; ++iy) {
-        const float* even = sc + iy * sc_row;
-        const float* odd = even + wqv;
-        for (int q = 0; q < wqv; q += 8) {  // line[2q + e] = phase e at q
-          const __m256 a = _mm256_load_ps(even + q), b = _mm256_load_ps(odd + q);
-          const __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
-          _mm256_storeu_ps(line + 2 * q, _mm256_permute2f128_ps(lo, hi, 0x20));
-          _mm256_storeu_ps(line + 2 * q + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
-        }
-        float* row = dxp + (int64_t)iy * g.w;
-        const float* src = line + pad;
-        if (accumulate)
-          for (int ix = 0; ix < g.w; ++ix) row[ix] += src[ix];
-        else
-          std::memcpy(row, src, sizeof(float) * g.w);
+      for (int j = 0; j < count; ++j) {
+        // Plane j is interleaved while the plane interleaved before it is copied out: reading
+        // it back right away (shifted by pad) would hit stores still in flight, which cannot
+        // be forwarded to a load that straddles them.
+        float* mine = lines + sc_plane * (pending_lines == lines ? 1 : 0);
+        for (int iy = 0; iy < g.h; ++iy) interleave_row(sc + sc_plane * j + iy * sc_row, wqv, mine + iy * sc_row);
+        if (pending >= 0) copy_plane(pending_lines + pad, sc_row, dx + pending * g.in_plane(), g.h, g.w, accumulate);
+        pending = (int64_t)(first + j) * g.c + ch;
+        pending_lines = mine;
       }
     }
+    if (pending >= 0) copy_plane(pending_lines + pad, sc_row, dx + pending * g.in_plane(), g.h, g.w, accumulate);
   });
 }
 
