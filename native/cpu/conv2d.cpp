@@ -1,9 +1,13 @@
 // General conv2d (groups = 1) as products on the packed 4x24 micro-kernel (gemm.h):
 //   forward          y[img]  = W [cout x cin*kh*kw] * im2col(x[img])      (+ bias)
 //   input gradient   dx[img] = col2im(W^T * dy[img])
-//   weight gradient  dW      = sum over images of dy[img] * im2col(x[img])^T (fixed chunks)
-// 1x1 convolutions with stride 1 and no padding skip im2col (pointwise.cpp). Used for the
-// stem, the strided 1x1 convs of FactorizedReduce and the auxiliary head: small K, many pixels.
+//   weight gradient  dW      = sum over images of dy[img] * im2col(x[img])^T
+// Used for the stem, the strided 1x1 convs of FactorizedReduce and the auxiliary head: small
+// K, many pixels, or (aux head) tiny maps. Maps under 48 pixels are multiplied several images
+// at a time, side by side, so the 24-column tiles are filled; weight gradients of maps under 16
+// pixels are one product over the whole batch. Plain 1x1 convs skip im2col (pointwise.cpp).
+// Forward and input gradient split images over threads (disjoint outputs); the weight gradient
+// reduces over fixed image chunks in order (conv_common.h), so results never depend on threads.
 #include <algorithm>
 #include <cstring>
 #include <vector>
