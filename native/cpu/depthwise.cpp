@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "conv_shape.h"
+#include "depthwise3x3.h"
 #include "parallel.h"
 #include "pvll_conv.h"
 #include "scratch.h"
@@ -556,7 +557,10 @@ PVLL_API int pvll_depthwise_forward(const float* x, const float* w, float* y, in
                                     int w_in, int k, int stride, int dilation) {
   const char* name = "pvll_depthwise_forward";
   if (int st = pvll::check(name, n, c, h, w_in, k, stride, dilation, x, w, y)) return st;
-  PVLL_GUARD(name, pvll::forward(pvll::Depthwise(n, c, h, w_in, k, stride, dilation), x, w, y);)
+  PVLL_GUARD(name, {
+    if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(x, w, y, n, c, h, w_in, dilation, false, false);
+    else pvll::forward(pvll::Depthwise(n, c, h, w_in, k, stride, dilation), x, w, y);
+  })
   return PVLL_OK;
 }
 
@@ -567,7 +571,8 @@ PVLL_API int pvll_depthwise_backward_input(const float* dy, const float* w, floa
   if (int st = pvll::check(name, n, c, h, w_in, k, stride, dilation, dy, w, dx)) return st;
   const pvll::Depthwise g(n, c, h, w_in, k, stride, dilation);
   PVLL_GUARD(name, {
-    if (stride == 1) pvll::backward_input_stride1(g, dy, w, dx, accumulate != 0);
+    if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(dy, w, dx, n, c, h, w_in, dilation, true, accumulate != 0);
+    else if (stride == 1) pvll::backward_input_stride1(g, dy, w, dx, accumulate != 0);
     else pvll::backward_input_stride2(g, dy, w, dx, accumulate != 0);
   })
   return PVLL_OK;
@@ -578,7 +583,9 @@ PVLL_API int pvll_depthwise_backward_weight(const float* x, const float* dy, flo
                                             int accumulate) {
   const char* name = "pvll_depthwise_backward_weight";
   if (int st = pvll::check(name, n, c, h, w_in, k, stride, dilation, x, dy, dw)) return st;
-  PVLL_GUARD(name, pvll::backward_weight(pvll::Depthwise(n, c, h, w_in, k, stride, dilation), x, dy, dw,
-                                         accumulate != 0);)
+  PVLL_GUARD(name, {
+    if (k == 3 && stride == 1) pvll::depthwise3x3_weight_grad(x, dy, dw, n, c, h, w_in, dilation, accumulate != 0);
+    else pvll::backward_weight(pvll::Depthwise(n, c, h, w_in, k, stride, dilation), x, dy, dw, accumulate != 0);
+  })
   return PVLL_OK;
 }

@@ -1,0 +1,16 @@
+// Depthwise 3x3 convolution at stride 1, any dilation, read straight from the planes (no padded
+// copy): the forward pass (and the input gradient, which is the forward pass of dy with the
+// kernel flipped) and the weight gradient. See depthwise3x3.cpp.
+#pragma once
+
+namespace pvll {
+
+/** y (+)= depthwise 3x3 of x, stride 1, dilation d, padding d; flip uses w[2-ky][2-kx]. */
+void depthwise3x3_correlate(const float* x, const float* w, float* y, int n, int c, int h, int w_in,
+                            int d, bool flip, bool accumulate);
+
+/** dw (+)= the weight gradient of the depthwise 3x3 conv, stride 1, dilation d. */
+void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n, int c, int h, int w_in,
+                              int d, bool accumulate);
+
+}  // namespace pvll
