@@ -38,6 +38,9 @@ int round8(int v) { return (v + 7) / 8 * 8; }
 struct PlaneLayout {
   int src_h, src_w, rows, stride, half, pitch, pad_top, lead;
   int row_lo, row_hi;  // rows holding source data
+  // Stride 2 with an even dilation (and padding) reads only even rows and columns: fill only
+  // those (the rest stays zero and is never read).
+  bool even_only = false;
   size_t size() const { return (size_t)rows * pitch + 8; }
   /** Buffer offset, within a row, of source column stride*q + cx (cx may be negative). */
   int column_offset(int cx) const {
@@ -84,13 +87,27 @@ inline void deinterleave_row(float* even, float* odd, const float* src, int n) {
   }
 }
 
+// even[j] = src[2j] for 2j < n, zeros after, in whole vectors.
+inline void even_row(float* even, const float* src, int n) {
+  for (int j = 0; 2 * j < n; j += 8) {
+    const int left = n - 2 * j;
+    const __m256 a = simd::load(src + 2 * j, left);
+    const __m256 b = left > 8 ? simd::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    _mm256_storeu_ps(even + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+  }
+}
+
 // Copies one source plane in. Positions outside the source are never written, so a buffer
 // zeroed once serves every plane of the same layout.
 void fill_plane(const float* src, const PlaneLayout& L, float* buf) {
-  for (int r = L.row_lo; r < L.row_hi; ++r) {
+  const int step = L.even_only ? 2 : 1;
+  const int first = L.even_only ? L.row_lo + ((L.row_lo - L.pad_top) & 1) : L.row_lo;  // even source rows
+  for (int r = first; r < L.row_hi; r += step) {
     const float* s = src + (int64_t)(r - L.pad_top) * L.src_w;
     float* d = buf + (size_t)r * L.pitch + L.lead;
     if (L.stride == 1) copy_row(d, s, L.src_w);
+    else if (L.even_only) even_row(d, s, L.src_w);
     else deinterleave_row(d, d + L.half, s, L.src_w);
   }
 }
@@ -267,7 +284,9 @@ struct Depthwise {
   // The padded input as the forward pass and the weight gradient read it.
   PlaneLayout input_layout() const {
     const int rows = (oh - 1) * stride + span() + 1;
-    return make_layout(h, w, rows, stride, ow, (pad + stride - 1) / stride, pad / stride, pad);
+    PlaneLayout L = make_layout(h, w, rows, stride, ow, (pad + stride - 1) / stride, pad / stride, pad);
+    L.even_only = stride == 2 && dilation % 2 == 0;  // then pad is even too: even rows, phase 0
+    return L;
   }
   Taps forward_taps(const PlaneLayout& L) const {
     Taps t;
