@@ -167,6 +167,9 @@ struct PlaneRows {
   int count() const { return rows; }
 };
 
+template <int R, int NV, class Rows>
+inline void store_block(const Rows& rows, __m256 (&acc)[R][NV], int v0, int last, bool accumulate);
+
 // R rows x NV vectors of output; the last vector of a row holds `last` valid lanes. It is stored
 // whole, blending back what it overlaps (the next row of the same plane, written by this thread
 // later or earlier), except in a plane's last row, which uses a masked store.
@@ -184,8 +187,13 @@ inline void corr_block(const Rows& rows, const Taps& taps, int v0, int last, boo
       PVLL_UNROLL for (int v = 0; v < NV; ++v)
         acc[r][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(in[r] + off + 8 * v), acc[r][v]);
   }
-  // Every load before the first store: a load of bytes that a just-issued store partly covers
-  // (the overlapping tails) cannot be forwarded and stalls.
+  store_block<R, NV>(rows, acc, v0, last, accumulate);
+}
+
+// Stores an R x NV block of output. Every load before the first store: a load of bytes that a
+// just-issued store partly covers (the overlapping tails) cannot be forwarded and stalls.
+template <int R, int NV, class Rows>
+inline void store_block(const Rows& rows, __m256 (&acc)[R][NV], int v0, int last, bool accumulate) {
   const __m256 keep = _mm256_castsi256_ps(simd::first_lanes(last));
   PVLL_UNROLL for (int r = 0; r < R; ++r) {
     if (last < 8 && rows.last_of_plane(r)) continue;
@@ -257,6 +265,65 @@ void correlate(const PlaneRows& plane, const Taps& taps, int cols, bool accumula
   correlate_rows(plane, plane.rows, taps, cols, accumulate);
 }
 
+// ---------------------------------------------------------------- stride 1, row reuse
+
+// Stride 1, K x K taps at dilation D, an R-row x 8-column output block, one kernel column at a
+// time: that column's K weights stay in registers and each input row is loaded once and added
+// into the (up to K) output rows it reaches. Loads per FMA: (R + (K-1)D + K) / (R K), 0.43 for
+// 5x5 against 1.1 for corr_block, which loads the input once per tap.
+template <int K, int D, int R>
+inline void reuse_block(const PlaneRows& plane, int first_row, const int* column_offset, const float* weight,
+                        int v0, int last, bool accumulate) {
+  const float* in = plane.in_base + first_row * plane.in_step + 8 * v0;
+  const int64_t step = plane.in_step;
+  __m256 acc[R][1];
+  PVLL_UNROLL for (int r = 0; r < R; ++r) acc[r][0] = _mm256_setzero_ps();
+  for (int kx = 0; kx < K; ++kx) {
+    __m256 wk[K];
+    PVLL_UNROLL for (int ky = 0; ky < K; ++ky) wk[ky] = _mm256_broadcast_ss(weight + ky * K + kx);
+    const float* p = in + column_offset[kx];
+    PVLL_UNROLL for (int i = 0; i < R + (K - 1) * D; ++i) {
+      const __m256 xv = _mm256_loadu_ps(p + i * step);
+      PVLL_UNROLL for (int ky = 0; ky < K; ++ky) {
+        const int r = i - ky * D;
+        if (r >= 0 && r < R) acc[r][0] = _mm256_fmadd_ps(wk[ky], xv, acc[r][0]);
+      }
+    }
+  }
+  store_block<R, 1>(PlaneRows::View{&plane, first_row}, acc, v0, last, accumulate);
+}
+
+template <int K, int D, int R = 1>
+inline void reuse_tail(const PlaneRows& plane, int first_row, int rows, const int* column_offset,
+                       const float* weight, int v0, int last, bool accumulate) {
+  if constexpr (R < 8) {
+    if (rows == R) return reuse_block<K, D, R>(plane, first_row, column_offset, weight, v0, last, accumulate);
+    reuse_tail<K, D, R + 1>(plane, first_row, rows, column_offset, weight, v0, last, accumulate);
+  }
+}
+
+// One plane at stride 1: column vectors outer (so that a row's tail vector overlaps a next row
+// already written), blocks of 8 rows inner. weight: K*K, in tap order ky*K + kx.
+template <int K, int D>
+void reuse_plane(const PlaneRows& plane, const int* column_offset, const float* weight, int cols, bool accumulate) {
+  const int nvec = (cols + 7) / 8;
+  for (int v = 0; v < nvec; ++v) {
+    const int last = v == nvec - 1 ? cols - 8 * v : 8;
+    int r = 0;
+    for (; r + 8 <= plane.rows; r += 8) reuse_block<K, D, 8>(plane, r, column_offset, weight, v, last, accumulate);
+    if (r < plane.rows) reuse_tail<K, D>(plane, r, plane.rows - r, column_offset, weight, v, last, accumulate);
+  }
+}
+
+/** Whether reuse_plane has an instance for this kernel (stride 1 only). */
+bool has_reuse_kernel(int k, int d) { return k == 5 && (d == 1 || d == 2); }
+
+void correlate_reuse(const PlaneRows& plane, int k, int d, const int* column_offset, const float* weight, int cols,
+                     bool accumulate) {
+  if (d == 1) reuse_plane<5, 1>(plane, column_offset, weight, cols, accumulate);
+  else reuse_plane<5, 2>(plane, column_offset, weight, cols, accumulate);
+}
+
 // Adds the rows of one plane to the list, computing the list whenever it is full.
 void add_plane(RowList& list, const PlaneRows& plane, const Taps& taps, int cols, bool accumulate) {
   for (int r = 0; r < plane.rows; ++r) {
@@ -309,7 +376,11 @@ int planes_per_batch(int n, int rows) { return rows > 8 ? 1 : std::clamp(64 / st
 void correlate_planes(const Depthwise& g, const float* src, int64_t src_plane, const PlaneLayout& L,
                       int64_t in_step, const Taps& base, const float* w, bool flip, float* dst,
                       int out_h, int out_w, bool accumulate) {
-  const int batch = planes_per_batch(g.n, out_h);
+  // stride 1 with a row-reuse kernel: one plane at a time (a block covers a short plane whole)
+  const bool reuse = in_step == L.pitch && L.stride == 1 && has_reuse_kernel(g.k, g.dilation);
+  int column_offset[15];
+  for (int kx = 0; kx < g.k; ++kx) column_offset[kx] = L.column_offset(kx * g.dilation - g.pad);
+  const int batch = reuse ? 1 : planes_per_batch(g.n, out_h);
   const int batches = (g.n + batch - 1) / batch;
   const int64_t dst_plane = (int64_t)out_h * out_w, kk = (int64_t)g.k * g.k;
   const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, dst_plane * batch));
@@ -335,7 +406,8 @@ void correlate_planes(const Depthwise& g, const float* src, int64_t src_plane, c
         float* b = buf + L.size() * j;
         fill_plane(src + plane * src_plane, L, b);
         const PlaneRows rows{b, in_step, dst + plane * dst_plane, out_w, out_h};
-        if (batch == 1) correlate(rows, taps, out_w, accumulate);
+        if (reuse) correlate_reuse(rows, g.k, g.dilation, column_offset, taps.weight, out_w, accumulate);
+        else if (batch == 1) correlate(rows, taps, out_w, accumulate);
         else add_plane(list, rows, taps, out_w, accumulate);
       }
       if (list.count) correlate(list, taps, out_w, accumulate);
