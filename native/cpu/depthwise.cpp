@@ -598,10 +598,61 @@ void weight_tap_group(int nt, const float* in, int64_t in_step, const int* off, 
   }
 }
 
+// Stride 1 weight gradient with row reuse: R dy rows of one column vector stay in registers;
+// for each kernel column kx, each input row is loaded once and multiplied into the (up to K)
+// tap partials (ky, kx) it meets: part[(ky*K + kx)*8 + lane] += dy[r] * x[r + ky*D][.. + kx*D].
+template <int K, int D, int R>
+inline void reuse_weight_block(const float* in, int64_t step, const int* column_offset, const float* dy,
+                               int64_t dy_step, int lanes, float* part) {
+  __m256 d[R];
+  PVLL_UNROLL for (int r = 0; r < R; ++r) d[r] = simd::load(dy + r * dy_step, lanes);
+  for (int kx = 0; kx < K; ++kx) {
+    __m256 acc[K];
+    PVLL_UNROLL for (int ky = 0; ky < K; ++ky) acc[ky] = _mm256_load_ps(part + (ky * K + kx) * 8);
+    const float* p = in + column_offset[kx];
+    PVLL_UNROLL for (int i = 0; i < R + (K - 1) * D; ++i) {
+      const __m256 xv = _mm256_loadu_ps(p + i * step);
+      PVLL_UNROLL for (int ky = 0; ky < K; ++ky) {
+        const int r = i - ky * D;
+        if (r >= 0 && r < R) acc[ky] = _mm256_fmadd_ps(d[r], xv, acc[ky]);
+      }
+    }
+    PVLL_UNROLL for (int ky = 0; ky < K; ++ky) _mm256_store_ps(part + (ky * K + kx) * 8, acc[ky]);
+  }
+}
+
+template <int K, int D, int R = 1>
+inline void reuse_weight_tail(int rows, const float* in, int64_t step, const int* column_offset, const float* dy,
+                              int64_t dy_step, int lanes, float* part) {
+  if constexpr (R < 8) {
+    if (rows == R) return reuse_weight_block<K, D, R>(in, step, column_offset, dy, dy_step, lanes, part);
+    reuse_weight_tail<K, D, R + 1>(rows, in, step, column_offset, dy, dy_step, lanes, part);
+  }
+}
+
+template <int K, int D>
+void reuse_weight_plane(const float* buf, int64_t step, const int* column_offset, const float* dy, int oh, int ow,
+                        float* part) {
+  const int nvec = (ow + 7) / 8;
+  for (int v = 0; v < nvec; ++v) {
+    const int lanes = v == nvec - 1 ? ow - 8 * v : 8;
+    int r = 0;
+    for (; r + 8 <= oh; r += 8)
+      reuse_weight_block<K, D, 8>(buf + r * step + 8 * v, step, column_offset, dy + (int64_t)r * ow + 8 * v, ow,
+                                  lanes, part);
+    if (r < oh)
+      reuse_weight_tail<K, D>(oh - r, buf + r * step + 8 * v, step, column_offset, dy + (int64_t)r * ow + 8 * v, ow,
+                              lanes, part);
+  }
+}
+
 void backward_weight(const Depthwise& g, const float* x, const float* dy, float* dw, bool accumulate) {
   const PlaneLayout L = g.input_layout();
   const Taps taps = g.forward_taps(L);
   const int kk = g.k * g.k;
+  const bool reuse = g.stride == 1 && has_reuse_kernel(g.k, g.dilation);
+  int column_offset[15];
+  for (int kx = 0; kx < g.k; ++kx) column_offset[kx] = L.column_offset(kx * g.dilation - g.pad);
   // 8-lane float partials go to double every `flush` planes (about 2k terms per lane).
   const int flush = (int)std::max<int64_t>(1, 16384 / std::max<int64_t>(1, g.out_plane()));
   parallel_for(g.c, 1, [&](int64_t begin, int64_t end) {
@@ -615,9 +666,15 @@ void backward_weight(const Depthwise& g, const float* x, const float* dy, float*
       for (int img = 0; img < g.n; ++img) {
         const int64_t p = (int64_t)img * g.c + ch;
         fill_plane(x + p * g.in_plane(), L, buf);
-        for (int t0 = 0; t0 < kk; t0 += 9)
-          weight_tap_group(std::min(9, kk - t0), buf, (int64_t)g.stride * L.pitch, taps.offset + t0,
-                           dy + p * g.out_plane(), g.oh, g.ow, part + 8 * t0);
+        if (reuse && g.dilation == 1) {
+          reuse_weight_plane<5, 1>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, part);
+        } else if (reuse) {
+          reuse_weight_plane<5, 2>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, part);
+        } else {
+          for (int t0 = 0; t0 < kk; t0 += 9)
+            weight_tap_group(std::min(9, kk - t0), buf, (int64_t)g.stride * L.pitch, taps.offset + t0,
+                             dy + p * g.out_plane(), g.oh, g.ow, part + 8 * t0);
+        }
         if ((img + 1) % flush == 0 || img + 1 == g.n) {
           for (int t = 0; t < kk; ++t) sum[t] += simd::hsum(_mm256_load_ps(part + 8 * t));
           std::memset(part, 0, sizeof(float) * 8 * kk);
