@@ -18,6 +18,7 @@
 #include "pointwise.h"
 #include "pvll_conv.h"
 #include "scratch.h"
+#include "simd.h"
 #include "status.h"
 
 namespace pvll {
@@ -34,6 +35,20 @@ Span valid_span(int offset, int stride, int w, int ow) {
   lo = std::min(lo, ow);
   hi = std::clamp(hi, lo, ow);
   return Span{lo, hi};
+}
+
+// dst[j] = src[2j] for j < n (FactorizedReduce's strided 1x1 convs), 8 at a time, reading no
+// further than src[2n - 2].
+inline void gather_even(float* dst, const float* src, int n) {
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const int left = 2 * (n - j) - 1;  // readable floats from src + 2j
+    const __m256 a = _mm256_loadu_ps(src + 2 * j);
+    const __m256 b = left >= 16 ? _mm256_loadu_ps(src + 2 * j + 8) : simd::load(src + 2 * j + 8, left - 8);
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    _mm256_storeu_ps(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+  }
+  for (; j < n; ++j) dst[j] = src[2 * j];
 }
 
 // col[(ci,ky,kx)*ld + oy*ow+ox] = x[ci][oy*s-p+ky*d][ox*s-p+kx*d] (0 outside) for one image; ld
@@ -56,6 +71,8 @@ void im2col(const ConvShape& s, const float* x, float* col, int64_t ld) {
           std::memset(row, 0, sizeof(float) * span.lo);
           if (st == 1)
             std::memcpy(row + span.lo, src + span.lo + offset, sizeof(float) * (span.hi - span.lo));
+          else if (st == 2)
+            gather_even(row + span.lo, src + 2 * span.lo + offset, span.hi - span.lo);
           else
             for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * st + offset];
           std::memset(row + span.hi, 0, sizeof(float) * (ow - span.hi));
