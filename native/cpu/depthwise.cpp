@@ -9,10 +9,8 @@
 // are split by phase (column mod stride), so that every tap of a strided or dilated window reads
 // contiguous memory (depthwise_plane.h). The passes:
 //   forward                taps (ky, kx) on the padded input, output rows step `stride` rows.
-//   input grad, stride 1   the same with the kernel flipped, on the padded output gradient.
-//   input grad, stride 2   input positions of one row parity and one column parity (4 phases)
-//                          each see a fixed subset of taps at contiguous offsets in the padded
-//                          output gradient; the two column phases are interleaved afterwards.
+//   input grad             the stride-1 correlation with the kernel flipped of the padded output
+//                          gradient, upsampled with zeros at stride 2.
 //   weight grad            per tap a dot product of dy with the shifted input, per channel over
 //                          all images in order (deterministic), 8-lane partials flushed to double.
 // Planes of at most 8 rows are computed in batches of one channel (several images), so that
@@ -72,9 +70,10 @@ int planes_per_batch(int n, int rows) { return rows > 8 ? 1 : std::clamp(64 / st
 // Runs the correlation of every (image, channel) plane: for each channel, batches of `batch`
 // images are filled into consecutive scratch planes and computed as one row list. The
 // work items (channel, image batch) write disjoint outputs.
+// upsample: src planes are dy of a stride-2 conv, filled in upsampled with zeros.
 void correlate_planes(const Depthwise& g, const float* src, int64_t src_plane, const PlaneLayout& L,
                       int64_t in_step, const Taps& base, const float* w, bool flip, float* dst,
-                      int out_h, int out_w, bool accumulate) {
+                      int out_h, int out_w, bool accumulate, bool upsample = false) {
   // stride 1 with a row-reuse kernel: one plane at a time (a block covers a short plane whole)
   const bool reuse = in_step == L.pitch && L.stride == 1 && has_reuse_kernel(g.k, g.dilation);
   int column_offset[15];
@@ -103,7 +102,8 @@ void correlate_planes(const Depthwise& g, const float* src, int64_t src_plane, c
         if (next >= 0)
           for (int64_t b = 0; b < src_plane; b += 16) _mm_prefetch((const char*)(src + next * src_plane + b), _MM_HINT_T0);
         float* b = buf + L.size() * j;
-        fill_plane(src + plane * src_plane, L, b);
+        if (upsample) fill_upsampled(src + plane * src_plane, g.oh, g.ow, L, b);
+        else fill_plane(src + plane * src_plane, L, b);
         const PlaneRows rows{b, in_step, dst + plane * dst_plane, out_w, out_h};
         if (reuse) correlate_reuse(rows, g.k, g.dilation, column_offset, taps.weight, out_w, accumulate);
         else if (batch == 1) correlate(rows, taps, out_w, accumulate);
@@ -120,148 +120,22 @@ void forward(const Depthwise& g, const float* x, const float* w, float* y) {
                    g.ow, false);
 }
 
-// Stride 1: the input gradient is the forward correlation of dy with the flipped kernel.
-void backward_input_stride1(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
-  const PlaneLayout L = make_layout(g.oh, g.ow, g.h + g.span(), 1, g.w, g.pad, g.pad, g.pad);
+// The input gradient is the stride-1 correlation, kernel flipped, of dy (stride 1) or of dy
+// upsampled with zeros (stride 2: dy[i][j] at row 2i, column 2j), with the same padding. At
+// stride 2 that multiplies zeros 3 times in 4, but runs on the stride-1 kernels (row reuse) with
+// no per-phase passes; see also depthwise3x3_input_grad_stride2.
+void backward_input(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
+  const bool upsample = g.stride == 2;
+  const PlaneLayout L =
+      make_layout(g.h, g.w, g.h + g.span(), 1, upsample ? 2 * round8(g.ow) : g.w, g.pad, g.pad, g.pad);
   // taps in forward order (ky, kx); their weights reversed = w[k-1-ky][k-1-kx]
   Taps base;
   for (int ky = 0; ky < g.k; ++ky)
     for (int kx = 0; kx < g.k; ++kx)
       base.add(ky * g.dilation * L.pitch + L.column_offset(kx * g.dilation - g.pad), ky * g.k + kx);
-  correlate_planes(g, dy, g.out_plane(), L, L.pitch, base, w, true, dx, g.h, g.w, accumulate);
+  correlate_planes(g, dy, g.out_plane(), L, L.pitch, base, w, true, dx, g.h, g.w, accumulate, upsample);
 }
 
-// line[2q + e] = phase e at q, for q < wq (a multiple of 8): even = phase 0, odd = phase 1.
-inline void interleave_row(const float* even, int wq, float* line) {
-  const float* odd = even + wq;
-  for (int q = 0; q < wq; q += 8) {
-    const __m256 a = _mm256_load_ps(even + q), b = _mm256_load_ps(odd + q);
-    const __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
-    _mm256_storeu_ps(line + 2 * q, _mm256_permute2f128_ps(lo, hi, 0x20));
-    _mm256_storeu_ps(line + 2 * q + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
-  }
-}
-
-// dst plane (h rows of w, contiguous) (+)= rows of src (row stride src_step), writing only inside
-// the plane. Rows of 8 or more end with a whole vector at w - 8 (overlapping the one before;
-// every load of a row precedes its stores, so both write the same values); narrower rows blend
-// their tail with the next row's start, loads first, and the plane's last row is masked.
-void copy_plane(const float* src, int64_t src_step, float* dst, int h, int w, bool accumulate) {
-  if (w >= 8) {
-    const int full = w / 8;
-    for (int iy = 0; iy < h; ++iy) {
-      const float* s = src + iy * src_step;
-      float* d = dst + (int64_t)iy * w;
-      if (!accumulate) {
-        for (int j = 0; j < full; ++j) _mm256_storeu_ps(d + 8 * j, _mm256_loadu_ps(s + 8 * j));
-        if (w % 8) _mm256_storeu_ps(d + w - 8, _mm256_loadu_ps(s + w - 8));
-        continue;
-      }
-      const __m256 tail = w % 8 ? _mm256_add_ps(_mm256_loadu_ps(s + w - 8), _mm256_loadu_ps(d + w - 8))
-                                : _mm256_setzero_ps();
-      for (int j = 0; j < full; ++j) {
-        const __m256 v = _mm256_add_ps(_mm256_loadu_ps(s + 8 * j), _mm256_loadu_ps(d + 8 * j));
-        if (j == full - 1 && w % 8) _mm256_storeu_ps(d + w - 8, tail);
-        _mm256_storeu_ps(d + 8 * j, v);
-      }
-    }
-    return;
-  }
-  __m256 out[8];  // w < 8: rows in groups of 8
-  const __m256 keep = _mm256_castsi256_ps(simd::first_lanes(w));
-  for (int y0 = 0; y0 < h; y0 += 8) {
-    const int rows = std::min(8, h - y0);
-    for (int r = 0; r < rows; ++r) {
-      const int iy = y0 + r;
-      const __m256 v = _mm256_loadu_ps(src + iy * src_step);
-      float* d = dst + (int64_t)iy * w;
-      if (iy == h - 1) {
-        out[r] = v;
-        continue;
-      }
-      const __m256 old = _mm256_loadu_ps(d);
-      out[r] = _mm256_blendv_ps(old, accumulate ? _mm256_add_ps(old, v) : v, keep);
-    }
-    for (int r = 0; r < rows; ++r) {
-      const int iy = y0 + r;
-      if (iy == h - 1) simd::store(dst + (int64_t)iy * w, out[r], w, accumulate);
-      else _mm256_storeu_ps(dst + (int64_t)iy * w, out[r]);
-    }
-  }
-}
-
-// Stride 2. Input row iy receives tap ky from dy row (iy + pad - ky*d)/2 when that is whole, so
-// rows of one parity ry = (iy+pad)%2 share their taps, and consecutive rows of that parity read
-// consecutive dy rows. Likewise columns: with u = ix + pad = 2q + e, tap kx (kx*d%2 == e) reads
-// dy column q - (kx*d - e)/2. Each (ry, e) phase is one correlation over the padded dy; the two
-// column phases land in a scratch row pair and are interleaved into dx.
-void backward_input_stride2(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
-  const int d = g.dilation, k = g.k, pad = g.pad;
-  const int P = (g.span() + 1) / 2;            // dy padding on top and left
-  const int wq = (g.w - 1 + pad) / 2 + 1;      // q positions per column phase
-  const int wqv = round8(wq);
-  const int rows = (g.h - 1 + pad) / 2 + P + 1;
-  const PlaneLayout L = make_layout(g.oh, g.ow, rows, 1, wqv, P, 0, P);
-  Taps phase[2][2];
-  for (int ry = 0; ry < 2; ++ry)
-    for (int e = 0; e < 2; ++e)
-      for (int ky = 0; ky < k; ++ky)
-        for (int kx = 0; kx < k; ++kx)
-          if ((ky * d) % 2 == ry && (kx * d) % 2 == e)
-            phase[ry][e].add((P - (ky * d - ry) / 2) * L.pitch + L.column_offset(-(kx * d - e) / 2),
-                             ky * k + kx);
-  const int64_t sc_row = 2 * (int64_t)wqv;  // one input row: phase 0 then phase 1
-  const int64_t sc_plane = (int64_t)g.h * sc_row + 16;
-  // Like correlate_planes: batches of planes of one channel for short planes, else one plane at
-  // a time in memory order.
-  const int batch = planes_per_batch(g.n, g.oh);
-  const int batches = (g.n + batch - 1) / batch;
-  const int64_t grain = std::max<int64_t>(1, 2048 / std::max<int64_t>(1, g.in_plane() * batch));
-  parallel_for((int64_t)g.c * batches, grain, [&](int64_t begin, int64_t end) {
-    float* buf = scratch(0, L.size() * batch);
-    float* sc = scratch(1, (size_t)sc_plane * batch);
-    float* lines = scratch(2, 2 * (size_t)sc_plane);  // two interleaved planes, used in turn
-    std::memset(buf, 0, sizeof(float) * L.size() * batch);
-    Taps taps[2][2] = {{phase[0][0], phase[0][1]}, {phase[1][0], phase[1][1]}};
-    RowList list;
-    int64_t pending = -1;  // plane interleaved into `lines` last, copied out one step later
-    float* pending_lines = nullptr;
-    for (int64_t item = begin; item < end; ++item) {
-      const int ch = batch > 1 ? (int)(item / batches) : (int)(item % g.c);
-      const int first = batch > 1 ? (int)(item % batches) * batch : (int)(item / g.c);
-      const int count = std::min(batch, g.n - first);
-      const float* wc = w + (int64_t)ch * k * k;
-      for (int j = 0; j < count; ++j)
-        fill_plane(dy + ((int64_t)(first + j) * g.c + ch) * g.out_plane(), L, buf + L.size() * j);
-      for (int ry = 0; ry < 2; ++ry) {
-        const int iy0 = ((ry - pad) % 2 + 2) % 2;  // first row with (iy + pad) % 2 == ry
-        if (iy0 >= g.h) continue;
-        const int nrows = (g.h - iy0 + 1) / 2;
-        for (int e = 0; e < 2; ++e) {
-          taps[ry][e].load_weights(wc);
-          for (int j = 0; j < count; ++j) {
-            const float* in = buf + L.size() * j + (int64_t)((iy0 + pad - ry) / 2) * L.pitch;
-            const PlaneRows rows{in, L.pitch, sc + sc_plane * j + iy0 * sc_row + e * wqv, 2 * sc_row, nrows};
-            if (count == 1) correlate(rows, taps[ry][e], wqv, false);
-            else add_plane(list, rows, taps[ry][e], wqv, false);
-          }
-          if (list.count) correlate(list, taps[ry][e], wqv, false);
-        }
-      }
-      for (int j = 0; j < count; ++j) {
-        // Plane j is interleaved while the plane interleaved before it is copied out: reading
-        // it back right away (shifted by pad) would hit stores still in flight, which cannot
-        // be forwarded to a load that straddles them.
-        float* mine = lines + sc_plane * (pending_lines == lines ? 1 : 0);
-        for (int iy = 0; iy < g.h; ++iy) interleave_row(sc + sc_plane * j + iy * sc_row, wqv, mine + iy * sc_row);
-        if (pending >= 0) copy_plane(pending_lines + pad, sc_row, dx + pending * g.in_plane(), g.h, g.w, accumulate);
-        pending = (int64_t)(first + j) * g.c + ch;
-        pending_lines = mine;
-      }
-    }
-    if (pending >= 0) copy_plane(pending_lines + pad, sc_row, dx + pending * g.in_plane(), g.h, g.w, accumulate);
-  });
-}
 void backward_weight(const Depthwise& g, const float* x, const float* dy, float* dw, bool accumulate) {
   const PlaneLayout L = g.input_layout();
   const Taps taps = g.forward_taps(L);
@@ -337,8 +211,8 @@ PVLL_API int pvll_depthwise_backward_input(const float* dy, const float* w, floa
   const pvll::depthwise::Depthwise g(n, c, h, w_in, k, stride, dilation);
   PVLL_GUARD(name, {
     if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(dy, w, dx, n, c, h, w_in, dilation, true, accumulate != 0);
-    else if (stride == 1) pvll::depthwise::backward_input_stride1(g, dy, w, dx, accumulate != 0);
-    else pvll::depthwise::backward_input_stride2(g, dy, w, dx, accumulate != 0);
+    else if (k == 3) pvll::depthwise3x3_input_grad_stride2(dy, w, dx, n, c, h, w_in, dilation, accumulate != 0);
+    else pvll::depthwise::backward_input(g, dy, w, dx, accumulate != 0);
   })
   return PVLL_OK;
 }

@@ -12,11 +12,14 @@
 // j, j-1 adds into nine accumulators (one per tap), 4 loads per 9 FMAs.
 #include "depthwise3x3.h"
 
+#include "depthwise_plane.h"
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "parallel.h"
+#include "scratch.h"
 #include "simd.h"
 
 namespace pvll {
@@ -72,12 +75,12 @@ inline void store_lanes(float* row, int c, int w, int d, __m256 v, bool accumula
 }
 
 // last: this sequence holds the plane's last row (its final store must stay inside the plane).
-inline void sweep_column(const float* in, float* out, int64_t step, int count, int c, int w, int d,
-                         const ColumnLoads& cl, const __m256 (&wt)[9], bool accumulate, bool last) {
+inline void sweep_column(const float* in, int64_t in_step, float* out, int64_t out_step, int count, int c, int w,
+                         int d, const ColumnLoads& cl, const __m256 (&wt)[9], bool accumulate, bool last) {
   __m256 row0 = _mm256_setzero_ps();  // kernel row 0 of output j (from input row j-1)
   __m256 rows01 = _mm256_setzero_ps();  // kernel rows 0 + 1 of output j-1
   for (int j = 0; j < count; ++j) {
-    const float* row = in + j * step;
+    const float* row = in + j * in_step;
     const __m256 l = cl.left.load(row);
     __m256 a0 = _mm256_mul_ps(wt[0], l), a1 = _mm256_mul_ps(wt[3], l), a2 = _mm256_mul_ps(wt[6], l);
     const __m256 m = cl.mid.load(row);
@@ -88,22 +91,22 @@ inline void sweep_column(const float* in, float* out, int64_t step, int count, i
     a0 = _mm256_fmadd_ps(wt[2], r, a0);
     a1 = _mm256_fmadd_ps(wt[5], r, a1);
     a2 = _mm256_fmadd_ps(wt[8], r, a2);
-    if (j > 0) store_lanes(out + (j - 1) * step, c, w, d, _mm256_add_ps(rows01, a2), accumulate, false);
+    if (j > 0) store_lanes(out + (j - 1) * out_step, c, w, d, _mm256_add_ps(rows01, a2), accumulate, false);
     rows01 = _mm256_add_ps(row0, a1);
     row0 = a0;
   }
-  store_lanes(out + (count - 1) * step, c, w, d, rows01, accumulate, last);  // input row `count` is padding
+  store_lanes(out + (count - 1) * out_step, c, w, d, rows01, accumulate, last);  // input row `count` is padding
 }
 
-void correlate_plane(const float* x, float* y, int h, int w, int d, const std::vector<ColumnLoads>& cols,
-                     const __m256 (&wt)[9], bool accumulate) {
+// y plane (h x w) (+)= the correlation of the x plane (rows x_pitch apart) with wt.
+void correlate_plane(const float* x, int64_t x_pitch, float* y, int h, int w, int d,
+                     const std::vector<ColumnLoads>& cols, const __m256 (&wt)[9], bool accumulate) {
   for (int p = 0; p < d && p < h; ++p) {
     const int count = (h - p + d - 1) / d;
-    const int64_t step = (int64_t)d * w;
     const bool last = p + (count - 1) * d == h - 1;
     for (size_t v = 0; v < cols.size(); ++v)
-      sweep_column(x + (int64_t)p * w, y + (int64_t)p * w, step, count, (int)v * 8, w, d, cols[v], wt, accumulate,
-                   last);
+      sweep_column(x + p * x_pitch, d * x_pitch, y + (int64_t)p * w, (int64_t)d * w, count, (int)v * 8, w, d,
+                   cols[v], wt, accumulate, last);
   }
 }
 
@@ -144,7 +147,28 @@ void depthwise3x3_correlate(const float* x, const float* w, float* y, int n, int
     for (int64_t p = begin; p < end; ++p) {
       const float* wc = w + (p % c) * 9;
       for (int t = 0; t < 9; ++t) wt[t] = _mm256_broadcast_ss(wc + (flip ? 8 - t : t));
-      correlate_plane(x + p * plane, y + p * plane, h, w_in, d, cols, wt, accumulate);
+      correlate_plane(x + p * plane, w_in, y + p * plane, h, w_in, d, cols, wt, accumulate);
+    }
+  });
+}
+
+void depthwise3x3_input_grad_stride2(const float* dy, const float* w, float* dx, int n, int c, int h, int w_in,
+                                     int d, bool accumulate) {
+  const std::vector<ColumnLoads> cols = column_loads(w_in, d);
+  const int oh = (h - 1) / 2 + 1, ow = (w_in - 1) / 2 + 1;
+  const int64_t pitch = (w_in + 15) / 16 * 16 + 16, in_plane = (int64_t)oh * ow, out_plane = (int64_t)h * w_in;
+  const int64_t grain = std::max<int64_t>(1, 2048 / out_plane);
+  parallel_for((int64_t)n * c, grain, [&](int64_t begin, int64_t end) {
+    // U, h rows of pitch: odd rows stay zero, even rows are rewritten for each plane
+    float* u = scratch(0, (size_t)h * pitch);
+    std::memset(u, 0, sizeof(float) * h * pitch);
+    __m256 wt[9];
+    for (int64_t p = begin; p < end; ++p) {
+      const float* wc = w + (p % c) * 9;
+      for (int t = 0; t < 9; ++t) wt[t] = _mm256_broadcast_ss(wc + 8 - t);
+      const float* dyp = dy + p * in_plane;
+      for (int oy = 0; oy < oh; ++oy) depthwise::upsample_row(u + 2 * oy * pitch, dyp + (int64_t)oy * ow, ow);
+      correlate_plane(u, pitch, dx + p * out_plane, h, w_in, d, cols, wt, accumulate);
     }
   });
 }

@@ -78,6 +78,18 @@ inline void even_row(float* even, const float* src, int n) {
   }
 }
 
+// u[2j] = src[j], u[2j+1] = 0 for j < n, zeros on to 2*round8(n): one even row of a plane
+// upsampled with zeros (the stride-2 input gradient). Whole vectors: u needs that room.
+inline void upsample_row(float* u, const float* src, int n) {
+  const __m256 z = _mm256_setzero_ps();
+  for (int j = 0; j < n; j += 8) {
+    const __m256 v = simd::load(src + j, n - j);
+    const __m256 lo = _mm256_unpacklo_ps(v, z), hi = _mm256_unpackhi_ps(v, z);
+    _mm256_storeu_ps(u + 2 * j, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(u + 2 * j + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+  }
+}
+
 // Copies one source plane in. Positions outside the source are never written, so a buffer
 // zeroed once serves every plane of the same layout.
 inline void fill_plane(const float* src, const PlaneLayout& L, float* buf) {
@@ -90,6 +102,13 @@ inline void fill_plane(const float* src, const PlaneLayout& L, float* buf) {
     else if (L.even_only) even_row(d, s, L.src_w);
     else deinterleave_row(d, d + L.half, s, L.src_w);
   }
+}
+
+// Fills the plane U upsampled with zeros from an h x w source (U[2i][2j] = src[i][j]) into a
+// stride-1 layout whose rows have 2*round8(w) floats of room after lead. Only the even rows are
+// written: the odd ones stay zero from the buffer's first zeroing.
+inline void fill_upsampled(const float* src, int h, int w, const PlaneLayout& L, float* buf) {
+  for (int i = 0; i < h; ++i) upsample_row(buf + (size_t)(2 * i + L.pad_top) * L.pitch + L.lead, src + (int64_t)i * w, w);
 }
 
 // A list of taps: buffer offsets and their weights.
