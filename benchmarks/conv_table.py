@@ -37,7 +37,12 @@ def main(paths):
     scores = {}
     order = []
     for path in paths:
-        for row in json.load(open(path)):
+        try:
+            rows = json.load(open(path))
+        except (OSError, ValueError) as e:  # a run still going, or stopped by a timeout
+            print(f"skipping {path}: {e}", file=sys.stderr)
+            continue
+        for row in rows:
             config = row["params"]["config"]
             method = row["benchmark"].rsplit(".", 1)[1]
             if config not in order:

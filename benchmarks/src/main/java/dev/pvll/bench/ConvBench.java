@@ -46,6 +46,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * python3 benchmarks/conv_table.py conv.json &gt; benchmarks/RESULTS-conv.md
  * </pre>
  * (the malloc settings keep glibc from returning libtorch's freed buffers to the OS each call).
+ *
+ * <p>libtorch's OpenMP threads (GNU libgomp) spin while they wait. On a machine whose cores
+ * other processes also use, a thread then spins while its partner is descheduled, and libtorch
+ * times grow 10x to 1000x (seconds per backward call at load 10 on 2 cores). pvll's pool sleeps
+ * while it waits. For a fair comparison on a shared machine, add {@code OMP_WAIT_POLICY=PASSIVE}
+ * (libtorch threads then sleep too); on an idle machine, run without it as well.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
