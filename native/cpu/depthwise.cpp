@@ -11,15 +11,17 @@
 //   forward                taps (ky, kx) on the padded input, output rows step `stride` rows.
 //   input grad             the stride-1 correlation with the kernel flipped of the padded output
 //                          gradient, upsampled with zeros at stride 2.
-//   weight grad            per tap a dot product of dy with the shifted input, per channel over
-//                          all images in order (deterministic), 8-lane partials flushed to double.
+//   weight grad            per tap a dot product of dy with the shifted input, 8-lane partials
+//                          flushed to double.
 // Planes of at most 8 rows are computed in batches of one channel (several images), so that
 // register blocks span planes. Forward and input gradient split planes over threads freely
-// (disjoint outputs); the weight gradient gives each thread whole channels.
+// (disjoint outputs); the weight gradient sums fixed chunks of images into per-chunk partials
+// added in chunk order (conv_common.h), so it does not depend on the thread count either.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "conv_common.h"
 #include "conv_shape.h"
 #include "depthwise3x3.h"
 #include "depthwise_blocks.h"
@@ -143,37 +145,40 @@ void backward_weight(const Depthwise& g, const float* x, const float* dy, float*
   const bool reuse = g.stride == 1 && has_reuse_kernel(g.k, g.dilation);
   int column_offset[15];
   for (int kx = 0; kx < g.k; ++kx) column_offset[kx] = L.column_offset(kx * g.dilation - g.pad);
-  // 8-lane float partials go to double every `flush` planes (about 2k terms per lane).
+  // 8-lane float partials go to double every `flush` images (about 2k terms per lane).
   const int flush = (int)std::max<int64_t>(1, 16384 / std::max<int64_t>(1, g.out_plane()));
-  parallel_for(g.c, 1, [&](int64_t begin, int64_t end) {
+  // Fixed chunks of images, each summing its planes in memory order into per-chunk partials that
+  // are added in chunk order: the result does not depend on the thread count.
+  std::vector<double> total;
+  reduce_over_images(g.n, (size_t)g.c * kk, total, [&](int begin, int end, double* partial) {
     float* buf = scratch(0, L.size());
-    float* part = scratch(1, (size_t)8 * kk);
+    float* part = scratch(1, (size_t)g.c * kk * 8);
     std::memset(buf, 0, sizeof(float) * L.size());
-    std::vector<double> sum(kk);
-    for (int64_t ch = begin; ch < end; ++ch) {
-      std::fill(sum.begin(), sum.end(), 0.0);
-      std::memset(part, 0, sizeof(float) * 8 * kk);
-      for (int img = 0; img < g.n; ++img) {
+    std::memset(part, 0, sizeof(float) * g.c * kk * 8);
+    for (int img = begin; img < end; ++img) {
+      for (int ch = 0; ch < g.c; ++ch) {
         const int64_t p = (int64_t)img * g.c + ch;
+        float* pc = part + (size_t)ch * kk * 8;
         fill_plane(x + p * g.in_plane(), L, buf);
         if (reuse && g.dilation == 1) {
-          reuse_weight_plane<5, 1>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, part);
+          reuse_weight_plane<5, 1>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, pc);
         } else if (reuse) {
-          reuse_weight_plane<5, 2>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, part);
+          reuse_weight_plane<5, 2>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, pc);
         } else {
           for (int t0 = 0; t0 < kk; t0 += 9)
             weight_tap_group(std::min(9, kk - t0), buf, (int64_t)g.stride * L.pitch, taps.offset + t0,
-                             dy + p * g.out_plane(), g.oh, g.ow, part + 8 * t0);
-        }
-        if ((img + 1) % flush == 0 || img + 1 == g.n) {
-          for (int t = 0; t < kk; ++t) sum[t] += simd::hsum(_mm256_load_ps(part + 8 * t));
-          std::memset(part, 0, sizeof(float) * 8 * kk);
+                             dy + p * g.out_plane(), g.oh, g.ow, pc + 8 * t0);
         }
       }
-      float* dwc = dw + ch * kk;
-      for (int t = 0; t < kk; ++t) dwc[t] = (float)((accumulate ? (double)dwc[t] : 0.0) + sum[t]);
+      if ((img - begin + 1) % flush == 0 || img + 1 == end) {
+        for (int i = 0; i < g.c * kk; ++i) {
+          partial[i] += simd::hsum(_mm256_load_ps(part + 8 * i));
+          _mm256_store_ps(part + 8 * i, _mm256_setzero_ps());
+        }
+      }
     }
   });
+  write_sum(dw, total.data(), (size_t)g.c * kk, accumulate);
 }
 
 int check(const char* name, int n, int c, int h, int w, int k, int stride, int dilation,

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv_common.h"
 #include "parallel.h"
 #include "scratch.h"
 #include "simd.h"
@@ -63,20 +64,22 @@ std::vector<ColumnLoads> column_loads(int w, int d) {
 // sweep; dilation 2: the other parity's sweep) or after it (dilation 1, rows under 8). Before:
 // blend back what is there (that store is long retired, so the load is not stalled). After:
 // without accumulate a plain store, the next row overwrites the overrun; with accumulate the
-// blend's load would straddle the previous row's store, still in flight, so mask. The last row
-// of a plane never writes past the plane.
-inline void store_lanes(float* row, int c, int w, int d, __m256 v, bool accumulate, bool last_row) {
+// blend's load would straddle the previous row's store, still in flight, so mask. A row whose
+// plane has fewer than 8 - n floats after it (the last row; the last rows when w < 8) uses a
+// masked store: nothing is ever written past the plane.
+inline void store_lanes(float* row, int c, int w, int d, __m256 v, bool accumulate, const float* plane_end) {
   const int n = w - c;
   if (n >= 8) simd::store(row + c, v, 8, accumulate);
-  else if (last_row) simd::store(row + c, v, n, accumulate);
+  else if (plane_end - (row + w) < 8 - n) simd::store(row + c, v, n, accumulate);
   else if (w >= 8 || d > 1) simd::store_blend(row + c, v, n, accumulate);
   else if (!accumulate) _mm256_storeu_ps(row + c, v);
   else simd::store(row + c, v, n, accumulate);
 }
 
-// last: this sequence holds the plane's last row (its final store must stay inside the plane).
+// plane_end: one past the output plane's last float (no store may reach it).
 inline void sweep_column(const float* in, int64_t in_step, float* out, int64_t out_step, int count, int c, int w,
-                         int d, const ColumnLoads& cl, const __m256 (&wt)[9], bool accumulate, bool last) {
+                         int d, const ColumnLoads& cl, const __m256 (&wt)[9], bool accumulate,
+                         const float* plane_end) {
   __m256 row0 = _mm256_setzero_ps();  // kernel row 0 of output j (from input row j-1)
   __m256 rows01 = _mm256_setzero_ps();  // kernel rows 0 + 1 of output j-1
   for (int j = 0; j < count; ++j) {
@@ -91,11 +94,11 @@ inline void sweep_column(const float* in, int64_t in_step, float* out, int64_t o
     a0 = _mm256_fmadd_ps(wt[2], r, a0);
     a1 = _mm256_fmadd_ps(wt[5], r, a1);
     a2 = _mm256_fmadd_ps(wt[8], r, a2);
-    if (j > 0) store_lanes(out + (j - 1) * out_step, c, w, d, _mm256_add_ps(rows01, a2), accumulate, false);
+    if (j > 0) store_lanes(out + (j - 1) * out_step, c, w, d, _mm256_add_ps(rows01, a2), accumulate, plane_end);
     rows01 = _mm256_add_ps(row0, a1);
     row0 = a0;
   }
-  store_lanes(out + (count - 1) * out_step, c, w, d, rows01, accumulate, last);  // input row `count` is padding
+  store_lanes(out + (count - 1) * out_step, c, w, d, rows01, accumulate, plane_end);  // input row `count` is padding
 }
 
 // y plane (h x w) (+)= the correlation of the x plane (rows x_pitch apart) with wt.
@@ -103,10 +106,9 @@ void correlate_plane(const float* x, int64_t x_pitch, float* y, int h, int w, in
                      const std::vector<ColumnLoads>& cols, const __m256 (&wt)[9], bool accumulate) {
   for (int p = 0; p < d && p < h; ++p) {
     const int count = (h - p + d - 1) / d;
-    const bool last = p + (count - 1) * d == h - 1;
     for (size_t v = 0; v < cols.size(); ++v)
       sweep_column(x + p * x_pitch, d * x_pitch, y + (int64_t)p * w, (int64_t)d * w, count, (int)v * 8, w, d,
-                   cols[v], wt, accumulate, last);
+                   cols[v], wt, accumulate, y + (int64_t)h * w);
   }
 }
 
@@ -177,14 +179,19 @@ void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n,
                               int d, bool accumulate) {
   const std::vector<ColumnLoads> cols = column_loads(w_in, d);
   const int64_t plane = (int64_t)h * w_in;
-  // 8-lane float sums go to double every `flush` planes (about 2k terms per lane)
+  // 8-lane float sums go to double every `flush` images (about 2k terms per lane)
   const int flush = (int)std::max<int64_t>(1, 16384 / plane);
-  parallel_for(c, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t ch = begin; ch < end; ++ch) {
-      double sum[9] = {0};
-      __m256 acc[9];
-      for (auto& a : acc) a = _mm256_setzero_ps();
-      for (int img = 0; img < n; ++img) {
+  // Fixed chunks of images, each summing its images in order (planes in memory order, which
+  // the prefetcher follows) into per-chunk partials added in chunk order: no thread dependence.
+  std::vector<double> total;
+  reduce_over_images(n, (size_t)c * 9, total, [&](int begin, int end, double* partial) {
+    float* part = scratch(0, (size_t)c * 9 * 8);
+    std::memset(part, 0, sizeof(float) * c * 9 * 8);
+    for (int img = begin; img < end; ++img) {
+      for (int ch = 0; ch < c; ++ch) {
+        float* pc = part + (size_t)ch * 72;
+        __m256 acc[9];
+        for (int t = 0; t < 9; ++t) acc[t] = _mm256_load_ps(pc + 8 * t);
         const int64_t p = (int64_t)img * c + ch;
         for (int ph = 0; ph < d && ph < h; ++ph) {
           const int count = (h - ph + d - 1) / d;
@@ -192,17 +199,17 @@ void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n,
             weight_column(x + p * plane + (int64_t)ph * w_in, dy + p * plane + (int64_t)ph * w_in, (int64_t)d * w_in,
                           count, (int)v * 8, w_in, cols[v], acc);
         }
-        if ((img + 1) % flush == 0 || img + 1 == n) {
-          for (int t = 0; t < 9; ++t) {
-            sum[t] += simd::hsum(acc[t]);
-            acc[t] = _mm256_setzero_ps();
-          }
+        for (int t = 0; t < 9; ++t) _mm256_store_ps(pc + 8 * t, acc[t]);
+      }
+      if ((img - begin + 1) % flush == 0 || img + 1 == end) {
+        for (int i = 0; i < c * 9; ++i) {
+          partial[i] += simd::hsum(_mm256_load_ps(part + 8 * i));
+          _mm256_store_ps(part + 8 * i, _mm256_setzero_ps());
         }
       }
-      float* dwc = dw + ch * 9;
-      for (int t = 0; t < 9; ++t) dwc[t] = (float)((accumulate ? (double)dwc[t] : 0.0) + sum[t]);
     }
   });
+  write_sum(dw, total.data(), (size_t)c * 9, accumulate);
 }
 
 }  // namespace pvll

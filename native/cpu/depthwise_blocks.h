@@ -16,7 +16,9 @@ struct RowList {
   int count = 0;
   const float* in_row[kCapacity];
   float* out_row[kCapacity];
-  bool last[kCapacity];  // the last row of its plane: its tail must not be stored past the row's end
+  // floats of the same plane after the row's end (later rows): a whole-vector tail store may
+  // overrun the row only into them, never into another plane or past the tensor
+  int64_t room[kCapacity];
 
   // the addressing interface of corr_block, for the rows from `first` on
   struct View {
@@ -24,7 +26,7 @@ struct RowList {
     int first;
     const float* in(int r) const { return list->in_row[first + r]; }
     float* out(int r) const { return list->out_row[first + r]; }
-    bool last_of_plane(int r) const { return list->last[first + r]; }
+    int64_t room_after(int r) const { return list->room[first + r]; }
   };
 };
 
@@ -40,7 +42,7 @@ struct PlaneRows {
     int first;
     const float* in(int r) const { return plane->in_base + (first + r) * plane->in_step; }
     float* out(int r) const { return plane->out_base + (first + r) * plane->out_step; }
-    bool last_of_plane(int r) const { return first + r == plane->rows - 1; }
+    int64_t room_after(int r) const { return (int64_t)(plane->rows - 1 - (first + r)) * plane->out_step; }
   };
   int count() const { return rows; }
 };
@@ -49,8 +51,9 @@ template <int R, int NV, class Rows>
 inline void store_block(const Rows& rows, __m256 (&acc)[R][NV], int v0, int last, bool accumulate);
 
 // R rows x NV vectors of output; the last vector of a row holds `last` valid lanes. It is stored
-// whole, blending back what it overlaps (the next row of the same plane, written by this thread
-// later or earlier), except in a plane's last row, which uses a masked store.
+// whole, blending back what it overlaps (the next rows of the same plane, written by this thread
+// later or earlier), except where the plane has fewer than 8 - last floats after the row (its
+// last row, or its last rows when rows are shorter than 8): those use a masked store.
 template <int R, int NV, class Rows>
 inline void corr_block(const Rows& rows, const Taps& taps, int v0, int last, bool accumulate) {
   const float* in[R];
@@ -73,8 +76,10 @@ inline void corr_block(const Rows& rows, const Taps& taps, int v0, int last, boo
 template <int R, int NV, class Rows>
 inline void store_block(const Rows& rows, __m256 (&acc)[R][NV], int v0, int last, bool accumulate) {
   const __m256 keep = _mm256_castsi256_ps(simd::first_lanes(last));
+  bool masked[R];
+  PVLL_UNROLL for (int r = 0; r < R; ++r) masked[r] = last < 8 && rows.room_after(r) < 8 - last;
   PVLL_UNROLL for (int r = 0; r < R; ++r) {
-    if (last < 8 && rows.last_of_plane(r)) continue;
+    if (masked[r]) continue;
     PVLL_UNROLL for (int v = 0; v < NV; ++v) {
       const float* p = rows.out(r) + 8 * (v0 + v);
       if (v < NV - 1) {
@@ -88,7 +93,7 @@ inline void store_block(const Rows& rows, __m256 (&acc)[R][NV], int v0, int last
   }
   PVLL_UNROLL for (int r = 0; r < R; ++r) {
     float* p = rows.out(r) + 8 * v0;
-    if (last < 8 && rows.last_of_plane(r)) {
+    if (masked[r]) {
       PVLL_UNROLL for (int v = 0; v < NV; ++v)
         simd::store(p + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
     } else {
@@ -208,7 +213,7 @@ inline void add_plane(RowList& list, const PlaneRows& plane, const Taps& taps, i
     if (list.count == RowList::kCapacity) correlate(list, taps, cols, accumulate);
     list.in_row[list.count] = plane.in_base + r * plane.in_step;
     list.out_row[list.count] = plane.out_base + r * plane.out_step;
-    list.last[list.count] = r == plane.rows - 1;
+    list.room[list.count] = (int64_t)(plane.rows - 1 - r) * plane.out_step;
     ++list.count;
   }
 }

@@ -4,6 +4,7 @@
 // accumulate modes; (3) the fast kernels give bit-identical results with 1, 2 and 3 threads;
 // (4) bad arguments are rejected with a message.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -273,6 +274,15 @@ int main() {
                              conv(70, 4, 3, 3, 5, 1, 1, 0, 1),     // 9-pixel 1x1: three image groups
                              conv(9, 6, 5, 5, 7, 3, 1, 0, 1)})     // 9-pixel 3x3
     cases.push_back({Family::Conv2d, s, true});
+  // random depthwise shapes (plane sizes 1..40, every kernel variant): under -DPVLL_SANITIZE=ON
+  // this is what finds reads past the edge of a plane or a scratch buffer
+  std::mt19937 shapes(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(shapes); };
+  const int random_shapes = std::getenv("PVLL_CONV_FUZZ") ? std::atoi(std::getenv("PVLL_CONV_FUZZ")) : 60;
+  for (int r = 0; r < random_shapes; ++r)
+    cases.push_back({Family::Depthwise, pvll::depthwise_shape(pick(1, 4), pick(1, 9), pick(1, 40), pick(1, 40),
+                                                              pick(0, 1) ? 5 : 3, pick(1, 2), pick(1, 2)),
+                     false});
   unsigned i = 0;
   for (const Case& c : cases) fast_vs_reference(c, seed + 100 + i++);
 
