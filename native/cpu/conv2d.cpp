@@ -18,7 +18,7 @@
 #include "pointwise.h"
 #include "pvll_conv.h"
 #include "scratch.h"
-#include "simd.h"
+#include "avx2.h"
 #include "status.h"
 
 namespace pvll {
@@ -44,7 +44,7 @@ inline void gather_even(float* dst, const float* src, int n) {
   for (; j + 8 <= n; j += 8) {
     const int left = 2 * (n - j) - 1;  // readable floats from src + 2j
     const __m256 a = _mm256_loadu_ps(src + 2 * j);
-    const __m256 b = left >= 16 ? _mm256_loadu_ps(src + 2 * j + 8) : simd::load(src + 2 * j + 8, left - 8);
+    const __m256 b = left >= 16 ? _mm256_loadu_ps(src + 2 * j + 8) : avx2::load(src + 2 * j + 8, left - 8);
     const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     _mm256_storeu_ps(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
   }

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "parallel.h"
-#include "simd.h"
+#include "avx2.h"
 
 namespace pvll {
 
@@ -45,8 +45,8 @@ inline float row_sum(const float* p, int n) {
   __m256 acc = _mm256_setzero_ps();
   int i = 0;
   for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(p + i));
-  if (i < n) acc = _mm256_add_ps(acc, simd::load(p + i, n - i));
-  return simd::hsum(acc);
+  if (i < n) acc = _mm256_add_ps(acc, avx2::load(p + i, n - i));
+  return avx2::hsum(acc);
 }
 
 /** Column blocks (multiples of 24) that give both cores work even for one image. */

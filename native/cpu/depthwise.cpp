@@ -28,7 +28,7 @@
 #include "parallel.h"
 #include "pvll_conv.h"
 #include "scratch.h"
-#include "simd.h"
+#include "avx2.h"
 #include "status.h"
 
 namespace pvll {
@@ -172,7 +172,7 @@ void backward_weight(const Depthwise& g, const float* x, const float* dy, float*
       }
       if ((img - begin + 1) % flush == 0 || img + 1 == end) {
         for (int i = 0; i < g.c * kk; ++i) {
-          partial[i] += simd::hsum(_mm256_load_ps(part + 8 * i));
+          partial[i] += avx2::hsum(_mm256_load_ps(part + 8 * i));
           _mm256_store_ps(part + 8 * i, _mm256_setzero_ps());
         }
       }

@@ -21,7 +21,7 @@
 #include "conv_common.h"
 #include "parallel.h"
 #include "scratch.h"
-#include "simd.h"
+#include "avx2.h"
 
 namespace pvll {
 namespace {
@@ -69,11 +69,11 @@ std::vector<ColumnLoads> column_loads(int w, int d) {
 // masked store: nothing is ever written past the plane.
 inline void store_lanes(float* row, int c, int w, int d, __m256 v, bool accumulate, const float* plane_end) {
   const int n = w - c;
-  if (n >= 8) simd::store(row + c, v, 8, accumulate);
-  else if (plane_end - (row + w) < 8 - n) simd::store(row + c, v, n, accumulate);
-  else if (w >= 8 || d > 1) simd::store_blend(row + c, v, n, accumulate);
+  if (n >= 8) avx2::store(row + c, v, 8, accumulate);
+  else if (plane_end - (row + w) < 8 - n) avx2::store(row + c, v, n, accumulate);
+  else if (w >= 8 || d > 1) avx2::store_blend(row + c, v, n, accumulate);
   else if (!accumulate) _mm256_storeu_ps(row + c, v);
-  else simd::store(row + c, v, n, accumulate);
+  else avx2::store(row + c, v, n, accumulate);
 }
 
 // plane_end: one past the output plane's last float (no store may reach it).
@@ -117,10 +117,10 @@ inline void weight_column(const float* x, const float* dy, int64_t step, int cou
                           const ColumnLoads& cl, __m256 (&acc)[9]) {
   const int lanes = std::min(8, w - c);
   __m256 dprev = _mm256_setzero_ps();                     // dy row j-1
-  __m256 dcur = simd::load(dy + c, lanes);                // dy row j
+  __m256 dcur = avx2::load(dy + c, lanes);                // dy row j
   for (int j = 0; j < count; ++j) {
     const float* row = x + j * step;
-    const __m256 dnext = j + 1 < count ? simd::load(dy + (j + 1) * step + c, lanes) : _mm256_setzero_ps();
+    const __m256 dnext = j + 1 < count ? avx2::load(dy + (j + 1) * step + c, lanes) : _mm256_setzero_ps();
     const __m256 l = cl.left.load(row), m = cl.mid.load(row), r = cl.right.load(row);
     // x row j is kernel row 0 of output j+1, row 1 of output j, row 2 of output j-1
     acc[0] = _mm256_fmadd_ps(dnext, l, acc[0]);
@@ -203,7 +203,7 @@ void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n,
       }
       if ((img - begin + 1) % flush == 0 || img + 1 == end) {
         for (int i = 0; i < c * 9; ++i) {
-          partial[i] += simd::hsum(_mm256_load_ps(part + 8 * i));
+          partial[i] += avx2::hsum(_mm256_load_ps(part + 8 * i));
           _mm256_store_ps(part + 8 * i, _mm256_setzero_ps());
         }
       }

@@ -75,7 +75,7 @@ inline void corr_block(const Rows& rows, const Taps& taps, int v0, int last, boo
 // just-issued store partly covers (the overlapping tails) cannot be forwarded and stalls.
 template <int R, int NV, class Rows>
 inline void store_block(const Rows& rows, __m256 (&acc)[R][NV], int v0, int last, bool accumulate) {
-  const __m256 keep = _mm256_castsi256_ps(simd::first_lanes(last));
+  const __m256 keep = _mm256_castsi256_ps(avx2::first_lanes(last));
   bool masked[R];
   PVLL_UNROLL for (int r = 0; r < R; ++r) masked[r] = last < 8 && rows.room_after(r) < 8 - last;
   PVLL_UNROLL for (int r = 0; r < R; ++r) {
@@ -95,7 +95,7 @@ inline void store_block(const Rows& rows, __m256 (&acc)[R][NV], int v0, int last
     float* p = rows.out(r) + 8 * v0;
     if (masked[r]) {
       PVLL_UNROLL for (int v = 0; v < NV; ++v)
-        simd::store(p + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
+        avx2::store(p + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
     } else {
       PVLL_UNROLL for (int v = 0; v < NV; ++v) _mm256_storeu_ps(p + 8 * v, acc[r][v]);
     }
@@ -231,7 +231,7 @@ void weight_taps(const float* in, int64_t in_step, const int* off, const float* 
     const float* drow = dy + (int64_t)oy * ow;
     const float* xrow = in + oy * in_step;
     for (int v = 0; v < nvec; ++v) {
-      const __m256 dv = simd::load(drow + 8 * v, v == nvec - 1 ? last : 8);
+      const __m256 dv = avx2::load(drow + 8 * v, v == nvec - 1 ? last : 8);
       PVLL_UNROLL for (int t = 0; t < NT; ++t)
         acc[t] = _mm256_fmadd_ps(dv, _mm256_loadu_ps(xrow + off[t] + 8 * v), acc[t]);
     }
@@ -261,7 +261,7 @@ template <int K, int D, int R>
 inline void reuse_weight_block(const float* in, int64_t step, const int* column_offset, const float* dy,
                                int64_t dy_step, int lanes, float* part) {
   __m256 d[R];
-  PVLL_UNROLL for (int r = 0; r < R; ++r) d[r] = simd::load(dy + r * dy_step, lanes);
+  PVLL_UNROLL for (int r = 0; r < R; ++r) d[r] = avx2::load(dy + r * dy_step, lanes);
   for (int kx = 0; kx < K; ++kx) {
     __m256 acc[K];
     PVLL_UNROLL for (int ky = 0; ky < K; ++ky) acc[ky] = _mm256_load_ps(part + (ky * K + kx) * 8);

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "simd.h"
+#include "avx2.h"
 
 namespace pvll::depthwise {
 
@@ -50,15 +50,15 @@ inline PlaneLayout make_layout(int src_h, int src_w, int rows, int stride, int o
 inline void copy_row(float* dst, const float* src, int n) {
   int i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
-  if (i < n) _mm256_storeu_ps(dst + i, simd::load(src + i, n - i));
+  if (i < n) _mm256_storeu_ps(dst + i, avx2::load(src + i, n - i));
 }
 
 // even[j] = src[2j], odd[j] = src[2j+1] for 2j(+1) < n, zeros after, in whole vectors.
 inline void deinterleave_row(float* even, float* odd, const float* src, int n) {
   for (int j = 0; 2 * j < n; j += 8) {
     const int left = n - 2 * j;
-    const __m256 a = simd::load(src + 2 * j, left);
-    const __m256 b = left > 8 ? simd::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
+    const __m256 a = avx2::load(src + 2 * j, left);
+    const __m256 b = left > 8 ? avx2::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
     // per 128-bit lane: a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit quarters put in order
     const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
@@ -71,8 +71,8 @@ inline void deinterleave_row(float* even, float* odd, const float* src, int n) {
 inline void even_row(float* even, const float* src, int n) {
   for (int j = 0; 2 * j < n; j += 8) {
     const int left = n - 2 * j;
-    const __m256 a = simd::load(src + 2 * j, left);
-    const __m256 b = left > 8 ? simd::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
+    const __m256 a = avx2::load(src + 2 * j, left);
+    const __m256 b = left > 8 ? avx2::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
     const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     _mm256_storeu_ps(even + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
   }
@@ -83,7 +83,7 @@ inline void even_row(float* even, const float* src, int n) {
 inline void upsample_row(float* u, const float* src, int n) {
   const __m256 z = _mm256_setzero_ps();
   for (int j = 0; j < n; j += 8) {
-    const __m256 v = simd::load(src + j, n - j);
+    const __m256 v = avx2::load(src + j, n - j);
     const __m256 lo = _mm256_unpacklo_ps(v, z), hi = _mm256_unpackhi_ps(v, z);
     _mm256_storeu_ps(u + 2 * j, _mm256_permute2f128_ps(lo, hi, 0x20));
     _mm256_storeu_ps(u + 2 * j + 8, _mm256_permute2f128_ps(lo, hi, 0x31));

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "scratch.h"
-#include "simd.h"
+#include "avx2.h"
 
 namespace pvll::gemm {
 namespace {
@@ -44,9 +44,9 @@ inline void micro_tile(int k, const float* __restrict a, const float* __restrict
     if constexpr (NV > 2) c32 = _mm256_fmadd_ps(av, b2, c32);
   }
   auto store_row = [&](float* row, __m256 v0, __m256 v1, __m256 v2) {
-    simd::store(row, v0, cols, accumulate);
-    if constexpr (NV > 1) simd::store(row + 8, v1, cols - 8, accumulate);
-    if constexpr (NV > 2) simd::store(row + 16, v2, cols - 16, accumulate);
+    avx2::store(row, v0, cols, accumulate);
+    if constexpr (NV > 1) avx2::store(row + 8, v1, cols - 8, accumulate);
+    if constexpr (NV > 2) avx2::store(row + 16, v2, cols - 16, accumulate);
   };
   store_row(c, c00, c01, c02);
   if (rows > 1) store_row(c + ldc, c10, c11, c12);
@@ -73,9 +73,9 @@ inline void nt_block(int k, const float* a, long lda, const float* b, long ldb, 
   if (kk < k) {
     const int rest = k - kk;
     __m256 av[MI];
-    PVLL_UNROLL for (int i = 0; i < MI; ++i) av[i] = simd::load(a + i * lda + kk, rest);
+    PVLL_UNROLL for (int i = 0; i < MI; ++i) av[i] = avx2::load(a + i * lda + kk, rest);
     PVLL_UNROLL for (int j = 0; j < NJ; ++j) {
-      const __m256 bv = simd::load(b + j * ldb + kk, rest);
+      const __m256 bv = avx2::load(b + j * ldb + kk, rest);
       PVLL_UNROLL for (int i = 0; i < MI; ++i) acc[i][j] = _mm256_fmadd_ps(av[i], bv, acc[i][j]);
     }
   }
@@ -120,7 +120,7 @@ void pack_b(const float* b, long ldb, int k, int n, float* out) {
       for (int kk = 0; kk < k; ++kk, out += kNr, src += ldb)
         for (int v = 0; v < 3; ++v) {
           const int lanes = cols - 8 * v;
-          _mm256_store_ps(out + 8 * v, lanes > 0 ? simd::load(src + 8 * v, lanes) : _mm256_setzero_ps());
+          _mm256_store_ps(out + 8 * v, lanes > 0 ? avx2::load(src + 8 * v, lanes) : _mm256_setzero_ps());
         }
     }
   }
@@ -181,7 +181,7 @@ void NtAccumulator::flush(double* c, long ldc) {
   for (int i = 0; i < m_; ++i)
     for (int j = 0; j < n_; ++j) {
       float* p = part_ + ((size_t)i * n_ + j) * 8;
-      c[i * ldc + j] += simd::hsum(_mm256_load_ps(p));
+      c[i * ldc + j] += avx2::hsum(_mm256_load_ps(p));
       _mm256_store_ps(p, _mm256_setzero_ps());
     }
 }

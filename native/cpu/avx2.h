@@ -1,4 +1,5 @@
-// Small AVX2 helpers shared by the conv kernels (8 floats per vector).
+// Small AVX2 intrinsics helpers shared by the conv kernels (8 floats per vector). The layer
+// kernels use the portable vector extensions of simd.h instead.
 #pragma once
 #include <immintrin.h>
 
@@ -7,7 +8,7 @@
 /** Fully unrolls a loop over register-tile indices, so that its vectors stay in registers. */
 #define PVLL_UNROLL _Pragma("GCC unroll 16")
 
-namespace pvll::simd {
+namespace pvll::avx2 {
 
 /** Mask whose first n lanes (0..8) are set. */
 inline __m256i first_lanes(int n) {
