@@ -36,9 +36,18 @@ inline void store(float* p, __m256 v, int n, bool accumulate) {
   }
 }
 
+/** Like store, but writes all 8 lanes: lanes from n on get back what p holds. Only for memory
+ *  that is readable and that no other thread writes meanwhile (vmaskmovps stores are slow). */
+inline void store_blend(float* p, __m256 v, int n, bool accumulate) {
+  const __m256 old = _mm256_loadu_ps(p);
+  if (accumulate) v = _mm256_add_ps(v, old);
+  if (n < 8) v = _mm256_blendv_ps(old, v, _mm256_castsi256_ps(first_lanes(n)));
+  _mm256_storeu_ps(p, v);
+}
+
 /** Loads n lanes (n < 8 reads only those; the rest are zero). */
 inline __m256 load(const float* p, int n) {
   return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, first_lanes(n));
 }
 
-}  // namespace pvll::simd
+}  // namespace pvll::avx2

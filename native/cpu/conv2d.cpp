@@ -1,9 +1,13 @@
 // General conv2d (groups = 1) as products on the packed 4x24 micro-kernel (gemm.h):
 //   forward          y[img]  = W [cout x cin*kh*kw] * im2col(x[img])      (+ bias)
 //   input gradient   dx[img] = col2im(W^T * dy[img])
-//   weight gradient  dW      = sum over images of dy[img] * im2col(x[img])^T (fixed chunks)
-// 1x1 convolutions with stride 1 and no padding skip im2col (pointwise.cpp). Used for the
-// stem, the strided 1x1 convs of FactorizedReduce and the auxiliary head: small K, many pixels.
+//   weight gradient  dW      = sum over images of dy[img] * im2col(x[img])^T
+// Used for the stem, the strided 1x1 convs of FactorizedReduce and the auxiliary head: small
+// K, many pixels, or (aux head) tiny maps. Maps under 48 pixels are multiplied several images
+// at a time, side by side, so the 24-column tiles are filled; weight gradients of maps under 16
+// pixels are one product over the whole batch. Plain 1x1 convs skip im2col (pointwise.cpp).
+// Forward and input gradient split images over threads (disjoint outputs); the weight gradient
+// reduces over fixed image chunks in order (conv_common.h), so results never depend on threads.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -14,6 +18,7 @@
 #include "pointwise.h"
 #include "pvll_conv.h"
 #include "scratch.h"
+#include "avx2.h"
 #include "status.h"
 
 namespace pvll {
@@ -32,101 +37,195 @@ Span valid_span(int offset, int stride, int w, int ow) {
   return Span{lo, hi};
 }
 
-// col [cin*kh*kw][oh*ow] of one image: col[(ci,ky,kx)][oy*ow+ox] = x[ci][oy*s-p+ky*d][ox*s-p+kx*d].
-void im2col(const ConvShape& s, const float* x, float* col) {
+// dst[j] = src[2j] for j < n (FactorizedReduce's strided 1x1 convs), 8 at a time, reading no
+// further than src[2n - 2].
+inline void gather_even(float* dst, const float* src, int n) {
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const int left = 2 * (n - j) - 1;  // readable floats from src + 2j
+    const __m256 a = _mm256_loadu_ps(src + 2 * j);
+    const __m256 b = left >= 16 ? _mm256_loadu_ps(src + 2 * j + 8) : avx2::load(src + 2 * j + 8, left - 8);
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    _mm256_storeu_ps(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+  }
+  for (; j < n; ++j) dst[j] = src[2 * j];
+}
+
+// col[(ci,ky,kx)*ld + oy*ow+ox] = x[ci][oy*s-p+ky*d][ox*s-p+kx*d] (0 outside) for one image; ld
+// is the row stride of col, so that several images can sit side by side.
+void im2col(const ConvShape& s, const float* x, float* col, int64_t ld) {
   const int oh = s.oh(), ow = s.ow(), st = s.stride;
   for (int ci = 0; ci < s.cin; ++ci)
     for (int ky = 0; ky < s.kh; ++ky)
       for (int kx = 0; kx < s.kw; ++kx) {
         const int offset = kx * s.dilation - s.padding;
         const Span span = valid_span(offset, st, s.w, ow);
-        float* row = col + (((int64_t)ci * s.kh + ky) * s.kw + kx) * oh * ow;
+        float* row = col + (((int64_t)ci * s.kh + ky) * s.kw + kx) * ld;
         for (int oy = 0; oy < oh; ++oy, row += ow) {
           const int iy = oy * st - s.padding + ky * s.dilation;
           if (iy < 0 || iy >= s.h) {
             std::memset(row, 0, sizeof(float) * ow);
             continue;
           }
-          const float* src = x + ((int64_t)ci * s.h + iy) * s.w + offset;
+          const float* src = x + ((int64_t)ci * s.h + iy) * s.w;  // src[ox*st + offset]
           std::memset(row, 0, sizeof(float) * span.lo);
-          if (st == 1) std::memcpy(row + span.lo, src + span.lo, sizeof(float) * (span.hi - span.lo));
+          if (st == 1)
+            std::memcpy(row + span.lo, src + span.lo + offset, sizeof(float) * (span.hi - span.lo));
+          else if (st == 2)
+            gather_even(row + span.lo, src + 2 * span.lo + offset, span.hi - span.lo);
           else
-            for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * st];
+            for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * st + offset];
           std::memset(row + span.hi, 0, sizeof(float) * (ow - span.hi));
         }
       }
 }
 
-// The adjoint of im2col: dx[ci][iy][ix] += dcol[(ci,ky,kx)][oy*ow+ox], in a fixed order.
-void col2im(const ConvShape& s, const float* dcol, float* dx) {
+// The adjoint of im2col: dx[ci][iy][ix] += dcol[(ci,ky,kx)*ld + oy*ow+ox], in a fixed order.
+void col2im(const ConvShape& s, const float* dcol, int64_t ld, float* dx) {
   const int oh = s.oh(), ow = s.ow(), st = s.stride;
   for (int ci = 0; ci < s.cin; ++ci)
     for (int ky = 0; ky < s.kh; ++ky)
       for (int kx = 0; kx < s.kw; ++kx) {
         const int offset = kx * s.dilation - s.padding;
         const Span span = valid_span(offset, st, s.w, ow);
-        const float* row = dcol + (((int64_t)ci * s.kh + ky) * s.kw + kx) * oh * ow;
+        const float* row = dcol + (((int64_t)ci * s.kh + ky) * s.kw + kx) * ld;
         for (int oy = 0; oy < oh; ++oy, row += ow) {
           const int iy = oy * st - s.padding + ky * s.dilation;
           if (iy < 0 || iy >= s.h) continue;
-          float* dst = dx + ((int64_t)ci * s.h + iy) * s.w + offset;
+          float* dst = dx + ((int64_t)ci * s.h + iy) * s.w;  // dst[ox*st + offset]
           if (st == 1)
-            for (int ox = span.lo; ox < span.hi; ++ox) dst[ox] += row[ox];
+            for (int ox = span.lo; ox < span.hi; ++ox) dst[ox + offset] += row[ox];
           else
-            for (int ox = span.lo; ox < span.hi; ++ox) dst[ox * st] += row[ox];
+            for (int ox = span.lo; ox < span.hi; ++ox) dst[ox * st + offset] += row[ox];
         }
       }
 }
 
+// Images per product: maps of fewer than 48 pixels (the auxiliary head's 2x2 and 1x1) are
+// multiplied several images at a time, side by side, so the 24-column tiles are filled.
+int images_per_product(int n, int pixels) {
+  return pixels >= 48 ? 1 : std::min(n, (256 + pixels - 1) / pixels);
+}
+
+// rows x pixels blocks of `count` consecutive images (image stride `stride`) side by side:
+// out[r*count*pixels + j*pixels + p] = in[j*stride + r*pixels + p].
+void gather_images(const float* in, int64_t stride, int count, int rows, int pixels, float* out) {
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < count; ++j)
+      std::memcpy(out + ((int64_t)r * count + j) * pixels, in + j * stride + (int64_t)r * pixels,
+                  sizeof(float) * pixels);
+}
+
+// The inverse of gather_images.
+void scatter_images(const float* in, int count, int rows, int pixels, float* out, int64_t stride) {
+  for (int j = 0; j < count; ++j)
+    for (int r = 0; r < rows; ++r)
+      std::memcpy(out + j * stride + (int64_t)r * pixels, in + ((int64_t)r * count + j) * pixels,
+                  sizeof(float) * pixels);
+}
+
 bool is_plain_1x1(const ConvShape& s) {
-  return s.kh == 1 && s.kw == 1 && s.stride == 1 && s.padding == 0;
+  return s.kh == 1 && s.kw == 1 && s.stride == 1 && s.padding == 0 && s.h * s.w >= 48;
 }
 
 void forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
   const int kdim = s.cin * s.kh * s.kw, pix = s.oh() * s.ow();
+  const int group = images_per_product(s.n, pix);
+  const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;
   std::vector<float> ap(gemm::packed_a_size(s.cout, kdim));
   gemm::pack_a(w, kdim, 1, s.cout, kdim, ap.data());
-  parallel_for(s.n, 1, [&](int64_t begin, int64_t end) {
-    float* col = scratch(1, (size_t)kdim * pix);
-    float* bp = scratch(0, gemm::packed_b_size(kdim, pix));
-    for (int64_t img = begin; img < end; ++img) {
-      im2col(s, x + img * s.cin * s.h * s.w, col);
-      gemm::pack_b(col, pix, kdim, pix, bp);
-      gemm::multiply_packed(s.cout, pix, kdim, ap.data(), bp, y + img * s.cout * pix, pix, false, bias);
+  parallel_for((s.n + group - 1) / group, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) {
+      const int first = (int)g * group, count = std::min(group, s.n - first), cols = count * pix;
+      float* col = scratch(1, (size_t)kdim * cols);
+      float* bp = scratch(0, gemm::packed_b_size(kdim, cols));
+      for (int j = 0; j < count; ++j) im2col(s, x + (first + j) * x_image, col + j * pix, cols);
+      gemm::pack_b(col, cols, kdim, cols, bp);
+      if (count == 1) {
+        gemm::multiply_packed(s.cout, pix, kdim, ap.data(), bp, y + first * y_image, pix, false, bias);
+      } else {
+        float* out = scratch(2, (size_t)s.cout * cols);
+        gemm::multiply_packed(s.cout, cols, kdim, ap.data(), bp, out, cols, false, bias);
+        scatter_images(out, count, s.cout, pix, y + first * y_image, y_image);
+      }
     }
   });
 }
 
 void backward_input(const ConvShape& s, const float* dy, const float* w, float* dx, bool accumulate) {
   const int kdim = s.cin * s.kh * s.kw, pix = s.oh() * s.ow();
-  const int64_t image = (int64_t)s.cin * s.h * s.w;
+  const int group = images_per_product(s.n, pix);
+  const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;
   std::vector<float> ap(gemm::packed_a_size(kdim, s.cout));
   gemm::pack_a(w, 1, kdim, kdim, s.cout, ap.data());  // W^T
-  parallel_for(s.n, 1, [&](int64_t begin, int64_t end) {
-    float* dcol = scratch(1, (size_t)kdim * pix);
-    float* bp = scratch(0, gemm::packed_b_size(s.cout, pix));
-    for (int64_t img = begin; img < end; ++img) {
-      gemm::pack_b(dy + img * s.cout * pix, pix, s.cout, pix, bp);
-      gemm::multiply_packed(kdim, pix, s.cout, ap.data(), bp, dcol, pix, false, nullptr);
-      float* dxi = dx + img * image;
-      if (!accumulate) std::memset(dxi, 0, sizeof(float) * image);
-      col2im(s, dcol, dxi);
+  parallel_for((s.n + group - 1) / group, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) {
+      const int first = (int)g * group, count = std::min(group, s.n - first), cols = count * pix;
+      float* dcol = scratch(1, (size_t)kdim * cols);
+      float* bp = scratch(0, gemm::packed_b_size(s.cout, cols));
+      if (count == 1) {
+        gemm::pack_b(dy + first * y_image, pix, s.cout, pix, bp);
+      } else {
+        float* dyg = scratch(2, (size_t)s.cout * cols);
+        gather_images(dy + first * y_image, y_image, count, s.cout, pix, dyg);
+        gemm::pack_b(dyg, cols, s.cout, cols, bp);
+      }
+      gemm::multiply_packed(kdim, cols, s.cout, ap.data(), bp, dcol, cols, false, nullptr);
+      for (int j = 0; j < count; ++j) {
+        float* dxi = dx + (first + j) * x_image;
+        if (!accumulate) std::memset(dxi, 0, sizeof(float) * x_image);
+        col2im(s, dcol + j * pix, cols, dxi);
+      }
     }
   });
+}
+
+// Maps of fewer than 16 pixels: the whole batch as one product dW = dY [cout x n*pix] *
+// col^T [n*pix x K] on the packed micro-kernel, split over column panels of dW (each output
+// summed by one thread, in a fixed order).
+void backward_weight_tiny_maps(const ConvShape& s, const float* x, const float* dy, float* dw,
+                               float* dbias, bool accumulate) {
+  const int kdim = s.cin * s.kh * s.kw, pix = s.oh() * s.ow(), cols = s.n * pix;
+  const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;
+  std::vector<float> dyg((size_t)s.cout * cols), col((size_t)kdim * cols);
+  gather_images(dy, y_image, s.n, s.cout, pix, dyg.data());
+  parallel_for(s.n, 8, [&](int64_t begin, int64_t end) {
+    for (int64_t img = begin; img < end; ++img) im2col(s, x + img * x_image, col.data() + img * pix, cols);
+  });
+  std::vector<float> ap(gemm::packed_a_size(s.cout, cols));
+  gemm::pack_a(dyg.data(), cols, 1, s.cout, cols, ap.data());
+  const int panels = (kdim + gemm::kNr - 1) / gemm::kNr;
+  parallel_for(panels, 1, [&](int64_t begin, int64_t end) {
+    const int j0 = (int)begin * gemm::kNr, width = std::min(kdim, (int)end * gemm::kNr) - j0;
+    float* bp = scratch(0, gemm::packed_b_size(cols, width));
+    gemm::pack_b_transposed(col.data() + (int64_t)j0 * cols, cols, cols, width, bp);
+    gemm::multiply_packed(s.cout, width, cols, ap.data(), bp, dw + j0, kdim, accumulate, nullptr);
+  });
+  if (dbias)
+    for (int co = 0; co < s.cout; ++co) {
+      const double sum = row_sum(dyg.data() + (int64_t)co * cols, cols);
+      dbias[co] = (float)((accumulate ? (double)dbias[co] : 0.0) + sum);
+    }
 }
 
 void backward_weight(const ConvShape& s, const float* x, const float* dy, float* dw, float* dbias,
                      bool accumulate) {
   const int kdim = s.cin * s.kh * s.kw, pix = s.oh() * s.ow();
+  if (pix < 16) return backward_weight_tiny_maps(s, x, dy, dw, dbias, accumulate);
   const size_t wlen = (size_t)s.cout * kdim, len = wlen + (dbias ? s.cout : 0);
+  const int flush_every = images_per_flush(pix);
   std::vector<double> total;
-  reduce_over_images(s.n, len, total, [&](int img, double* partial) {
+  reduce_over_images(s.n, len, total, [&](int begin, int end, double* partial) {
+    gemm::NtAccumulator acc(s.cout, kdim);
     float* col = scratch(1, (size_t)kdim * pix);
-    im2col(s, x + (int64_t)img * s.cin * s.h * s.w, col);
-    const float* dyi = dy + (int64_t)img * s.cout * pix;
-    gemm::multiply_nt_accumulate(s.cout, kdim, pix, dyi, pix, col, pix, partial, kdim);
-    if (dbias)
-      for (int co = 0; co < s.cout; ++co) partial[wlen + co] += row_sum(dyi + (int64_t)co * pix, pix);
+    for (int img = begin; img < end; ++img) {
+      im2col(s, x + (int64_t)img * s.cin * s.h * s.w, col, pix);
+      const float* dyi = dy + (int64_t)img * s.cout * pix;
+      acc.add(pix, dyi, pix, col, pix);
+      if ((img - begin + 1) % flush_every == 0 || img + 1 == end) acc.flush(partial, kdim);
+      if (dbias)
+        for (int co = 0; co < s.cout; ++co) partial[wlen + co] += row_sum(dyi + (int64_t)co * pix, pix);
+    }
   });
   write_sum(dw, total.data(), wlen, accumulate);
   if (dbias) write_sum(dbias, total.data() + wlen, s.cout, accumulate);

@@ -1,25 +1,30 @@
-// Depthwise convolution (groups = channels, "same" padding pad = dilation*(k-1)/2), direct.
-//
-// Each (image, channel) plane is first copied into a zero-padded scratch plane whose columns
-// are split by phase (column mod stride), so that every tap of a strided or dilated window
-// reads contiguous memory:  buf[r*pitch + ph*half + lead + j] = plane[r - pad_top][stride*j + ph].
-// A tap (ky, kx) is then one offset into that buffer, and an output row block is
-//   acc[R rows][NV vectors] += w[tap] * buf[row*row_step + offset[tap] + 8*v]   for every tap,
-// R x NV <= 8 accumulators in registers, 8 output columns per vector (AVX2 + FMA).
-//
+// Depthwise convolution (groups = channels, "same" padding pad = dilation*(k-1)/2), direct:
+// the passes and the C entry points. Which kernel runs:
+//   3x3, stride 1          depthwise3x3.cpp: rows swept straight from the planes, weights in
+//                          registers (forward, input gradient, weight gradient).
+//   5x5, stride 1          row reuse (depthwise_blocks.h): 8-row blocks one kernel column at a
+//                          time, each input row loaded once per column.
+//   anything else          the general tap-list kernel (depthwise_blocks.h).
+// The general and row-reuse kernels read a zero-padded scratch copy of each plane whose columns
+// are split by phase (column mod stride), so that every tap of a strided or dilated window reads
+// contiguous memory (depthwise_plane.h). The passes:
 //   forward                taps (ky, kx) on the padded input, output rows step `stride` rows.
-//   input grad, stride 1   the same with the kernel flipped, on the padded output gradient.
-//   input grad, stride 2   input positions of one row parity and one column parity (4 phases)
-//                          each see a fixed subset of taps at contiguous offsets in the padded
-//                          output gradient; the two column phases are interleaved afterwards.
-//   weight grad            per tap a dot product of dy with the shifted input, per channel over
-//                          all images in order (deterministic), 8-lane partials flushed to double.
-// Planes are independent, so forward and input grad split planes over threads freely.
+//   input grad             the stride-1 correlation with the kernel flipped of the padded output
+//                          gradient, upsampled with zeros at stride 2.
+//   weight grad            per tap a dot product of dy with the shifted input, 8-lane partials
+//                          flushed to double.
+// Planes of at most 8 rows are computed in batches of one channel (several images), so that
+// register blocks span planes. Forward and input gradient split planes over threads freely
+// (disjoint outputs); the weight gradient sums fixed chunks of images into per-chunk partials
+// added in chunk order (conv_common.h), so it does not depend on the thread count either.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "conv_common.h"
 #include "conv_shape.h"
+#include "depthwise3x3.h"
+#include "depthwise_blocks.h"
 #include "parallel.h"
 #include "pvll_conv.h"
 #include "scratch.h"
@@ -27,148 +32,8 @@
 #include "status.h"
 
 namespace pvll {
+namespace depthwise {
 namespace {
-
-int round8(int v) { return (v + 7) / 8 * 8; }
-
-// Geometry of one padded, phase-split scratch plane: source column stride*j + ph of source row
-// r - pad_top sits at buf[r*pitch + ph*half + lead + j]; everything else is zero. Padding is in
-// the tap offsets (column_offset), so every source row is copied whole, 8 floats at a time.
-struct PlaneLayout {
-  int src_h, src_w, rows, stride, half, pitch, pad_top, lead;
-  int row_lo, row_hi;  // rows holding source data
-  size_t size() const { return (size_t)rows * pitch + 8; }
-  /** Buffer offset, within a row, of source column stride*q + cx (cx may be negative). */
-  int column_offset(int cx) const {
-    const int ph = ((cx % stride) + stride) % stride;
-    return ph * half + lead + (cx - ph) / stride;
-  }
-};
-
-// lead: zero columns before the source; reach: columns read past lead + the output width.
-PlaneLayout make_layout(int src_h, int src_w, int rows, int stride, int out_w, int lead, int reach, int pad_top) {
-  PlaneLayout L{};
-  L.src_h = src_h;
-  L.src_w = src_w;
-  L.rows = rows;
-  L.stride = stride;
-  L.lead = lead;
-  const int src_cols = (src_w + stride - 1) / stride;
-  L.half = round8(lead + std::max(round8(out_w) + std::max(reach, 0), round8(src_cols)));
-  L.pitch = stride * L.half;
-  L.pad_top = pad_top;
-  L.row_lo = std::min(pad_top, rows);
-  L.row_hi = std::clamp(src_h + pad_top, L.row_lo, rows);
-  return L;
-}
-
-// dst[0, round8(n)) = src[0, n) then zeros, reading only src[0, n).
-inline void copy_row(float* dst, const float* src, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
-  if (i < n) _mm256_storeu_ps(dst + i, avx2::load(src + i, n - i));
-}
-
-// even[j] = src[2j], odd[j] = src[2j+1] for 2j(+1) < n, zeros after, in whole vectors.
-inline void deinterleave_row(float* even, float* odd, const float* src, int n) {
-  for (int j = 0; 2 * j < n; j += 8) {
-    const int left = n - 2 * j;
-    const __m256 a = avx2::load(src + 2 * j, left);
-    const __m256 b = left > 8 ? avx2::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
-    // per 128-bit lane: a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit quarters put in order
-    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-    _mm256_storeu_ps(even + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
-    _mm256_storeu_ps(odd + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
-  }
-}
-
-// Copies one source plane in. Positions outside the source are never written, so a buffer
-// zeroed once serves every plane of the same layout.
-void fill_plane(const float* src, const PlaneLayout& L, float* buf) {
-  for (int r = L.row_lo; r < L.row_hi; ++r) {
-    const float* s = src + (int64_t)(r - L.pad_top) * L.src_w;
-    float* d = buf + (size_t)r * L.pitch + L.lead;
-    if (L.stride == 1) copy_row(d, s, L.src_w);
-    else deinterleave_row(d, d + L.half, s, L.src_w);
-  }
-}
-
-// A list of taps: buffer offsets and their weights.
-struct Taps {
-  int count = 0;
-  int offset[15 * 15];
-  float weight[15 * 15];
-  int index[15 * 15];  // which weight (ky*k + kx) each tap uses
-  void add(int off, int idx) {
-    offset[count] = off;
-    index[count] = idx;
-    ++count;
-  }
-  void load_weights(const float* w) {
-    for (int t = 0; t < count; ++t) weight[t] = w[index[t]];
-  }
-};
-
-// ---------------------------------------------------------------- correlation of row blocks
-
-template <int R, int NV>
-inline void corr_block(const float* in, int64_t in_step, const Taps& taps, float* out,
-                       int64_t out_step, int last, bool accumulate) {
-  __m256 acc[R][NV];
-  PVLL_UNROLL for (int r = 0; r < R; ++r)
-    PVLL_UNROLL for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
-  for (int t = 0; t < taps.count; ++t) {
-    const __m256 wv = _mm256_broadcast_ss(taps.weight + t);
-    const float* p = in + taps.offset[t];
-    PVLL_UNROLL for (int r = 0; r < R; ++r)
-      PVLL_UNROLL for (int v = 0; v < NV; ++v)
-        acc[r][v] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + r * in_step + 8 * v), acc[r][v]);
-  }
-  PVLL_UNROLL for (int r = 0; r < R; ++r)
-    PVLL_UNROLL for (int v = 0; v < NV; ++v)
-      avx2::store(out + r * out_step + 8 * v, acc[r][v], v == NV - 1 ? last : 8, accumulate);
-}
-
-template <int NV>
-void corr_rows(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
-               int rows, int last, bool accumulate) {
-  constexpr int kRows = NV == 1 ? 8 : NV == 2 ? 4 : 2;  // R x NV accumulators <= 8
-  int r = 0;
-  for (; r + kRows <= rows; r += kRows)
-    corr_block<kRows, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
-  if constexpr (kRows >= 8)
-    if (r + 4 <= rows) {
-      corr_block<4, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
-      r += 4;
-    }
-  if constexpr (kRows >= 4)
-    if (r + 2 <= rows) {
-      corr_block<2, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
-      r += 2;
-    }
-  for (; r < rows; ++r)
-    corr_block<1, NV>(in + r * in_step, in_step, taps, out + r * out_step, out_step, last, accumulate);
-}
-
-// out[r*out_step + c] (+)= sum_t w_t * in[r*in_step + off_t + c] for r < rows, c < cols.
-void correlate(const float* in, int64_t in_step, const Taps& taps, float* out, int64_t out_step,
-               int rows, int cols, bool accumulate) {
-  const int nvec = (cols + 7) / 8;
-  for (int v0 = 0; v0 < nvec; v0 += 4) {
-    const int nv = std::min(4, nvec - v0);
-    const int last = v0 + nv == nvec ? cols - 8 * (nvec - 1) : 8;
-    const float* i = in + 8 * v0;
-    float* o = out + 8 * v0;
-    switch (nv) {
-      case 1: corr_rows<1>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
-      case 2: corr_rows<2>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
-      case 3: corr_rows<3>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
-      default: corr_rows<4>(i, in_step, taps, o, out_step, rows, last, accumulate); break;
-    }
-  }
-}
-
 // ---------------------------------------------------------------- shapes of one call
 
 struct Depthwise {
@@ -185,7 +50,9 @@ struct Depthwise {
   // The padded input as the forward pass and the weight gradient read it.
   PlaneLayout input_layout() const {
     const int rows = (oh - 1) * stride + span() + 1;
-    return make_layout(h, w, rows, stride, ow, (pad + stride - 1) / stride, pad / stride, pad);
+    PlaneLayout L = make_layout(h, w, rows, stride, ow, (pad + stride - 1) / stride, pad / stride, pad);
+    L.even_only = stride == 2 && dilation % 2 == 0;  // then pad is even too: even rows, phase 0
+    return L;
   }
   Taps forward_taps(const PlaneLayout& L) const {
     Taps t;
@@ -197,169 +64,121 @@ struct Depthwise {
   }
 };
 
-// Planes per chunk: enough work per chunk to amortise zeroing the scratch plane.
-int64_t plane_grain(int64_t plane_pixels) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(1, plane_pixels)); }
+// Planes of one channel (consecutive images) computed as one row list: about 64 rows, for
+// planes of at most 8 rows. Taller planes go one at a time, in memory order, which the
+// hardware prefetcher follows (a batch reads planes C planes apart).
+int planes_per_batch(int n, int rows) { return rows > 8 ? 1 : std::clamp(64 / std::max(1, rows), 1, n); }
+
+// Runs the correlation of every (image, channel) plane: for each channel, batches of `batch`
+// images are filled into consecutive scratch planes and computed as one row list. The
+// work items (channel, image batch) write disjoint outputs.
+// upsample: src planes are dy of a stride-2 conv, filled in upsampled with zeros.
+void correlate_planes(const Depthwise& g, const float* src, int64_t src_plane, const PlaneLayout& L,
+                      int64_t in_step, const Taps& base, const float* w, bool flip, float* dst,
+                      int out_h, int out_w, bool accumulate, bool upsample = false) {
+  // stride 1 with a row-reuse kernel: one plane at a time (a block covers a short plane whole)
+  const bool reuse = in_step == L.pitch && L.stride == 1 && has_reuse_kernel(g.k, g.dilation);
+  int column_offset[15];
+  for (int kx = 0; kx < g.k; ++kx) column_offset[kx] = L.column_offset(kx * g.dilation - g.pad);
+  const int batch = reuse ? 1 : planes_per_batch(g.n, out_h);
+  const int batches = (g.n + batch - 1) / batch;
+  const int64_t dst_plane = (int64_t)out_h * out_w, kk = (int64_t)g.k * g.k;
+  const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, dst_plane * batch));
+  parallel_for((int64_t)g.c * batches, grain, [&](int64_t begin, int64_t end) {
+    float* buf = scratch(0, L.size() * batch);
+    std::memset(buf, 0, sizeof(float) * L.size() * batch);
+    Taps taps = base;
+    RowList list;
+    for (int64_t item = begin; item < end; ++item) {
+      // batches of one channel (channel-major), or single planes in memory order
+      const int ch = batch > 1 ? (int)(item / batches) : (int)(item % g.c);
+      const int first = batch > 1 ? (int)(item % batches) * batch : (int)(item / g.c);
+      const int count = std::min(batch, g.n - first);
+      taps.load_weights(w + ch * kk);
+      if (flip) std::reverse(taps.weight, taps.weight + taps.count);
+      for (int j = 0; j < count; ++j) {
+        const int64_t plane = (int64_t)(first + j) * g.c + ch;
+        // planes of one channel lie C planes apart: fetch the next one ahead (no hardware
+        // prefetcher follows that stride)
+        const int64_t next = j + 1 < count ? plane + g.c : -1;
+        if (next >= 0)
+          for (int64_t b = 0; b < src_plane; b += 16) _mm_prefetch((const char*)(src + next * src_plane + b), _MM_HINT_T0);
+        float* b = buf + L.size() * j;
+        if (upsample) fill_upsampled(src + plane * src_plane, g.oh, g.ow, L, b);
+        else fill_plane(src + plane * src_plane, L, b);
+        const PlaneRows rows{b, in_step, dst + plane * dst_plane, out_w, out_h};
+        if (reuse) correlate_reuse(rows, g.k, g.dilation, column_offset, taps.weight, out_w, accumulate);
+        else if (batch == 1) correlate(rows, taps, out_w, accumulate);
+        else add_plane(list, rows, taps, out_w, accumulate);
+      }
+      if (list.count) correlate(list, taps, out_w, accumulate);
+    }
+  });
+}
 
 void forward(const Depthwise& g, const float* x, const float* w, float* y) {
   const PlaneLayout L = g.input_layout();
-  const Taps base = g.forward_taps(L);
-  parallel_for((int64_t)g.n * g.c, plane_grain(g.out_plane()), [&](int64_t begin, int64_t end) {
-    float* buf = scratch(0, L.size());
-    std::memset(buf, 0, sizeof(float) * L.size());
-    Taps taps = base;
-    for (int64_t p = begin; p < end; ++p) {
-      const int ch = (int)(p % g.c);
-      taps.load_weights(w + (int64_t)ch * g.k * g.k);
-      fill_plane(x + p * g.in_plane(), L, buf);
-      correlate(buf, (int64_t)g.stride * L.pitch, taps, y + p * g.out_plane(), g.ow, g.oh, g.ow, false);
-    }
-  });
+  correlate_planes(g, x, g.in_plane(), L, (int64_t)g.stride * L.pitch, g.forward_taps(L), w, false, y, g.oh,
+                   g.ow, false);
 }
 
-// Stride 1: the input gradient is the forward correlation of dy with the flipped kernel.
-void backward_input_stride1(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
-  const PlaneLayout L = make_layout(g.oh, g.ow, g.h + g.span(), 1, g.w, g.pad, g.pad, g.pad);
+// The input gradient is the stride-1 correlation, kernel flipped, of dy (stride 1) or of dy
+// upsampled with zeros (stride 2: dy[i][j] at row 2i, column 2j), with the same padding. At
+// stride 2 that multiplies zeros 3 times in 4, but runs on the stride-1 kernels (row reuse) with
+// no per-phase passes; see also depthwise3x3_input_grad_stride2.
+void backward_input(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
+  const bool upsample = g.stride == 2;
+  const PlaneLayout L =
+      make_layout(g.h, g.w, g.h + g.span(), 1, upsample ? 2 * round8(g.ow) : g.w, g.pad, g.pad, g.pad);
+  // taps in forward order (ky, kx); their weights reversed = w[k-1-ky][k-1-kx]
   Taps base;
   for (int ky = 0; ky < g.k; ++ky)
     for (int kx = 0; kx < g.k; ++kx)
-      base.add(ky * g.dilation * L.pitch + L.column_offset(kx * g.dilation - g.pad),
-               (g.k - 1 - ky) * g.k + (g.k - 1 - kx));
-  parallel_for((int64_t)g.n * g.c, plane_grain(g.in_plane()), [&](int64_t begin, int64_t end) {
-    float* buf = scratch(0, L.size());
-    std::memset(buf, 0, sizeof(float) * L.size());
-    Taps taps = base;
-    for (int64_t p = begin; p < end; ++p) {
-      taps.load_weights(w + (int64_t)(p % g.c) * g.k * g.k);
-      fill_plane(dy + p * g.out_plane(), L, buf);
-      correlate(buf, L.pitch, taps, dx + p * g.in_plane(), g.w, g.h, g.w, accumulate);
-    }
-  });
-}
-
-// Stride 2. Input row iy receives tap ky from dy row (iy + pad - ky*d)/2 when that is whole, so
-// rows of one parity ry = (iy+pad)%2 share their taps, and consecutive rows of that parity read
-// consecutive dy rows. Likewise columns: with u = ix + pad = 2q + e, tap kx (kx*d%2 == e) reads
-// dy column q - (kx*d - e)/2. Each (ry, e) phase is one correlation over the padded dy; the two
-// column phases land in a scratch row pair and are interleaved into dx.
-void backward_input_stride2(const Depthwise& g, const float* dy, const float* w, float* dx, bool accumulate) {
-  const int d = g.dilation, k = g.k, pad = g.pad;
-  const int P = (g.span() + 1) / 2;            // dy padding on top and left
-  const int wq = (g.w - 1 + pad) / 2 + 1;      // q positions per column phase
-  const int wqv = round8(wq);
-  const int rows = (g.h - 1 + pad) / 2 + P + 1;
-  const PlaneLayout L = make_layout(g.oh, g.ow, rows, 1, wqv, P, 0, P);
-  Taps phase[2][2];
-  for (int ry = 0; ry < 2; ++ry)
-    for (int e = 0; e < 2; ++e)
-      for (int ky = 0; ky < k; ++ky)
-        for (int kx = 0; kx < k; ++kx)
-          if ((ky * d) % 2 == ry && (kx * d) % 2 == e)
-            phase[ry][e].add((P - (ky * d - ry) / 2) * L.pitch + L.column_offset(-(kx * d - e) / 2),
-                             ky * k + kx);
-  const int64_t sc_row = 2 * (int64_t)wqv;  // one input row: phase 0 then phase 1
-  parallel_for((int64_t)g.n * g.c, plane_grain(g.in_plane()), [&](int64_t begin, int64_t end) {
-    float* buf = scratch(0, L.size());
-    float* sc = scratch(1, (size_t)g.h * sc_row);
-    float* line = scratch(2, (size_t)sc_row + 16);
-    std::memset(buf, 0, sizeof(float) * L.size());
-    Taps taps[2][2] = {{phase[0][0], phase[0][1]}, {phase[1][0], phase[1][1]}};
-    for (int64_t p = begin; p < end; ++p) {
-      const float* wc = w + (int64_t)(p % g.c) * k * k;
-      fill_plane(dy + p * g.out_plane(), L, buf);
-      for (int ry = 0; ry < 2; ++ry) {
-        const int iy0 = ((ry - pad) % 2 + 2) % 2;  // first row with (iy + pad) % 2 == ry
-        if (iy0 >= g.h) continue;
-        const int nrows = (g.h - iy0 + 1) / 2;
-        const float* in = buf + (int64_t)((iy0 + pad - ry) / 2) * L.pitch;
-        for (int e = 0; e < 2; ++e) {
-          taps[ry][e].load_weights(wc);
-          correlate(in, L.pitch, taps[ry][e], sc + iy0 * sc_row + e * wqv, 2 * sc_row, nrows, wqv, false);
-        }
-      }
-      float* dxp = dx + p * g.in_plane();
-      for (int iy = 0; iy < g.h; ++iy) {
-        const float* even = sc + iy * sc_row;
-        const float* odd = even + wqv;
-        for (int q = 0; q < wqv; q += 8) {  // line[2q + e] = phase e at q
-          const __m256 a = _mm256_load_ps(even + q), b = _mm256_load_ps(odd + q);
-          const __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
-          _mm256_storeu_ps(line + 2 * q, _mm256_permute2f128_ps(lo, hi, 0x20));
-          _mm256_storeu_ps(line + 2 * q + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
-        }
-        float* row = dxp + (int64_t)iy * g.w;
-        const float* src = line + pad;
-        if (accumulate)
-          for (int ix = 0; ix < g.w; ++ix) row[ix] += src[ix];
-        else
-          std::memcpy(row, src, sizeof(float) * g.w);
-      }
-    }
-  });
-}
-
-// NT taps' dot products of one dy plane with the shifted input, added to 8-lane partials.
-template <int NT>
-void weight_taps(const float* in, int64_t in_step, const int* off, const float* dy, int oh, int ow,
-                 float* part) {
-  __m256 acc[NT];
-  PVLL_UNROLL for (int t = 0; t < NT; ++t) acc[t] = _mm256_load_ps(part + 8 * t);
-  const int nvec = (ow + 7) / 8, last = ow - 8 * (nvec - 1);
-  for (int oy = 0; oy < oh; ++oy) {
-    const float* drow = dy + (int64_t)oy * ow;
-    const float* xrow = in + oy * in_step;
-    for (int v = 0; v < nvec; ++v) {
-      const __m256 dv = avx2::load(drow + 8 * v, v == nvec - 1 ? last : 8);
-      PVLL_UNROLL for (int t = 0; t < NT; ++t)
-        acc[t] = _mm256_fmadd_ps(dv, _mm256_loadu_ps(xrow + off[t] + 8 * v), acc[t]);
-    }
-  }
-  PVLL_UNROLL for (int t = 0; t < NT; ++t) _mm256_store_ps(part + 8 * t, acc[t]);
-}
-
-void weight_tap_group(int nt, const float* in, int64_t in_step, const int* off, const float* dy,
-                      int oh, int ow, float* part) {
-  switch (nt) {
-    case 9: weight_taps<9>(in, in_step, off, dy, oh, ow, part); break;
-    case 8: weight_taps<8>(in, in_step, off, dy, oh, ow, part); break;
-    case 7: weight_taps<7>(in, in_step, off, dy, oh, ow, part); break;
-    case 6: weight_taps<6>(in, in_step, off, dy, oh, ow, part); break;
-    case 5: weight_taps<5>(in, in_step, off, dy, oh, ow, part); break;
-    case 4: weight_taps<4>(in, in_step, off, dy, oh, ow, part); break;
-    case 3: weight_taps<3>(in, in_step, off, dy, oh, ow, part); break;
-    case 2: weight_taps<2>(in, in_step, off, dy, oh, ow, part); break;
-    default: weight_taps<1>(in, in_step, off, dy, oh, ow, part); break;
-  }
+      base.add(ky * g.dilation * L.pitch + L.column_offset(kx * g.dilation - g.pad), ky * g.k + kx);
+  correlate_planes(g, dy, g.out_plane(), L, L.pitch, base, w, true, dx, g.h, g.w, accumulate, upsample);
 }
 
 void backward_weight(const Depthwise& g, const float* x, const float* dy, float* dw, bool accumulate) {
   const PlaneLayout L = g.input_layout();
   const Taps taps = g.forward_taps(L);
   const int kk = g.k * g.k;
-  // 8-lane float partials go to double every `flush` planes (about 2k terms per lane).
+  const bool reuse = g.stride == 1 && has_reuse_kernel(g.k, g.dilation);
+  int column_offset[15];
+  for (int kx = 0; kx < g.k; ++kx) column_offset[kx] = L.column_offset(kx * g.dilation - g.pad);
+  // 8-lane float partials go to double every `flush` images (about 2k terms per lane).
   const int flush = (int)std::max<int64_t>(1, 16384 / std::max<int64_t>(1, g.out_plane()));
-  parallel_for(g.c, 1, [&](int64_t begin, int64_t end) {
+  // Fixed chunks of images, each summing its planes in memory order into per-chunk partials that
+  // are added in chunk order: the result does not depend on the thread count.
+  std::vector<double> total;
+  reduce_over_images(g.n, (size_t)g.c * kk, total, [&](int begin, int end, double* partial) {
     float* buf = scratch(0, L.size());
-    float* part = scratch(1, (size_t)8 * kk);
+    float* part = scratch(1, (size_t)g.c * kk * 8);
     std::memset(buf, 0, sizeof(float) * L.size());
-    std::vector<double> sum(kk);
-    for (int64_t ch = begin; ch < end; ++ch) {
-      std::fill(sum.begin(), sum.end(), 0.0);
-      std::memset(part, 0, sizeof(float) * 8 * kk);
-      for (int img = 0; img < g.n; ++img) {
+    std::memset(part, 0, sizeof(float) * g.c * kk * 8);
+    for (int img = begin; img < end; ++img) {
+      for (int ch = 0; ch < g.c; ++ch) {
         const int64_t p = (int64_t)img * g.c + ch;
+        float* pc = part + (size_t)ch * kk * 8;
         fill_plane(x + p * g.in_plane(), L, buf);
-        for (int t0 = 0; t0 < kk; t0 += 9)
-          weight_tap_group(std::min(9, kk - t0), buf, (int64_t)g.stride * L.pitch, taps.offset + t0,
-                           dy + p * g.out_plane(), g.oh, g.ow, part + 8 * t0);
-        if ((img + 1) % flush == 0 || img + 1 == g.n) {
-          for (int t = 0; t < kk; ++t) sum[t] += avx2::hsum(_mm256_load_ps(part + 8 * t));
-          std::memset(part, 0, sizeof(float) * 8 * kk);
+        if (reuse && g.dilation == 1) {
+          reuse_weight_plane<5, 1>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, pc);
+        } else if (reuse) {
+          reuse_weight_plane<5, 2>(buf, L.pitch, column_offset, dy + p * g.out_plane(), g.oh, g.ow, pc);
+        } else {
+          for (int t0 = 0; t0 < kk; t0 += 9)
+            weight_tap_group(std::min(9, kk - t0), buf, (int64_t)g.stride * L.pitch, taps.offset + t0,
+                             dy + p * g.out_plane(), g.oh, g.ow, pc + 8 * t0);
         }
       }
-      float* dwc = dw + ch * kk;
-      for (int t = 0; t < kk; ++t) dwc[t] = (float)((accumulate ? (double)dwc[t] : 0.0) + sum[t]);
+      if ((img - begin + 1) % flush == 0 || img + 1 == end) {
+        for (int i = 0; i < g.c * kk; ++i) {
+          partial[i] += avx2::hsum(_mm256_load_ps(part + 8 * i));
+          _mm256_store_ps(part + 8 * i, _mm256_setzero_ps());
+        }
+      }
     }
   });
+  write_sum(dw, total.data(), (size_t)g.c * kk, accumulate);
 }
 
 int check(const char* name, int n, int c, int h, int w, int k, int stride, int dilation,
@@ -375,13 +194,17 @@ int check(const char* name, int n, int c, int h, int w, int k, int stride, int d
 }
 
 }  // namespace
+}  // namespace depthwise
 }  // namespace pvll
 
 PVLL_API int pvll_depthwise_forward(const float* x, const float* w, float* y, int n, int c, int h,
                                     int w_in, int k, int stride, int dilation) {
   const char* name = "pvll_depthwise_forward";
-  if (int st = pvll::check(name, n, c, h, w_in, k, stride, dilation, x, w, y)) return st;
-  PVLL_GUARD(name, pvll::forward(pvll::Depthwise(n, c, h, w_in, k, stride, dilation), x, w, y);)
+  if (int st = pvll::depthwise::check(name, n, c, h, w_in, k, stride, dilation, x, w, y)) return st;
+  PVLL_GUARD(name, {
+    if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(x, w, y, n, c, h, w_in, dilation, false, false);
+    else pvll::depthwise::forward(pvll::depthwise::Depthwise(n, c, h, w_in, k, stride, dilation), x, w, y);
+  })
   return PVLL_OK;
 }
 
@@ -389,11 +212,12 @@ PVLL_API int pvll_depthwise_backward_input(const float* dy, const float* w, floa
                                            int h, int w_in, int k, int stride, int dilation,
                                            int accumulate) {
   const char* name = "pvll_depthwise_backward_input";
-  if (int st = pvll::check(name, n, c, h, w_in, k, stride, dilation, dy, w, dx)) return st;
-  const pvll::Depthwise g(n, c, h, w_in, k, stride, dilation);
+  if (int st = pvll::depthwise::check(name, n, c, h, w_in, k, stride, dilation, dy, w, dx)) return st;
+  const pvll::depthwise::Depthwise g(n, c, h, w_in, k, stride, dilation);
   PVLL_GUARD(name, {
-    if (stride == 1) pvll::backward_input_stride1(g, dy, w, dx, accumulate != 0);
-    else pvll::backward_input_stride2(g, dy, w, dx, accumulate != 0);
+    if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(dy, w, dx, n, c, h, w_in, dilation, true, accumulate != 0);
+    else if (k == 3) pvll::depthwise3x3_input_grad_stride2(dy, w, dx, n, c, h, w_in, dilation, accumulate != 0);
+    else pvll::depthwise::backward_input(g, dy, w, dx, accumulate != 0);
   })
   return PVLL_OK;
 }
@@ -402,8 +226,10 @@ PVLL_API int pvll_depthwise_backward_weight(const float* x, const float* dy, flo
                                             int h, int w_in, int k, int stride, int dilation,
                                             int accumulate) {
   const char* name = "pvll_depthwise_backward_weight";
-  if (int st = pvll::check(name, n, c, h, w_in, k, stride, dilation, x, dy, dw)) return st;
-  PVLL_GUARD(name, pvll::backward_weight(pvll::Depthwise(n, c, h, w_in, k, stride, dilation), x, dy, dw,
-                                         accumulate != 0);)
+  if (int st = pvll::depthwise::check(name, n, c, h, w_in, k, stride, dilation, x, dy, dw)) return st;
+  PVLL_GUARD(name, {
+    if (k == 3 && stride == 1) pvll::depthwise3x3_weight_grad(x, dy, dw, n, c, h, w_in, dilation, accumulate != 0);
+    else pvll::depthwise::backward_weight(pvll::depthwise::Depthwise(n, c, h, w_in, k, stride, dilation), x, dy, dw, accumulate != 0);
+  })
   return PVLL_OK;
 }

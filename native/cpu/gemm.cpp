@@ -143,10 +143,23 @@ void multiply_packed(int m, int n, int k, const float* ap, const float* bp, floa
   }
 }
 
-void multiply_nt_accumulate(int m, int n, int k, const float* a, long lda, const float* b, long ldb,
-                            double* c, long ldc) {
-  float* part = scratch(3, (size_t)m * n * 8);
-  std::memset(part, 0, sizeof(float) * (size_t)m * n * 8);
+void pack_b_transposed(const float* b, long ldb, int k, int n, float* out) {
+  for (int j0 = 0; j0 < n; j0 += kNr) {
+    const int cols = std::min(kNr, n - j0);
+    for (int kk = 0; kk < k; ++kk, out += kNr) {
+      int j = 0;
+      for (; j < cols; ++j) out[j] = b[(j0 + j) * ldb + kk];
+      for (; j < kNr; ++j) out[j] = 0.f;
+    }
+  }
+}
+
+NtAccumulator::NtAccumulator(int m, int n) : m_(m), n_(n), part_(scratch(3, (size_t)m * n * 8)) {
+  std::memset(part_, 0, sizeof(float) * (size_t)m * n * 8);
+}
+
+void NtAccumulator::add(int k, const float* a, long lda, const float* b, long ldb) {
+  const int m = m_, n = n_;
   for (int k0 = 0; k0 < k; k0 += kNtBlock) {
     const int kc = std::min(kNtBlock, k - k0);
     for (int i0 = 0; i0 < m; i0 += 3) {
@@ -155,16 +168,22 @@ void multiply_nt_accumulate(int m, int n, int k, const float* a, long lda, const
         const int nj = std::min(4, n - j0);
         const float* ab = a + i0 * lda + k0;
         const float* bb = b + j0 * ldb + k0;
-        float* pb = part + ((size_t)i0 * n + j0) * 8;
+        float* pb = part_ + ((size_t)i0 * n + j0) * 8;
         if (mi == 3) nt_row_block<3>(nj, kc, ab, lda, bb, ldb, pb, n);
         else if (mi == 2) nt_row_block<2>(nj, kc, ab, lda, bb, ldb, pb, n);
         else nt_row_block<1>(nj, kc, ab, lda, bb, ldb, pb, n);
       }
     }
   }
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < n; ++j)
-      c[i * ldc + j] += avx2::hsum(_mm256_load_ps(part + ((size_t)i * n + j) * 8));
+}
+
+void NtAccumulator::flush(double* c, long ldc) {
+  for (int i = 0; i < m_; ++i)
+    for (int j = 0; j < n_; ++j) {
+      float* p = part_ + ((size_t)i * n_ + j) * 8;
+      c[i * ldc + j] += avx2::hsum(_mm256_load_ps(p));
+      _mm256_store_ps(p, _mm256_setzero_ps());
+    }
 }
 
 }  // namespace pvll::gemm

@@ -5,9 +5,9 @@
 // micro-kernel streams contiguously: A in 4-row panels (k-major), B in 24-column panels. This is
 // the forward and input-gradient product of every conv ([cout x cin*kh*kw] x [.. x pixels]).
 //
-// multiply_nt_accumulate: C += A * B^T where both operands have their long k dimension
-// contiguous (the weight gradient dy [cout x pixels] * x^T [pixels x cin]): 3x4 blocks of dot
-// products vectorised along k, summed in fixed k-blocks, so the result never depends on threads.
+// NtAccumulator: C += A * B^T where both operands have their long k dimension contiguous (the
+// weight gradient dy [cout x pixels] * x^T [pixels x cin]): 3x4 blocks of dot products
+// vectorised along k, summed in fixed k-blocks, so the result never depends on threads.
 #pragma once
 #include <cstddef>
 
@@ -31,8 +31,25 @@ void pack_b(const float* b, long ldb, int k, int n, float* out);
 void multiply_packed(int m, int n, int k, const float* ap, const float* bp, float* c, long ldc,
                      bool accumulate, const float* bias);
 
-/** c[i*ldc + j] += sum_kk a[i*lda + kk] * b[j*ldb + kk] for i < m, j < n. */
-void multiply_nt_accumulate(int m, int n, int k, const float* a, long lda, const float* b, long ldb,
-                            double* c, long ldc);
+/** Packs the k x n matrix B^T, where B (n x k) is row-major with row stride ldb, like pack_b. */
+void pack_b_transposed(const float* b, long ldb, int k, int n, float* out);
+
+/**
+ * Running sums of A * B^T (A m x k, B n x k, both with k contiguous) over several calls, e.g.
+ * one per image: 8-lane float partials in this thread's scratch (slot 3), added to a double
+ * matrix by flush. The order of every sum depends only on the calls, never on threads.
+ */
+class NtAccumulator {
+ public:
+  NtAccumulator(int m, int n);
+  /** partials += A * B^T, a[i*lda + kk], b[j*ldb + kk]. */
+  void add(int k, const float* a, long lda, const float* b, long ldb);
+  /** c[i*ldc + j] += the partial sums, then the partials restart from zero. */
+  void flush(double* c, long ldc);
+
+ private:
+  int m_, n_;
+  float* part_;
+};
 
 }  // namespace pvll::gemm

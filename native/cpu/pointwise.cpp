@@ -51,11 +51,16 @@ void pointwise_backward_weight(const float* x, const float* dy, float* dw, float
                                int cin, int hw, int cout, bool accumulate) {
   const size_t wlen = (size_t)cout * cin, len = wlen + (dbias ? cout : 0);
   std::vector<double> total;
-  reduce_over_images(n, len, total, [&](int img, double* partial) {
-    const float* dyi = dy + (int64_t)img * cout * hw;
-    gemm::multiply_nt_accumulate(cout, cin, hw, dyi, hw, x + (int64_t)img * cin * hw, hw, partial, cin);
-    if (dbias)
-      for (int co = 0; co < cout; ++co) partial[wlen + co] += row_sum(dyi + (int64_t)co * hw, hw);
+  const int flush_every = images_per_flush(hw);
+  reduce_over_images(n, len, total, [&](int begin, int end, double* partial) {
+    gemm::NtAccumulator acc(cout, cin);
+    for (int img = begin; img < end; ++img) {
+      const float* dyi = dy + (int64_t)img * cout * hw;
+      acc.add(hw, dyi, hw, x + (int64_t)img * cin * hw, hw);
+      if ((img - begin + 1) % flush_every == 0 || img + 1 == end) acc.flush(partial, cin);
+      if (dbias)
+        for (int co = 0; co < cout; ++co) partial[wlen + co] += row_sum(dyi + (int64_t)co * hw, hw);
+    }
   });
   write_sum(dw, total.data(), wlen, accumulate);
   if (dbias) write_sum(dbias, total.data() + wlen, cout, accumulate);

@@ -4,6 +4,7 @@
 // accumulate modes; (3) the fast kernels give bit-identical results with 1, 2 and 3 threads;
 // (4) bad arguments are rejected with a message.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -260,14 +261,28 @@ int main() {
   for (const ConvShape& s : {conv(2, 3, 32, 32, 48, 3, 1, 1, 1),   // stem
                              conv(2, 1, 28, 28, 48, 3, 1, 1, 1),   // Fashion-MNIST stem
                              conv(2, 16, 9, 9, 8, 1, 2, 0, 1),     // FactorizedReduce, odd map
+                             conv(2, 5, 33, 31, 8, 1, 2, 0, 1),    // strided 1x1, 16 columns out
+                             conv(1, 4, 16, 15, 3, 1, 2, 0, 1),    // strided 1x1, 8 columns out
                              conv(3, 16, 2, 2, 24, 2, 1, 0, 1),    // auxiliary head 2x2
                              conv(1, 3, 11, 10, 7, 5, 1, 2, 1),    // 5x5
                              conv(2, 5, 9, 8, 6, 3, 2, 2, 2),      // stride 2, dilation 2
                              conv(2, 7, 5, 6, 9, 1, 1, 0, 1),      // plain 1x1: the pointwise path
                              conv(1, 4, 5, 6, 3, 1, 1, 1, 1),      // 1x1 with padding
                              conv(1, 40, 6, 6, 30, 3, 1, 1, 1),    // large k dimension
-                             conv(2, 3, 7, 9, 5, 2, 2, 1, 1, 3)})  // 2x3 kernel
+                             conv(2, 3, 7, 9, 5, 2, 2, 1, 1, 3),   // 2x3 kernel
+                             conv(20, 8, 2, 2, 30, 2, 1, 0, 1),    // 1-pixel maps: batched images
+                             conv(70, 4, 3, 3, 5, 1, 1, 0, 1),     // 9-pixel 1x1: three image groups
+                             conv(9, 6, 5, 5, 7, 3, 1, 0, 1)})     // 9-pixel 3x3
     cases.push_back({Family::Conv2d, s, true});
+  // random depthwise shapes (plane sizes 1..40, every kernel variant): under -DPVLL_SANITIZE=ON
+  // this is what finds reads past the edge of a plane or a scratch buffer
+  std::mt19937 shapes(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(shapes); };
+  const int random_shapes = std::getenv("PVLL_CONV_FUZZ") ? std::atoi(std::getenv("PVLL_CONV_FUZZ")) : 60;
+  for (int r = 0; r < random_shapes; ++r)
+    cases.push_back({Family::Depthwise, pvll::depthwise_shape(pick(1, 4), pick(1, 9), pick(1, 40), pick(1, 40),
+                                                              pick(0, 1) ? 5 : 3, pick(1, 2), pick(1, 2)),
+                     false});
   unsigned i = 0;
   for (const Case& c : cases) fast_vs_reference(c, seed + 100 + i++);
 
