@@ -55,7 +55,7 @@ PlaneTables::PlaneTables(int64_t h_, int64_t w_, int stride_)
       }
   } else {
     out_first_code.assign(ho * wp, 0);
-    out_inv_count.resize(ho * wo);
+    out_inv_count.assign(ho * wo + round_up(wo, kLanes) + kSlack, 0.f);
     for (int64_t oh = 0; oh < ho; ++oh)
       for (int64_t ow = 0; ow < wo; ++ow) {
         out_first_code[oh * wp + ow] = (oh == 0 ? 3 : 0) + (ow == 0 ? 1 : 0);
@@ -123,7 +123,7 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
     const int64_t out = t.ho * t.wo;
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) max_backward_s1(t, s, x + p * t.hw, dy + p * out, dx + p * t.hw, accumulate != 0);
-      else max_backward_s2(t, s, x + p * t.hw, dy + p * out, dx + p * t.hw, accumulate != 0);
+      else max_backward_s2(t, s, x + p * t.hw, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);
     });
   });
   return PVLL_OK;
@@ -150,7 +150,7 @@ PVLL_API int pvll_avg_pool3x3_backward(const float* dy, float* dx, int64_t plane
     const int64_t out = t.ho * t.wo;
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) avg_backward_s1(t, s, dy + p * out, dx + p * t.hw, accumulate != 0);
-      else avg_backward_s2(t, s, dy + p * out, dx + p * t.hw, accumulate != 0);
+      else avg_backward_s2(t, s, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);
     });
   });
   return PVLL_OK;

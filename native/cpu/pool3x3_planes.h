@@ -83,7 +83,7 @@ struct PlaneTables {
   std::vector<float> inv_count;            // 1 / in-bounds window size
   // stride 2, one per output position
   std::vector<int32_t> out_first_code;  // rows of wp
-  std::vector<float> out_inv_count;     // ho x wo
+  std::vector<float> out_inv_count;     // ho x wo, then zeros for whole-vector reads
 
   PlaneTables(int64_t h, int64_t w, int stride);
 };
@@ -110,8 +110,11 @@ void avg_backward_s1(const PlaneTables& t, Scratch& s, const float* dy, float* d
 
 void max_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y);
 void avg_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y);
-void max_backward_s2(const PlaneTables& t, Scratch& s, const float* x, const float* dy, float* dx, bool accumulate);
-void avg_backward_s2(const PlaneTables& t, Scratch& s, const float* dy, float* dx, bool accumulate);
+/** Stride-2 backward passes read dy with whole vectors: dy_end is where its buffer ends. */
+void max_backward_s2(const PlaneTables& t, Scratch& s, const float* x, const float* dy, const float* dy_end, float* dx,
+                     bool accumulate);
+void avg_backward_s2(const PlaneTables& t, Scratch& s, const float* dy, const float* dy_end, float* dx,
+                     bool accumulate);
 
 /** dst = src (or dst += src) over n values. */
 inline void write_plane(float* dst, const float* src, int64_t n, bool accumulate) {

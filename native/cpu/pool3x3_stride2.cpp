@@ -11,6 +11,8 @@
 // Max-pool backward: codes of the output windows, then for each input row a gather from the
 // one (even row) or two (odd row) output rows that cover it, column pairs (2ow, 2ow+1)
 // re-interleaved. Contributions are added in increasing output order, as PyTorch scatters.
+#include <algorithm>
+
 #include "pool3x3_planes.h"
 
 namespace pvll::pool {
@@ -129,56 +131,81 @@ void max_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y) 
 
 void avg_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y) { window_plane<false>(t, s, x, y); }
 
-void avg_backward_s2(const PlaneTables& t, Scratch& s, const float* dy, float* dx, bool accumulate) {
-  const int64_t w = t.w, wo = t.wo, wp = t.wp;
-  // g: dy / count in rows of wp, a zero row ho and zero columns from wo on.
-  float* g = s.grads;
-  fill(g, (t.ho + 1) * wp + kSlack, 0.f);
-  for (int64_t oh = 0; oh < t.ho; ++oh)
-    for (int64_t ow = 0; ow < wo; ++ow) g[oh * wp + ow] = dy[oh * wo + ow] * t.out_inv_count[oh * wo + ow];
+namespace {
+
+/** Lanes 1..8 of the 16 values a, b: the block one column to the right. */
+inline i8 shift_in(i8 a, i8 b) { return __builtin_shuffle(a, b, i8{1, 2, 3, 4, 5, 6, 7, 8}); }
+
+/**
+ * dy of one plane where whole vectors may be read past its end: dy itself (old data, read at
+ * any offset without waiting on stores), or for the tensor's last plane a padded copy.
+ */
+const float* readable_grads(const PlaneTables& t, Scratch& s, const float* dy, const float* dy_end) {
+  const int64_t n = t.ho * t.wo, reach = n + round_up(t.wo, kLanes) + kLanes;
+  if (dy + reach <= dy_end) return dy;
+  for_lanes(n, [&](int64_t i, auto lane) {
+    using V = decltype(lane);
+    store(s.grads + i, ld<V>(dy + i));
+  });
+  fill(s.grads + n, reach - n, 0.f);
+  return s.grads;
+}
+
+/** Mask of the lanes of block ow (shifted by shift columns) that are outputs. */
+inline i8 in_row(const PlaneTables& t, int64_t ow, int64_t shift) {
+  return i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(t.wo - ow - shift));
+}
+
+}  // namespace
+
+void avg_backward_s2(const PlaneTables& t, Scratch& s, const float* dy, const float* dy_end, float* dx,
+                     bool accumulate) {
+  const int64_t w = t.w, wo = t.wo;
+  const float* g = readable_grads(t, s, dy, dy_end);
+  const float* inv = t.out_inv_count.data();
+  const f8 zero = splat<f8>(0.f);
   float* out = s.plane;
   for (int64_t i = 0; i < t.h; ++i) {
-    const float* g0 = g + (i / 2) * wp;  // the output row centred on or above input row i
-    const bool odd = i % 2 == 1;        // odd rows are also covered by the next output row
+    const int64_t first = i / 2;                            // the output row centred on or above row i
+    const int64_t last = std::min<int64_t>(t.ho - 1, first + (i % 2));  // odd rows: the next one too
     for (int64_t ow = 0; ow < wo; ow += kLanes) {
-      f8 even = ld<f8>(g0 + ow), next = ld<f8>(g0 + ow + 1);
-      if (odd) even += ld<f8>(g0 + wp + ow), next += ld<f8>(g0 + wp + ow + 1);
-      interleave(out + i * w + 2 * ow, even, even + next);  // column 2ow: one window; 2ow+1: two
+      f8 here = zero, next = zero;  // dy / count of windows ow+k and ow+k+1
+      for (int64_t oh = first; oh <= last; ++oh) {
+        const int64_t at = oh * wo + ow;
+        here += in_row(t, ow, 0) ? ld<f8>(g + at) * ld<f8>(inv + at) : zero;
+        next += in_row(t, ow, 1) ? ld<f8>(g + at + 1) * ld<f8>(inv + at + 1) : zero;
+      }
+      interleave(out + i * w + 2 * ow, here, here + next);  // column 2ow: one window; 2ow+1: two
     }
   }
   write_plane(dx, out, t.hw, accumulate);
 }
 
-void max_backward_s2(const PlaneTables& t, Scratch& s, const float* x, const float* dy, float* dx,
+void max_backward_s2(const PlaneTables& t, Scratch& s, const float* x, const float* dy, const float* dy_end, float* dx,
                      bool accumulate) {
   const int64_t w = t.w, wo = t.wo, wp = t.wp;
   const float* xp = padded_copy(s.padded, x, t.hw, w, -INFINITY);
   int32_t* codes = s.codes;
-  fill(codes + t.ho * wp, wp + kSlack, -1);
   if (has_nan(xp, t.hw)) {
     codes_plane<true>(t, s, xp, codes);
   } else {
     codes_plane<false>(t, s, xp, codes);
   }
-  float* g = s.grads;
-  fill(g, (t.ho + 1) * wp + kSlack, 0.f);
-  for (int64_t oh = 0; oh < t.ho; ++oh)
-    for (int64_t ow = 0; ow < wo; ++ow) g[oh * wp + ow] = dy[oh * wo + ow];
+  // Codes past wo are -1, so the gradient lanes there (other rows' values) are never taken.
+  const float* g = readable_grads(t, s, dy, dy_end);
   float* out = s.plane;
   const f8 zero = splat<f8>(0.f);
   for (int64_t i = 0; i < t.h; ++i) {
     // (output row, kh) pairs covering input row i, in increasing output order.
     const int64_t first = (i + 1) / 2 - (i % 2 == 1 ? 1 : 0);
-    const int pairs = i % 2 == 1 ? 2 : 1;
+    const int64_t last = std::min<int64_t>(t.ho - 1, first + (i % 2 == 1 ? 1 : 0));
     for (int64_t ow = 0; ow < wo; ow += kLanes) {
       f8 even = zero, odd = zero;  // columns 2ow and 2ow+1
-      for (int q = 0; q < pairs; ++q) {
-        const int64_t oh = first + q;
+      for (int64_t oh = first; oh <= last; ++oh) {
         const int kh = int(i - 2 * oh + 1);
         const int32_t* c = codes + oh * wp + ow;
-        const float* gr = g + oh * wp + ow;
-        const i8 c0 = ldi<f8>(c), c1 = ldi<f8>(c + 1);
-        const f8 g0 = ld<f8>(gr), g1 = ld<f8>(gr + 1);
+        const i8 c0 = ldi<f8>(c), c1 = shift_in(c0, ldi<f8>(c + kLanes));  // aligned loads: no store wait
+        const f8 g0 = ld<f8>(g + oh * wo + ow), g1 = ld<f8>(g + oh * wo + ow + 1);
         even += c0 == splati<f8>(3 * kh + 1) ? g0 : zero;
         odd += c0 == splati<f8>(3 * kh + 2) ? g0 : zero;
         odd += c1 == splati<f8>(3 * kh + 0) ? g1 : zero;

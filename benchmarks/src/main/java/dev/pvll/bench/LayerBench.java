@@ -132,8 +132,9 @@ public class LayerBench {
       trv = torch.ones(c);
       var saved = torch.native_batch_norm(tx, new TensorOptional(), new TensorOptional(), new TensorOptional(trm),
           new TensorOptional(trv), true, 0.1, 1e-5);
-      tmean = saved.get1();
-      tinvstd = saved.get2();
+      // Copies: the tensors that get1()/get2() return live inside the tuple, freed with it.
+      tmean = saved.get1().clone();
+      tinvstd = saved.get2().clone();
       dxOnly = new BoolPointer(3);
       dxOnly.put(0, true).put(1, false).put(2, false);
     }
@@ -178,7 +179,7 @@ public class LayerBench {
       pdy = Tensor.of(Device.cpu(), pdyd, so);
       tx = torchOf(xd, s);
       tpdy = torchOf(pdyd, so);
-      tindices = torch.max_pool2d_with_indices(tx, k3, st, pad1, dil1, false).get1();
+      tindices = torch.max_pool2d_with_indices(tx, k3, st, pad1, dil1, false).get1().clone();
     }
 
     @TearDown(Level.Trial)
