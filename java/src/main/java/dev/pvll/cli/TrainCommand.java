@@ -83,8 +83,15 @@ final class TrainCommand implements Callable<Integer> {
     for (Map.Entry<String, Genotype> g : todo.entrySet()) {
       for (long seed : runSeeds) {
         Path runDir = single ? dir : dir.resolve(g.getKey() + "-seed" + seed);
-        System.err.printf("== %s, seed %d -> %s%n", g.getKey(), seed, runDir);
-        try (GenotypeTrainer t = GenotypeTrainer.start(config.withSeed(seed), g.getValue(), data, runDir)) {
+        // a comparison run again with the same --out continues: finished runs are read back, a cut-off run resumes
+        if (!single && GenotypeTrainer.isFinished(runDir)) {
+          System.err.printf("== %s, seed %d: finished before, read from %s%n", g.getKey(), seed, runDir.resolve("result.json"));
+          summary.add(g.getKey(), GenotypeTrainer.readResult(runDir));
+          continue;
+        }
+        boolean resuming = !single && GenotypeTrainer.hasCheckpoint(runDir);
+        System.err.printf("== %s, seed %d -> %s%s%n", g.getKey(), seed, runDir, resuming ? " (resuming)" : "");
+        try (GenotypeTrainer t = resuming ? GenotypeTrainer.resume(runDir, data) : GenotypeTrainer.start(config.withSeed(seed), g.getValue(), data, runDir)) {
           GenotypeTrainer.Result result = t.run(this::progress);
           print(result);
           summary.add(g.getKey(), result);

@@ -33,9 +33,13 @@ import dev.pvll.space.NetworkConfig;
  * @param archWeightDecay the architecture step's weight decay (1e-3)
  * @param tau Gumbel-softmax temperature (0.1)
  * @param uniformSampler sample uniformly instead of around A (ablation "sampler = N")
- * @param labelMode how a label is measured: "eval" (running BN statistics, the default) or
- *     "batch-stats" (each validation batch normalised with its own statistics, so a label does not
- *     depend on how stale a rarely-chosen op's running statistics are)
+ * @param labelMode how a label is measured: "eval" (running BN statistics, the default,
+ *     METHOD.md), "batch-stats" (each validation batch normalised with its own statistics, so a
+ *     label does not depend on how stale a rarely-chosen op's running statistics are) or
+ *     "reference" (drift-corrected: right after each label a fixed reference architecture is
+ *     validated on the same weights, and the label is L(a) - L(ref) + L(ref at the first label),
+ *     which removes what the supernet's training state at that moment adds to every
+ *     architecture's loss alike; an option beside the faithful default)
  * @param seed seed of everything random
  * @param device cpu, cuda:N or auto
  */
@@ -94,8 +98,8 @@ public record SearchConfig(
     require(archLr > 0, "--arch-lr must be > 0, got " + archLr);
     require(archWeightDecay >= 0, "--arch-weight-decay must be >= 0");
     require(tau > 0, "--tau must be > 0, got " + tau);
-    require(labelMode.equals("eval") || labelMode.equals("batch-stats"),
-        "--label-mode must be eval or batch-stats, got " + labelMode);
+    require(labelMode.equals("eval") || labelMode.equals("batch-stats") || labelMode.equals("reference"),
+        "--label-mode must be eval, batch-stats or reference, got " + labelMode);
   }
 
   /**

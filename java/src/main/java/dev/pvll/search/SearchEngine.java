@@ -12,12 +12,12 @@ import dev.pvll.space.CellPicture;
 import dev.pvll.space.Gene;
 import dev.pvll.space.Genotype;
 import dev.pvll.space.GenotypeDerivation;
+import dev.pvll.space.NetworkConfig;
 import dev.pvll.space.Primitive;
 import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
-import dev.pvll.space.NetworkConfig;
 import dev.pvll.supernet.SupernetTrainer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +52,7 @@ public final class SearchEngine implements AutoCloseable {
   /** The serialisable state besides the float arrays. */
   record State(SearchConfig config, Phase phase, int index, int epoch, Architect.State architect, PredictorTrainer.State psi,
       Memory.State memory, double[] heldOutPredictions, double[] heldOutLabels, double bestLoss, double[] bestH, double[] warmupLabels,
-      long logLines, double elapsedSeconds, Double finalLoss) {}
+      long logLines, double elapsedSeconds, Double finalLoss, Double referenceBase) {}
 
   static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
   static final String CHECKPOINT = "checkpoint.bin";
@@ -75,6 +75,9 @@ public final class SearchEngine implements AutoCloseable {
   private long logLines;
   private double elapsedBefore;
   private Double finalLoss;
+  /** label mode "reference": the fixed architecture every label is measured against, and its first loss. */
+  private final SampledArchitecture reference;
+  private Double referenceBase;
 
   private SearchEngine(SearchConfig config, Path outDir, Dataset train) {
     this.config = config;
@@ -100,6 +103,38 @@ public final class SearchEngine implements AutoCloseable {
         .withStopTau(config.psiStopTau());
     psiTrainer = new PredictorTrainer(psi, psiOptions, config.seed());
     memory = new Memory(config.memoryCapacity());
+    reference = config.labelMode().equals("reference") ? referenceArchitecture(encoding, config.seed()) : null;
+  }
+
+  /**
+   * The reference of label mode "reference": one op per edge drawn uniformly from the seven ops
+   * other than none (SplitMix64 of the seed, independent of A), every edge weight 1.
+   */
+  static SampledArchitecture referenceArchitecture(ArchEncoding encoding, long seed) {
+    SplitMix64 random = new SplitMix64(seed ^ 0x5EFE7E4CE5L);
+    int edges = encoding.edgesPerCell();
+    CellChoice[] cells = new CellChoice[2];
+    for (int t = 0; t < 2; t++) {
+      int[] ops = new int[edges];
+      float[] w = new float[edges];
+      for (int e = 0; e < edges; e++) {
+        ops[e] = 1 + random.nextInt(Primitive.values().length - 1);
+        w[e] = 1f;
+      }
+      cells[t] = new CellChoice(ops, w);
+    }
+    return new SampledArchitecture(cells[0], cells[1]);
+  }
+
+  /** What goes into the memory for a measured validation loss (see SearchConfig labelMode); logs the parts. */
+  private double label(SupernetEpochs.Stats val, JsonObject line) {
+    if (reference == null) return val.loss();
+    double ref = epochs.validate(reference).loss();
+    if (referenceBase == null) referenceBase = ref;
+    double label = Math.max(1e-3, val.loss() - ref + referenceBase);
+    line.addProperty("ref_loss", ref);
+    line.addProperty("label", label);
+    return label;
   }
 
   /** A new run writing into outDir (created; it must not hold another run). */
@@ -173,6 +208,11 @@ public final class SearchEngine implements AutoCloseable {
     return 10.0 - (10.0 - 0.1) * Math.min(e, last) / last;
   }
 
+  /** The supernet being trained (package-private: tests poison it to exercise the NaN guard). */
+  SearchNetwork network() {
+    return network;
+  }
+
   /** Runs every remaining unit, checkpointing after each; then writes the genotype files. */
   public Result run(Listener listener) throws IOException {
     long start = System.nanoTime();
@@ -217,10 +257,11 @@ public final class SearchEngine implements AutoCloseable {
         Architecture a = architect.sampleAt(index);
         SupernetEpochs.Stats tr = trainEpoch(a);
         SupernetEpochs.Stats val = epochs.validate(SupernetEpochs.toNetwork(a));
-        memory.add(a.weights(), val.loss());
-        warmupLabels.add(val.loss());
-        trackBest(a, val.loss());
         JsonObject line = logLine("warmup", index, a, tr, val, t0);
+        double label = label(val, line);
+        memory.add(a.weights(), label);
+        warmupLabels.add(label);
+        trackBest(a, label);
         advance(index + 1 < n ? Phase.WARMUP_LABEL : Phase.PSI_WARMUP, index + 1 < n ? index + 1 : 0);
         return line;
       }
@@ -233,15 +274,16 @@ public final class SearchEngine implements AutoCloseable {
         Architecture a = architect.sampleAt(n + (long) index);
         SupernetEpochs.Stats tr = trainEpoch(a);
         SupernetEpochs.Stats val = epochs.validate(SupernetEpochs.toNetwork(a));
+        JsonObject line = logLine("search", index, a, tr, val, t0);
+        double label = label(val, line);
         Double prediction = null;
         if (usesPsi()) {
           prediction = psiTrainer.predictor().predict(a.weights()); // scored before psi sees this label
           heldOutPredictions.add(prediction);
-          heldOutLabels.add(val.loss());
+          heldOutLabels.add(label);
         }
-        memory.add(a.weights(), val.loss());
-        trackBest(a, val.loss());
-        JsonObject line = logLine("search", index, a, tr, val, t0);
+        memory.add(a.weights(), label);
+        trackBest(a, label);
         if (prediction != null) line.addProperty("psi_prediction", prediction);
         if (usesPsi()) {
           PredictorTrainer.RefitResult fit = psiTrainer.refit(memory);
@@ -287,7 +329,6 @@ public final class SearchEngine implements AutoCloseable {
         SupernetEpochs.Stats tr = epochs.train(arch, epoch, lr);
         epoch++;
         SupernetEpochs.Stats val = epochs.validate(arch);
-        finalLoss = val.loss();
         JsonObject line = new JsonObject();
         line.addProperty("phase", "final");
         line.addProperty("step", 0);
@@ -298,6 +339,7 @@ public final class SearchEngine implements AutoCloseable {
         line.addProperty("train_acc", tr.accuracy());
         line.addProperty("val_loss", val.loss());
         line.addProperty("val_acc", val.accuracy());
+        finalLoss = label(val, line);
         line.addProperty("kendall_tau", heldOutTau());
         line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
         advance(Phase.DONE, 0);
@@ -424,7 +466,7 @@ public final class SearchEngine implements AutoCloseable {
 
   private void saveCheckpoint(double elapsed) throws IOException {
     State s = new State(config, phase, index, epoch, architect.state(), psiTrainer.state(), memory.state(),
-        toArray(heldOutPredictions), toArray(heldOutLabels), bestLoss, bestH, toArray(warmupLabels), logLines, elapsed, finalLoss);
+        toArray(heldOutPredictions), toArray(heldOutLabels), bestLoss, bestH, toArray(warmupLabels), logLines, elapsed, finalLoss, referenceBase);
     List<float[]> arrays = List.of(network.parameters().values().toArray(), network.parameters().momentum().toArray(),
         network.buffers().values().toArray());
     SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), arrays);
@@ -452,6 +494,7 @@ public final class SearchEngine implements AutoCloseable {
     logLines = s.logLines();
     elapsedBefore = s.elapsedSeconds();
     finalLoss = s.finalLoss();
+    referenceBase = s.referenceBase();
   }
 
   private Result finish(double seconds) throws IOException {
@@ -465,6 +508,7 @@ public final class SearchEngine implements AutoCloseable {
     Result r = new Result(g, finalLoss == null ? Double.NaN : finalLoss, heldOutTau(), warmMean, warmBest, bestLoss, seconds, outDir);
     JsonObject summary = new JsonObject();
     summary.addProperty("method", config.method());
+    summary.addProperty("label_mode", config.labelMode()); // "reference": every *_val_loss below is the drift-corrected label
     summary.addProperty("genotype", g.toDartsString());
     summary.addProperty("final_val_loss", r.finalValidationLoss());
     summary.addProperty("held_out_kendall_tau", r.heldOutTau());

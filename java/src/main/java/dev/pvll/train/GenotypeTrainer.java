@@ -20,8 +20,8 @@ import dev.pvll.nn.Mode;
 import dev.pvll.search.SearchCheckpoint;
 import dev.pvll.space.CellPicture;
 import dev.pvll.space.Genotype;
-import dev.pvll.supernet.EvalNetwork;
 import dev.pvll.space.NetworkConfig;
+import dev.pvll.supernet.EvalNetwork;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -239,6 +239,31 @@ public final class GenotypeTrainer implements AutoCloseable {
     State s = new State(config, genotype.toDartsString(), epoch, logLines, elapsed, 0);
     SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), List.of(network.parameters().values().toArray(),
         network.parameters().momentum().toArray(), network.buffers().values().toArray()));
+  }
+
+  /** Whether outDir holds a finished run (its result.json). */
+  public static boolean isFinished(Path outDir) {
+    return Files.exists(outDir.resolve("result.json"));
+  }
+
+  /** Whether outDir holds a run that can be resumed (its checkpoint). */
+  public static boolean hasCheckpoint(Path outDir) {
+    return Files.exists(outDir.resolve(CHECKPOINT));
+  }
+
+  /** The result a finished run wrote to outDir/result.json. */
+  public static Result readResult(Path outDir) throws IOException {
+    Path f = outDir.resolve("result.json");
+    JsonObject o;
+    try {
+      o = com.google.gson.JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+      double[] perClass = GSON.fromJson(o.get("per_class_accuracy"), double[].class);
+      int[][] confusion = GSON.fromJson(o.get("confusion"), int[][].class);
+      return new Result(Genotype.parse(o.get("genotype").getAsString()), o.get("seed").getAsLong(), o.get("test_accuracy").getAsDouble(),
+          perClass, confusion, o.get("parameters").getAsLong(), o.get("multiply_adds").getAsLong(), o.get("seconds").getAsDouble(), outDir);
+    } catch (RuntimeException e) {
+      throw new IOException(f + ": not a result.json of pvll train (" + e.getMessage() + ")", e);
+    }
   }
 
   private void writeResult(Result r) throws IOException {
