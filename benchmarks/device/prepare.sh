@@ -23,6 +23,12 @@ mkdir -p device-carry/lib
 cp java/target/pvll.jar device-carry/lib/
 cp -r java/target/test-classes device-carry/lib/test-classes
 rm -rf device-carry/lib/test-classes/dev/pvll/testing/Torch*.class
+# the JMH GPU benchmarks: our benchmark classes (with JMH's generated ones) and the JMH jars;
+# the shaded benchmarks.jar carries libtorch and is far too large to carry
+cp -r benchmarks/target/classes device-carry/lib/bench-classes
+for artifact in org.openjdk.jmh:jmh-core:1.37 net.sf.jopt-simple:jopt-simple:5.0.4 org.apache.commons:commons-math3:3.6.1; do
+  mvn -q -B dependency:copy -Dartifact=$artifact -DoutputDirectory=device-carry/lib/jmh
+done
 mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:${JUNIT_CONSOLE_VERSION} \
   -DoutputDirectory=device-carry/lib
 jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.xml,jdk.management,java.desktop,jdk.zipfs,jdk.httpserver \

@@ -4,6 +4,7 @@
 # cannot eat the device budget.
 set -uo pipefail
 OUT=${OUT:-/tmp/pvll-out}
+export OUT
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.."
 RUN=$(mktemp -d)
@@ -28,20 +29,31 @@ stage() { # name, timeout seconds, command...
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$OUT/gpu.txt" 2>&1
 stage info 60 "$JAVA" -jar "$LIB/pvll.jar" info
+# kernels/dev: standalone check-and-time programs built here with nvcc (depthwise against a
+# double loop, then CUDA-event timings at the search shapes; JSON in $OUT)
+stage dev-checks 150 bash -c "bash kernels/dev/build.sh 90 '$RUN/devbin' && '$RUN/devbin/depthwise_check'"
 TESTS=("$JAVA" -Djava.awt.headless=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute
   --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" --include-classname '.*CudaTest'
   --details=summary --disable-banner)
 stage gpu-tests 240 "${TESTS[@]}"
-stage memcheck 300 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 "${TESTS[@]}"
-stage racecheck 300 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 9 "${TESTS[@]}"
+# under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
+SAN_TESTS=("${TESTS[0]}" -Dpvll.sanitize=true "${TESTS[@]:1}")
+stage memcheck 300 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
+stage racecheck 300 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
 if [[ -f benchmarks/device/torch_ops.py ]]; then
   stage torch-ops 240 python3 benchmarks/device/torch_ops.py
+fi
+# JMH GPU benchmarks (benchmark classes and the JMH jars carried by prepare.sh), no fork
+if [[ -d $LIB/bench-classes ]]; then
+  stage gpu-conv-bench 240 "$JAVA" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
+    -f 0 -wi 1 -w 200ms -i 3 -r 300ms -rf json -rff "$OUT/gpu_conv_bench.json"
 fi
 
 echo
 echo "stage        result"
-for k in info gpu-tests memcheck racecheck torch-ops; do
+for k in info dev-checks gpu-tests memcheck racecheck torch-ops gpu-conv-bench; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" | sed 's/^/gpu-tests    /'
+grep -hE "^(checks|FAIL|device-to-device)" "$OUT/dev-checks.log" 2>/dev/null | head -n 12 | sed 's/^/dev-checks   /'
 grep -hE "ERROR SUMMARY" "$OUT/memcheck.log" "$OUT/racecheck.log" 2>/dev/null | sed 's/^/sanitizer    /'

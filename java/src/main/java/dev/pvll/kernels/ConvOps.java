@@ -1,6 +1,7 @@
 package dev.pvll.kernels;
 
 import dev.pvll.kernels.bind.CpuConvKernels;
+import dev.pvll.kernels.bind.CudaConvKernels;
 import java.util.Arrays;
 
 /**
@@ -8,7 +9,9 @@ import java.util.Arrays;
  * channels, "same" padding) and pointwise 1x1, each with its forward pass and both backward
  * passes. {@code accumulate} adds the result into the output instead of overwriting it (for
  * gradients of tensors used more than once). Outputs must not overlap inputs. Results are
- * bit-identical for any {@link CpuInfo#setThreads thread count}.
+ * bit-identical for any {@link CpuInfo#setThreads thread count}. On CUDA tensors the same call runs the
+ * CUDA kernels (kernels/conv_*.cu) on the default stream: same semantics, float results within
+ * rounding of the CPU ones, deterministic from run to run.
  *
  * <p>Shapes: x {@code [n, cin, h, w]}; conv2d weight {@code [cout, cin, kh, kw]}; depthwise
  * weight {@code [c, 1, k, k]}; pointwise weight {@code [cout, cin, 1, 1]}; output
@@ -39,9 +42,14 @@ public final class ConvOps {
     Conv c = Conv.of(op, x, w, stride, padding, dilation, y);
     checkBias(op, bias, c.cout, x);
     Checks.shape(op, "y", y, c.n, c.cout, c.oh, c.ow);
-    requireCpu(op, x.device());
-    Native.cpu(op, CpuConvKernels.pvll_conv2d_forward(x.address(), w.address(), bias == null ? 0 : bias.address(),
-        y.address(), c.n, c.cin, c.h, c.w, c.cout, c.kh, c.kw, stride, padding, dilation));
+    long b = bias == null ? 0 : bias.address();
+    if (x.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_conv2d_forward(x.address(), w.address(), b, y.address(), c.n, c.cin, c.h,
+          c.w, c.cout, c.kh, c.kw, stride, padding, dilation));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_conv2d_forward(x.address(), w.address(), b, y.address(), c.n, c.cin,
+          c.h, c.w, c.cout, c.kh, c.kw, stride, padding, dilation, 0));
+    }
   }
 
   /** A new tensor conv2d(x, w) + bias (bias may be null). */
@@ -63,9 +71,14 @@ public final class ConvOps {
     String op = "conv2d_backward_input";
     Conv c = Conv.of(op, dx, w, stride, padding, dilation, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.oh, c.ow);
-    requireCpu(op, dx.device());
-    Native.cpu(op, CpuConvKernels.pvll_conv2d_backward_input(dy.address(), w.address(), dx.address(), c.n, c.cin, c.h,
-        c.w, c.cout, c.kh, c.kw, stride, padding, dilation, accumulate ? 1 : 0));
+    int acc = accumulate ? 1 : 0;
+    if (dx.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_conv2d_backward_input(dy.address(), w.address(), dx.address(), c.n, c.cin,
+          c.h, c.w, c.cout, c.kh, c.kw, stride, padding, dilation, acc));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_conv2d_backward_input(dy.address(), w.address(), dx.address(), c.n,
+          c.cin, c.h, c.w, c.cout, c.kh, c.kw, stride, padding, dilation, acc, 0));
+    }
   }
 
   /**
@@ -78,10 +91,15 @@ public final class ConvOps {
     Conv c = Conv.of(op, x, dw, stride, padding, dilation, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.oh, c.ow);
     checkBias(op, dbias, c.cout, x);
-    requireCpu(op, x.device());
-    Native.cpu(op, CpuConvKernels.pvll_conv2d_backward_weight(x.address(), dy.address(), dw.address(),
-        dbias == null ? 0 : dbias.address(), c.n, c.cin, c.h, c.w, c.cout, c.kh, c.kw, stride, padding, dilation,
-        accumulate ? 1 : 0));
+    long db = dbias == null ? 0 : dbias.address();
+    int acc = accumulate ? 1 : 0;
+    if (x.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_conv2d_backward_weight(x.address(), dy.address(), dw.address(), db, c.n,
+          c.cin, c.h, c.w, c.cout, c.kh, c.kw, stride, padding, dilation, acc));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_conv2d_backward_weight(x.address(), dy.address(), dw.address(), db,
+          c.n, c.cin, c.h, c.w, c.cout, c.kh, c.kw, stride, padding, dilation, acc, 0));
+    }
   }
 
   // ------------------------------------------------------------------ depthwise
@@ -95,9 +113,13 @@ public final class ConvOps {
     String op = "depthwise_forward";
     Depthwise d = Depthwise.of(op, x, w, stride, dilation, y);
     Checks.shape(op, "y", y, d.n, d.c, d.oh, d.ow);
-    requireCpu(op, x.device());
-    Native.cpu(op, CpuConvKernels.pvll_depthwise_forward(x.address(), w.address(), y.address(), d.n, d.c, d.h, d.w,
-        d.k, stride, dilation));
+    if (x.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_depthwise_forward(x.address(), w.address(), y.address(), d.n, d.c, d.h, d.w,
+          d.k, stride, dilation));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_depthwise_forward(x.address(), w.address(), y.address(), d.n, d.c,
+          d.h, d.w, d.k, stride, dilation, 0));
+    }
   }
 
   /** A new tensor: the depthwise conv of x with w. */
@@ -119,9 +141,14 @@ public final class ConvOps {
     String op = "depthwise_backward_input";
     Depthwise d = Depthwise.of(op, dx, w, stride, dilation, dy);
     Checks.shape(op, "dy", dy, d.n, d.c, d.oh, d.ow);
-    requireCpu(op, dx.device());
-    Native.cpu(op, CpuConvKernels.pvll_depthwise_backward_input(dy.address(), w.address(), dx.address(), d.n, d.c,
-        d.h, d.w, d.k, stride, dilation, accumulate ? 1 : 0));
+    int acc = accumulate ? 1 : 0;
+    if (dx.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_depthwise_backward_input(dy.address(), w.address(), dx.address(), d.n, d.c,
+          d.h, d.w, d.k, stride, dilation, acc));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_depthwise_backward_input(dy.address(), w.address(), dx.address(), d.n,
+          d.c, d.h, d.w, d.k, stride, dilation, acc, 0));
+    }
   }
 
   /** dw (+)= gradient of the depthwise conv with respect to its weight, summed over the batch. */
@@ -130,9 +157,14 @@ public final class ConvOps {
     String op = "depthwise_backward_weight";
     Depthwise d = Depthwise.of(op, x, dw, stride, dilation, dy);
     Checks.shape(op, "dy", dy, d.n, d.c, d.oh, d.ow);
-    requireCpu(op, x.device());
-    Native.cpu(op, CpuConvKernels.pvll_depthwise_backward_weight(x.address(), dy.address(), dw.address(), d.n, d.c,
-        d.h, d.w, d.k, stride, dilation, accumulate ? 1 : 0));
+    int acc = accumulate ? 1 : 0;
+    if (x.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_depthwise_backward_weight(x.address(), dy.address(), dw.address(), d.n, d.c,
+          d.h, d.w, d.k, stride, dilation, acc));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_depthwise_backward_weight(x.address(), dy.address(), dw.address(), d.n,
+          d.c, d.h, d.w, d.k, stride, dilation, acc, 0));
+    }
   }
 
   // ------------------------------------------------------------------ pointwise
@@ -142,9 +174,13 @@ public final class ConvOps {
     String op = "pointwise_forward";
     Conv c = Conv.pointwise(op, x, w, y);
     Checks.shape(op, "y", y, c.n, c.cout, c.h, c.w);
-    requireCpu(op, x.device());
-    Native.cpu(op, CpuConvKernels.pvll_pointwise_forward(x.address(), w.address(), y.address(), c.n, c.cin, c.h, c.w,
-        c.cout));
+    if (x.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_pointwise_forward(x.address(), w.address(), y.address(), c.n, c.cin, c.h,
+          c.w, c.cout));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_pointwise_forward(x.address(), w.address(), y.address(), c.n, c.cin,
+          c.h, c.w, c.cout, 0));
+    }
   }
 
   /** A new tensor: the 1x1 conv of x with w. */
@@ -165,9 +201,14 @@ public final class ConvOps {
     String op = "pointwise_backward_input";
     Conv c = Conv.pointwise(op, dx, w, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.h, c.w);
-    requireCpu(op, dx.device());
-    Native.cpu(op, CpuConvKernels.pvll_pointwise_backward_input(dy.address(), w.address(), dx.address(), c.n, c.cin,
-        c.h, c.w, c.cout, accumulate ? 1 : 0));
+    int acc = accumulate ? 1 : 0;
+    if (dx.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_pointwise_backward_input(dy.address(), w.address(), dx.address(), c.n, c.cin,
+          c.h, c.w, c.cout, acc));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_pointwise_backward_input(dy.address(), w.address(), dx.address(), c.n,
+          c.cin, c.h, c.w, c.cout, acc, 0));
+    }
   }
 
   /** dw (+)= gradient of the 1x1 conv with respect to its weight, summed over the batch. */
@@ -175,16 +216,17 @@ public final class ConvOps {
     String op = "pointwise_backward_weight";
     Conv c = Conv.pointwise(op, x, dw, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.h, c.w);
-    requireCpu(op, x.device());
-    Native.cpu(op, CpuConvKernels.pvll_pointwise_backward_weight(x.address(), dy.address(), dw.address(), c.n, c.cin,
-        c.h, c.w, c.cout, accumulate ? 1 : 0));
+    int acc = accumulate ? 1 : 0;
+    if (x.device().isCpu()) {
+      Native.cpu(op, CpuConvKernels.pvll_pointwise_backward_weight(x.address(), dy.address(), dw.address(), c.n, c.cin,
+          c.h, c.w, c.cout, acc));
+    } else {
+      Native.cuda(op, CudaConvKernels.pvll_cuda_pointwise_backward_weight(x.address(), dy.address(), dw.address(), c.n,
+          c.cin, c.h, c.w, c.cout, acc, 0));
+    }
   }
 
   // ------------------------------------------------------------------ checks
-
-  private static void requireCpu(String op, Device device) {
-    if (device.isCuda()) throw new KernelException(op, KernelException.NO_CUDA, "no CUDA kernel yet");
-  }
 
   private static void checkBias(String op, Tensor bias, int cout, Tensor like) {
     if (bias == null) return;
