@@ -36,10 +36,11 @@ import dev.pvll.space.NetworkConfig;
  * @param labelMode how a label is measured: "eval" (running BN statistics, the default,
  *     METHOD.md), "batch-stats" (each validation batch normalised with its own statistics, so a
  *     label does not depend on how stale a rarely-chosen op's running statistics are) or
- *     "reference" (drift-corrected: right after each label a fixed reference architecture is
- *     validated on the same weights, and the label is L(a) - L(ref) + L(ref at the first label),
- *     which removes what the supernet's training state at that moment adds to every
- *     architecture's loss alike; an option beside the faithful default)
+ *     "snapshot" (the shared weights, their momentum and BN statistics are saved at the end of the
+ *     first warm-up pass, and every label, from the second warm-up pass on, is one epoch of
+ *     training from that snapshot, at its learning rate and with its data order, then the
+ *     validation loss: a label then depends on the architecture, not on when it was measured;
+ *     an option beside the faithful default)
  * @param seed seed of everything random
  * @param device cpu, cuda:N or auto
  */
@@ -74,6 +75,13 @@ public record SearchConfig(
     long seed,
     String device) {
 
+  /** This configuration with another label mode. */
+  public SearchConfig withLabelMode(String mode) {
+    return new SearchConfig(method, dataset, dataDir, network, batchSize, trainImages, validationImages, trainFraction, lrMax, lrMin,
+        momentum, weightDecay, gradClip, cutout, warmup, steps, memoryCapacity, predictor, weightedLoss, psiPasses, psiStopTau, psiLr,
+        archLr, archWeightDecay, tau, uniformSampler, mode, seed, device);
+  }
+
   /** Checks every field; the message names the command-line flag. */
   public SearchConfig {
     require(method.equals("pvll") || method.equals("random") || method.equals("gdas"),
@@ -98,8 +106,8 @@ public record SearchConfig(
     require(archLr > 0, "--arch-lr must be > 0, got " + archLr);
     require(archWeightDecay >= 0, "--arch-weight-decay must be >= 0");
     require(tau > 0, "--tau must be > 0, got " + tau);
-    require(labelMode.equals("eval") || labelMode.equals("batch-stats") || labelMode.equals("reference"),
-        "--label-mode must be eval, batch-stats or reference, got " + labelMode);
+    require(labelMode.equals("eval") || labelMode.equals("batch-stats") || labelMode.equals("snapshot"),
+        "--label-mode must be eval, batch-stats or snapshot, got " + labelMode);
   }
 
   /**

@@ -14,7 +14,6 @@ import dev.pvll.space.Genotype;
 import dev.pvll.space.GenotypeDerivation;
 import dev.pvll.space.NetworkConfig;
 import dev.pvll.space.Primitive;
-import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
@@ -52,7 +51,7 @@ public final class SearchEngine implements AutoCloseable {
   /** The serialisable state besides the float arrays. */
   record State(SearchConfig config, Phase phase, int index, int epoch, Architect.State architect, PredictorTrainer.State psi,
       Memory.State memory, double[] heldOutPredictions, double[] heldOutLabels, double bestLoss, double[] bestH, double[] warmupLabels,
-      long logLines, double elapsedSeconds, Double finalLoss, Double referenceBase) {}
+      long logLines, double elapsedSeconds, Double finalLoss, Integer snapshotEpoch) {}
 
   static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
   static final String CHECKPOINT = "checkpoint.bin";
@@ -75,9 +74,14 @@ public final class SearchEngine implements AutoCloseable {
   private long logLines;
   private double elapsedBefore;
   private Double finalLoss;
-  /** label mode "reference": the fixed architecture every label is measured against, and its first loss. */
-  private final SampledArchitecture reference;
-  private Double referenceBase;
+  /**
+   * Label mode "snapshot": parameters, momentum and BN buffers at the end of the first warm-up
+   * pass, and that epoch's index (its learning rate and data order serve every label).
+   */
+  private float[][] snapshot;
+  private int snapshotEpoch = -1;
+  /** The learning rate of the last supernet epoch run (for the log). */
+  private float lastLr;
 
   private SearchEngine(SearchConfig config, Path outDir, Dataset train) {
     this.config = config;
@@ -103,38 +107,6 @@ public final class SearchEngine implements AutoCloseable {
         .withStopTau(config.psiStopTau());
     psiTrainer = new PredictorTrainer(psi, psiOptions, config.seed());
     memory = new Memory(config.memoryCapacity());
-    reference = config.labelMode().equals("reference") ? referenceArchitecture(encoding, config.seed()) : null;
-  }
-
-  /**
-   * The reference of label mode "reference": one op per edge drawn uniformly from the seven ops
-   * other than none (SplitMix64 of the seed, independent of A), every edge weight 1.
-   */
-  static SampledArchitecture referenceArchitecture(ArchEncoding encoding, long seed) {
-    SplitMix64 random = new SplitMix64(seed ^ 0x5EFE7E4CE5L);
-    int edges = encoding.edgesPerCell();
-    CellChoice[] cells = new CellChoice[2];
-    for (int t = 0; t < 2; t++) {
-      int[] ops = new int[edges];
-      float[] w = new float[edges];
-      for (int e = 0; e < edges; e++) {
-        ops[e] = 1 + random.nextInt(Primitive.values().length - 1);
-        w[e] = 1f;
-      }
-      cells[t] = new CellChoice(ops, w);
-    }
-    return new SampledArchitecture(cells[0], cells[1]);
-  }
-
-  /** What goes into the memory for a measured validation loss (see SearchConfig labelMode); logs the parts. */
-  private double label(SupernetEpochs.Stats val, JsonObject line) {
-    if (reference == null) return val.loss();
-    double ref = epochs.validate(reference).loss();
-    if (referenceBase == null) referenceBase = ref;
-    double label = Math.max(1e-3, val.loss() - ref + referenceBase);
-    line.addProperty("ref_loss", ref);
-    line.addProperty("label", label);
-    return label;
   }
 
   /** A new run writing into outDir (created; it must not hold another run). */
@@ -255,10 +227,10 @@ public final class SearchEngine implements AutoCloseable {
       }
       case WARMUP_LABEL -> {
         Architecture a = architect.sampleAt(index);
-        SupernetEpochs.Stats tr = trainEpoch(a);
+        SupernetEpochs.Stats tr = labelEpoch(SupernetEpochs.toNetwork(a));
         SupernetEpochs.Stats val = epochs.validate(SupernetEpochs.toNetwork(a));
         JsonObject line = logLine("warmup", index, a, tr, val, t0);
-        double label = label(val, line);
+        double label = val.loss();
         memory.add(a.weights(), label);
         warmupLabels.add(label);
         trackBest(a, label);
@@ -272,10 +244,10 @@ public final class SearchEngine implements AutoCloseable {
       }
       case SEARCH -> {
         Architecture a = architect.sampleAt(n + (long) index);
-        SupernetEpochs.Stats tr = trainEpoch(a);
+        SupernetEpochs.Stats tr = labelEpoch(SupernetEpochs.toNetwork(a));
         SupernetEpochs.Stats val = epochs.validate(SupernetEpochs.toNetwork(a));
         JsonObject line = logLine("search", index, a, tr, val, t0);
-        double label = label(val, line);
+        double label = val.loss();
         Double prediction = null;
         if (usesPsi()) {
           prediction = psiTrainer.predictor().predict(a.weights()); // scored before psi sees this label
@@ -325,9 +297,8 @@ public final class SearchEngine implements AutoCloseable {
       case FINAL -> {
         Genotype g = currentGenotype();
         SampledArchitecture arch = fromGenotype(g, config.network());
-        float lr = learningRate(epoch);
-        SupernetEpochs.Stats tr = epochs.train(arch, epoch, lr);
-        epoch++;
+        SupernetEpochs.Stats tr = labelEpoch(arch);
+        float lr = lastLr;
         SupernetEpochs.Stats val = epochs.validate(arch);
         JsonObject line = new JsonObject();
         line.addProperty("phase", "final");
@@ -339,7 +310,7 @@ public final class SearchEngine implements AutoCloseable {
         line.addProperty("train_acc", tr.accuracy());
         line.addProperty("val_loss", val.loss());
         line.addProperty("val_acc", val.accuracy());
-        finalLoss = label(val, line);
+        finalLoss = val.loss();
         line.addProperty("kendall_tau", heldOutTau());
         line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
         advance(Phase.DONE, 0);
@@ -354,8 +325,35 @@ public final class SearchEngine implements AutoCloseable {
   }
 
   private SupernetEpochs.Stats trainEpoch(Architecture a) {
-    float lr = learningRate(epoch);
-    SupernetEpochs.Stats s = epochs.train(SupernetEpochs.toNetwork(a), epoch, lr);
+    lastLr = learningRate(epoch);
+    SupernetEpochs.Stats s = epochs.train(SupernetEpochs.toNetwork(a), epoch, lastLr);
+    epoch++;
+    return s;
+  }
+
+  /**
+   * The supernet epoch that precedes a label. METHOD.md: one more epoch of the shared weights
+   * with this architecture. Label mode "snapshot": the same epoch, but always from the weights
+   * saved at the end of the first warm-up pass, with that epoch's learning rate and data order,
+   * so that a label depends on the architecture and not on when it was measured.
+   */
+  private SupernetEpochs.Stats labelEpoch(SampledArchitecture arch) {
+    if (!config.labelMode().equals("snapshot")) {
+      lastLr = learningRate(epoch);
+      SupernetEpochs.Stats s = epochs.train(arch, epoch, lastLr);
+      epoch++;
+      return s;
+    }
+    if (snapshot == null) {
+      snapshotEpoch = epoch;
+      snapshot = new float[][] {network.parameters().values().toArray(), network.parameters().momentum().toArray(),
+          network.buffers().values().toArray()};
+    }
+    network.parameters().values().copyFrom(snapshot[0]);
+    network.parameters().momentum().copyFrom(snapshot[1]);
+    network.buffers().values().copyFrom(snapshot[2]);
+    lastLr = learningRate(snapshotEpoch);
+    SupernetEpochs.Stats s = epochs.train(arch, snapshotEpoch, lastLr);
     epoch++;
     return s;
   }
@@ -425,7 +423,7 @@ public final class SearchEngine implements AutoCloseable {
     o.addProperty("step", step);
     o.addProperty("counter", a.counter());
     o.addProperty("epoch", epoch - 1);
-    o.addProperty("lr", learningRate(epoch - 1));
+    o.addProperty("lr", lastLr);
     JsonObject arch = new JsonObject();
     arch.add("normal", ops(a, 0));
     arch.add("reduce", ops(a, 1));
@@ -466,14 +464,15 @@ public final class SearchEngine implements AutoCloseable {
 
   private void saveCheckpoint(double elapsed) throws IOException {
     State s = new State(config, phase, index, epoch, architect.state(), psiTrainer.state(), memory.state(),
-        toArray(heldOutPredictions), toArray(heldOutLabels), bestLoss, bestH, toArray(warmupLabels), logLines, elapsed, finalLoss, referenceBase);
-    List<float[]> arrays = List.of(network.parameters().values().toArray(), network.parameters().momentum().toArray(),
-        network.buffers().values().toArray());
+        toArray(heldOutPredictions), toArray(heldOutLabels), bestLoss, bestH, toArray(warmupLabels), logLines, elapsed, finalLoss, snapshot == null ? null : snapshotEpoch);
+    List<float[]> arrays = new ArrayList<>(List.of(network.parameters().values().toArray(), network.parameters().momentum().toArray(),
+        network.buffers().values().toArray()));
+    if (snapshot != null) arrays.addAll(List.of(snapshot));
     SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), arrays);
   }
 
   private void restore(State s, List<float[]> arrays) throws IOException {
-    if (arrays.size() != 3 || arrays.get(0).length != network.parameters().values().size()
+    if (arrays.size() != (s.snapshotEpoch() == null ? 3 : 6) || arrays.get(0).length != network.parameters().values().size()
         || arrays.get(2).length != network.buffers().values().size()) {
       throw new IOException(outDir.resolve(CHECKPOINT) + ": weights do not fit the network of its configuration");
     }
@@ -494,7 +493,10 @@ public final class SearchEngine implements AutoCloseable {
     logLines = s.logLines();
     elapsedBefore = s.elapsedSeconds();
     finalLoss = s.finalLoss();
-    referenceBase = s.referenceBase();
+    if (s.snapshotEpoch() != null) {
+      snapshotEpoch = s.snapshotEpoch();
+      snapshot = new float[][] {arrays.get(3), arrays.get(4), arrays.get(5)};
+    }
   }
 
   private Result finish(double seconds) throws IOException {
@@ -508,7 +510,7 @@ public final class SearchEngine implements AutoCloseable {
     Result r = new Result(g, finalLoss == null ? Double.NaN : finalLoss, heldOutTau(), warmMean, warmBest, bestLoss, seconds, outDir);
     JsonObject summary = new JsonObject();
     summary.addProperty("method", config.method());
-    summary.addProperty("label_mode", config.labelMode()); // "reference": every *_val_loss below is the drift-corrected label
+    summary.addProperty("label_mode", config.labelMode());
     summary.addProperty("genotype", g.toDartsString());
     summary.addProperty("final_val_loss", r.finalValidationLoss());
     summary.addProperty("held_out_kendall_tau", r.heldOutTau());

@@ -1,0 +1,74 @@
+package dev.pvll.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.pvll.data.Dataset;
+import dev.pvll.data.Datasets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Label mode "snapshot": every label is an epoch from the weights saved after the first warm-up
+ * pass, at one learning rate; the snapshot travels in the checkpoint, so a run stopped in the
+ * search phase and resumed ends as an uninterrupted run.
+ */
+class SnapshotLabelModeTest {
+  @TempDir Path tmp;
+
+  private static final class Stop extends RuntimeException {}
+
+  @Test
+  void labelsUseOneLearningRateAndResumeExactly() throws Exception {
+    Dataset train = Datasets.embeddedFashionMnist();
+    SearchConfig config = SearchPresets.tiny().withLabelMode("snapshot");
+    Path whole = tmp.resolve("whole"), stopped = tmp.resolve("stopped");
+    SearchEngine.Result reference;
+    try (SearchEngine engine = SearchEngine.start(config, train, whole)) {
+      reference = engine.run(null);
+    }
+    List<JsonObject> lines = log(whole);
+    Set<Double> labelRates = new HashSet<>(), warmupRates = new HashSet<>();
+    for (JsonObject l : lines) {
+      String phase = l.get("phase").getAsString();
+      (phase.equals("warmup_train") ? warmupRates : labelRates).add(l.get("lr").getAsDouble());
+    }
+    assertEquals(1, labelRates.size(), "labels at one learning rate: " + labelRates);
+    assertTrue(warmupRates.size() > 1, "the first warm-up pass follows the cosine schedule: " + warmupRates);
+
+    int stopAfter = 2 * config.warmup() + 2; // two search steps in: the snapshot is in the checkpoint
+    try (SearchEngine engine = SearchEngine.start(config, train, stopped)) {
+      assertThrows(Stop.class, () -> engine.run((phase, unit, total, line, s) -> {
+        if (unit == stopAfter) throw new Stop();
+      }));
+    }
+    try (SearchEngine engine = SearchEngine.resume(stopped, train)) {
+      SearchEngine.Result resumed = engine.run(null);
+      assertEquals(reference.genotype().toDartsString(), resumed.genotype().toDartsString(), "genotype after resuming");
+      assertEquals(reference.finalValidationLoss(), resumed.finalValidationLoss(), 0.0, "final label after resuming");
+    }
+    List<JsonObject> again = log(stopped);
+    assertEquals(lines.size(), again.size(), "log lengths");
+    for (int i = 0; i < lines.size(); i++) assertEquals(lines.get(i), again.get(i), "log line " + (i + 1));
+  }
+
+  private static List<JsonObject> log(Path dir) throws IOException {
+    List<JsonObject> out = new ArrayList<>();
+    for (String s : Files.readAllLines(dir.resolve("log.jsonl"))) {
+      JsonObject o = JsonParser.parseString(s).getAsJsonObject();
+      o.remove("seconds");
+      out.add(o);
+    }
+    return out;
+  }
+}
