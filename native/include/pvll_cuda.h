@@ -43,4 +43,6 @@ PVLL_API const char* pvll_cuda_build_status(void);
 PVLL_CUDA_FUNCTIONS(PVLL_CUDA_DECLARE)
 #undef PVLL_CUDA_DECLARE
 
+#include "pvll_cuda_layers.h" /* layer ops, pinned memory, streams, events */
+
 #endif
