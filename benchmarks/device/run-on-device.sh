@@ -37,10 +37,11 @@ stage racecheck 300 compute-sanitizer --tool racecheck --target-processes all --
 if [[ -f benchmarks/device/torch_ops.py ]]; then
   stage torch-ops 240 python3 benchmarks/device/torch_ops.py
 fi
+stage torch-layers 180 python3 benchmarks/device/torch_layers.py --out "$OUT"
 
 echo
 echo "stage        result"
-for k in info gpu-tests memcheck racecheck torch-ops; do
+for k in info gpu-tests memcheck racecheck torch-ops torch-layers; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" | sed 's/^/gpu-tests    /'
