@@ -2,6 +2,8 @@
 // Memory: a per-device caching allocator (size-bucketed free lists) so a training step never
 // calls cudaMalloc/cudaFree once the cache is warm; out-of-memory errors name the requested
 // size and the free device memory.
+// Also: scratch blocks released after their stream's work (scratch.cuh), pinned host memory,
+// non-blocking streams and events for overlapping host-to-device copies with compute.
 // Build: part of the CMake build (cmake --build build); checked by the Java device tests.
 #include <cstdarg>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "cuda_check.cuh"
+#include "scratch.cuh"
 
 namespace {
 thread_local char last_error[1024] = "";
@@ -188,5 +191,182 @@ PVLL_API int pvll_cuda_copy_device(int device, const float* src, float* dst, int
 PVLL_API int pvll_cuda_synchronize(int device) {
   CUDA_CHECK("pvll_cuda_synchronize", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_synchronize", cudaDeviceSynchronize());
+  return PVLL_OK;
+}
+
+// ---------------------------------------------------------------- scratch (scratch.cuh)
+
+namespace {
+struct PendingBlock {
+  int device;
+  void* ptr;
+  cudaEvent_t done;
+};
+std::mutex pending_mutex;
+std::vector<PendingBlock> pending;   // released, waiting for their event
+std::vector<cudaEvent_t> spare_events;  // recorded-and-completed events for reuse (any device)
+
+// Returns the pending blocks whose events have completed to the cache. Caller holds pending_mutex.
+void reap_pending() {
+  size_t kept = 0;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    cudaError_t err = cudaEventQuery(pending[i].done);
+    if (err == cudaErrorNotReady) {
+      (void)cudaGetLastError();  // "not ready" is not an error: keep it out of the next launch check
+      pending[kept++] = pending[i];
+      continue;
+    }
+    (void)cudaGetLastError();
+    pvll_cuda_free(pending[i].device, pending[i].ptr);
+    if (err == cudaSuccess) spare_events.push_back(pending[i].done);
+    else cudaEventDestroy(pending[i].done);
+  }
+  pending.resize(kept);
+}
+}  // namespace
+
+namespace pvll_cuda {
+int scratch_alloc(size_t bytes, void** out) {
+  int device = 0;
+  CUDA_CHECK("scratch_alloc", cudaGetDevice(&device));
+  {
+    std::lock_guard<std::mutex> lock(pending_mutex);
+    reap_pending();
+  }
+  return pvll_cuda_malloc(device, (int64_t)bytes, out);
+}
+
+int scratch_release(void* ptr, cudaStream_t stream) {
+  if (ptr == nullptr) return PVLL_OK;
+  int device = 0;
+  CUDA_CHECK("scratch_release", cudaGetDevice(&device));
+  std::lock_guard<std::mutex> lock(pending_mutex);
+  // Events are only reused on the device they were made on: keep it simple and make a fresh one
+  // when the spare one belongs elsewhere (cudaEventRecord fails across devices).
+  cudaEvent_t done = nullptr;
+  if (!spare_events.empty()) {
+    done = spare_events.back();
+    spare_events.pop_back();
+    if (cudaEventRecord(done, stream) != cudaSuccess) {
+      (void)cudaGetLastError();
+      cudaEventDestroy(done);
+      done = nullptr;
+    }
+  }
+  if (done == nullptr) {
+    cudaError_t err = cudaEventCreateWithFlags(&done, cudaEventDisableTiming);
+    if (err == cudaSuccess) err = cudaEventRecord(done, stream);
+    if (err != cudaSuccess) {  // cannot defer: wait for the stream, then free at once
+      (void)cudaGetLastError();
+      if (done) cudaEventDestroy(done);
+      CUDA_CHECK("scratch_release", cudaStreamSynchronize(stream));
+      return pvll_cuda_free(device, ptr);
+    }
+  }
+  pending.push_back({device, ptr, done});
+  return PVLL_OK;
+}
+}  // namespace pvll_cuda
+
+// ---------------------------------------------------------------- pinned memory, streams, events
+
+PVLL_API int pvll_cuda_host_alloc_pinned(int64_t bytes, void** out) {
+  CUDA_REQUIRE(out && bytes >= 0, "pvll_cuda_host_alloc_pinned: bad arguments");
+  *out = nullptr;
+  cudaError_t err = cudaHostAlloc(out, (size_t)(bytes > 0 ? bytes : 1), cudaHostAllocPortable);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    *out = nullptr;
+    return pvll_cuda::fail(err == cudaErrorMemoryAllocation ? PVLL_ERR_OUT_OF_MEMORY : PVLL_ERR_CUDA,
+                           "pvll_cuda_host_alloc_pinned: cannot pin %lld bytes of host memory: %s", (long long)bytes,
+                           cudaGetErrorString(err));
+  }
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_host_free_pinned(void* ptr) {
+  if (ptr == nullptr) return PVLL_OK;
+  CUDA_CHECK("pvll_cuda_host_free_pinned", cudaFreeHost(ptr));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_stream_create(int device, void** stream) {
+  CUDA_REQUIRE(stream, "pvll_cuda_stream_create: stream is NULL");
+  *stream = nullptr;
+  CUDA_CHECK("pvll_cuda_stream_create", cudaSetDevice(device));
+  cudaStream_t s = nullptr;
+  // Non-blocking: a blocking stream would serialise with every op on the legacy default stream.
+  CUDA_CHECK("pvll_cuda_stream_create", cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  *stream = s;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_stream_destroy(int device, void* stream) {
+  if (stream == nullptr) return PVLL_OK;
+  CUDA_CHECK("pvll_cuda_stream_destroy", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_stream_destroy", cudaStreamDestroy((cudaStream_t)stream));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_stream_synchronize(int device, void* stream) {
+  CUDA_CHECK("pvll_cuda_stream_synchronize", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_stream_synchronize", cudaStreamSynchronize((cudaStream_t)stream));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_event_create(int device, void** event) {
+  CUDA_REQUIRE(event, "pvll_cuda_event_create: event is NULL");
+  *event = nullptr;
+  CUDA_CHECK("pvll_cuda_event_create", cudaSetDevice(device));
+  cudaEvent_t e = nullptr;
+  CUDA_CHECK("pvll_cuda_event_create", cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  *event = e;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_event_destroy(int device, void* event) {
+  if (event == nullptr) return PVLL_OK;
+  CUDA_CHECK("pvll_cuda_event_destroy", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_event_destroy", cudaEventDestroy((cudaEvent_t)event));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_event_record(int device, void* event, void* stream) {
+  CUDA_REQUIRE(event, "pvll_cuda_event_record: event is NULL");
+  CUDA_CHECK("pvll_cuda_event_record", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_event_record", cudaEventRecord((cudaEvent_t)event, (cudaStream_t)stream));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_event_synchronize(int device, void* event) {
+  CUDA_REQUIRE(event, "pvll_cuda_event_synchronize: event is NULL");
+  CUDA_CHECK("pvll_cuda_event_synchronize", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_event_synchronize", cudaEventSynchronize((cudaEvent_t)event));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_stream_wait_event(int device, void* stream, void* event) {
+  CUDA_REQUIRE(event, "pvll_cuda_stream_wait_event: event is NULL");
+  CUDA_CHECK("pvll_cuda_stream_wait_event", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_stream_wait_event", cudaStreamWaitEvent((cudaStream_t)stream, (cudaEvent_t)event, 0));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_copy_to_device_async(int device, const float* host, float* dev, int64_t count, void* stream) {
+  CUDA_REQUIRE(count >= 0 && (count == 0 || (host && dev)), "pvll_cuda_copy_to_device_async: bad arguments");
+  if (count == 0) return PVLL_OK;
+  CUDA_CHECK("pvll_cuda_copy_to_device_async", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_copy_to_device_async",
+             cudaMemcpyAsync(dev, host, (size_t)count * 4, cudaMemcpyHostToDevice, (cudaStream_t)stream));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_read_doubles(int device, const double* dev, double* host, int count, void* stream) {
+  CUDA_REQUIRE(count >= 0 && (count == 0 || (host && dev)), "pvll_cuda_read_doubles: bad arguments");
+  if (count == 0) return PVLL_OK;
+  CUDA_CHECK("pvll_cuda_read_doubles", cudaSetDevice(device));
+  CUDA_CHECK("pvll_cuda_read_doubles",
+             cudaMemcpyAsync(host, dev, (size_t)count * sizeof(double), cudaMemcpyDeviceToHost, (cudaStream_t)stream));
+  CUDA_CHECK("pvll_cuda_read_doubles", cudaStreamSynchronize((cudaStream_t)stream));
   return PVLL_OK;
 }

@@ -43,6 +43,7 @@ stage racecheck 300 compute-sanitizer --tool racecheck --target-processes all --
 if [[ -f benchmarks/device/torch_ops.py ]]; then
   stage torch-ops 240 python3 benchmarks/device/torch_ops.py
 fi
+stage torch-layers 180 python3 benchmarks/device/torch_layers.py --out "$OUT"
 # JMH GPU benchmarks (benchmark classes and the JMH jars carried by prepare.sh), no fork
 if [[ -d $LIB/bench-classes ]]; then
   stage gpu-conv-bench 240 "$JAVA" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
@@ -51,7 +52,7 @@ fi
 
 echo
 echo "stage        result"
-for k in info dev-checks gpu-tests memcheck racecheck torch-ops gpu-conv-bench; do
+for k in info dev-checks gpu-tests memcheck racecheck torch-ops torch-layers gpu-conv-bench; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" | sed 's/^/gpu-tests    /'

@@ -20,3 +20,4 @@ PVLL_API const char* pvll_cuda_build_status(void) { return PVLL_CUDA_BUILD_STATU
   PVLL_API int name params { return no_cuda(#name); }
 PVLL_CUDA_FUNCTIONS(PVLL_CUDA_STUB)
 PVLL_CUDA_CONV_FUNCTIONS(PVLL_CUDA_STUB)
+PVLL_CUDA_LAYER_FUNCTIONS(PVLL_CUDA_STUB)

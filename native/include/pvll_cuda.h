@@ -44,5 +44,6 @@ PVLL_CUDA_FUNCTIONS(PVLL_CUDA_DECLARE)
 #undef PVLL_CUDA_DECLARE
 
 #include "pvll_cuda_conv.h" /* PVLL_CUDA_CONV_FUNCTIONS */
+#include "pvll_cuda_layers.h" /* layer ops, pinned memory, streams, events */
 
 #endif

@@ -3,7 +3,8 @@ package dev.pvll.data;
 import dev.pvll.kernels.Tensor;
 
 /**
- * One batch from a {@link BatchLoader}, in host (CPU) native memory. Its tensors are views into
+ * One batch from a {@link BatchLoader}, in host (CPU) native memory, or on the GPU when the
+ * loader was asked for a CUDA device ({@link BatchLoader.Options#withDevice}). Its tensors are views into
  * the loader's buffer: they are valid until the next call of {@link BatchLoader#next} or {@link
  * BatchLoader#close}, and any use after that throws {@link IllegalStateException}.
  *

@@ -1,6 +1,9 @@
 package dev.pvll.data;
 
+import dev.pvll.kernels.CudaEvent;
+import dev.pvll.kernels.CudaStream;
 import dev.pvll.kernels.Device;
+import dev.pvll.kernels.PinnedBuffer;
 import dev.pvll.kernels.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +32,12 @@ import java.util.concurrent.TimeUnit;
  * (seed, epoch), never on timing. The background thread writes each batch into a Java staging
  * array, then with one native copy into a free buffer. Close the loader to stop the thread and
  * free the buffers; closing early is fine.
+ *
+ * <p>With {@link Options#withDevice a CUDA device} the batches are delivered on the GPU: the
+ * background thread writes each batch into pinned host memory and enqueues its copy to the
+ * device on a second (non-blocking) stream, so the copy of batch k+1 overlaps the ops on batch k.
+ * {@link #next} makes the ops' stream wait for the batch's copy (an event, no host wait), and
+ * the copy into a buffer waits for the ops enqueued before that buffer was given back.
  */
 public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
   /**
@@ -41,7 +50,8 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
    * @param shuffle whether to visit the indices in a random order drawn from (seed, epoch)
    * @param dropLast whether to drop a last batch smaller than batchSize
    */
-  public record Options(int batchSize, Augmentation augmentation, long seed, int epoch, boolean shuffle, boolean dropLast) {
+  public record Options(int batchSize, Augmentation augmentation, long seed, int epoch, boolean shuffle, boolean dropLast,
+      Device device) {
     /**
      * @throws IllegalArgumentException when batchSize is below 1 or epoch negative
      */
@@ -49,6 +59,12 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
       if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
       if (epoch < 0) throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
       if (augmentation == null) throw new IllegalArgumentException("augmentation is required (Augmentation.none for normalisation only)");
+      if (device == null) device = Device.cpu();
+    }
+
+    /** Batches in host memory (the CPU). */
+    public Options(int batchSize, Augmentation augmentation, long seed, int epoch, boolean shuffle, boolean dropLast) {
+      this(batchSize, augmentation, seed, epoch, shuffle, dropLast, Device.cpu());
     }
 
     /** In the given order, keeping a last partial batch. */
@@ -58,25 +74,47 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
 
     /** The same with the per-epoch shuffle on or off. */
     public Options withShuffle(boolean on) {
-      return new Options(batchSize, augmentation, seed, epoch, on, dropLast);
+      return new Options(batchSize, augmentation, seed, epoch, on, dropLast, device);
     }
 
     /** The same keeping or dropping a last partial batch. */
     public Options withDropLast(boolean on) {
-      return new Options(batchSize, augmentation, seed, epoch, shuffle, on);
+      return new Options(batchSize, augmentation, seed, epoch, shuffle, on, device);
+    }
+
+    /** The same delivering batches on the given device (a GPU: through pinned memory and a copy stream). */
+    public Options withDevice(Device target) {
+      return new Options(batchSize, augmentation, seed, epoch, shuffle, dropLast, target);
     }
   }
 
   private static final Slot FAILED = new Slot(null);
 
-  /** One of the two host buffers and the batch it currently holds. */
+  /** One of the two buffers and the batch it currently holds. */
   private static final class Slot {
-    final Tensor block;
+    final Tensor block; // where the batch is delivered: host memory, or the GPU
+    final PinnedBuffer pinned; // GPU delivery only: the host side of the copy
+    final CudaEvent copied; // GPU: recorded on the copy stream after the copy into block
+    final CudaEvent released; // GPU: recorded on the ops' stream when the consumer gives the slot back
     int batch;
     int size;
 
     Slot(Tensor block) {
+      this(block, null, null, null);
+    }
+
+    Slot(Tensor block, PinnedBuffer pinned, CudaEvent copied, CudaEvent released) {
       this.block = block;
+      this.pinned = pinned;
+      this.copied = copied;
+      this.released = released;
+    }
+
+    void free() {
+      if (block != null) block.close();
+      if (pinned != null) pinned.close();
+      if (copied != null) copied.close();
+      if (released != null) released.close();
     }
   }
 
@@ -89,6 +127,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
   private final BlockingQueue<Slot> ready = new ArrayBlockingQueue<>(3);
   private final List<Slot> slots = new ArrayList<>(2);
   private final Thread producer;
+  private CudaStream copies; // GPU delivery: the stream of the host-to-device copies
   private volatile Throwable failure;
   private int consumed;
   private Slot current;
@@ -164,6 +203,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
       if (t instanceof Error err) throw err;
       throw new IllegalStateException("batch loader failed", t);
     }
+    if (s.copied != null) s.copied.makeOpsWait();
     consumed++;
     current = s;
     int n = s.size;
@@ -178,7 +218,10 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
   private void releaseCurrent() {
     if (currentBatch != null) currentBatch.invalidate();
     currentBatch = null;
-    if (current != null) free.add(current);
+    if (current != null) {
+      if (current.released != null) current.released.record(null); // after the ops that used it
+      free.add(current);
+    }
     current = null;
   }
 
@@ -197,18 +240,39 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         interrupted = true;
       }
     }
-    for (Slot s : slots) s.block.close();
-    if (interrupted) Thread.currentThread().interrupt();
+    try {
+      if (copies != null) copies.synchronize(); // no copy may still read a pinned buffer
+    } finally {
+      for (Slot s : slots) s.free();
+      if (copies != null) copies.close();
+      if (interrupted) Thread.currentThread().interrupt();
+    }
   }
 
   private void produce(float[][] table) {
     try {
       int b = options.batchSize();
       int full = b * imageSize + b;
-      for (int k = 0; k < 2 && k < batches; k++) {
-        Slot s = new Slot(Tensor.empty(Device.cpu(), full));
-        slots.add(s);
-        free.add(s);
+      Device device = options.device();
+      if (device.isCuda() && batches > 0) {
+        copies = CudaStream.create(device);
+        // The device buffers may come from blocks the ops' stream still uses: start the copies after that work.
+        try (CudaEvent start = CudaEvent.create(device)) {
+          for (int k = 0; k < 2 && k < batches; k++) {
+            Slot s = new Slot(Tensor.empty(device, full), PinnedBuffer.allocate(full), CudaEvent.create(device),
+                CudaEvent.create(device));
+            slots.add(s);
+            free.add(s);
+          }
+          start.record(null);
+          copies.waitFor(start);
+        }
+      } else {
+        for (int k = 0; k < 2 && k < batches; k++) {
+          Slot s = new Slot(Tensor.empty(Device.cpu(), full));
+          slots.add(s);
+          free.add(s);
+        }
       }
       float[] staging = new float[full];
       Augmentation aug = options.augmentation();
@@ -221,7 +285,13 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
           staging[n * imageSize + k] = data.label(idx);
         }
         Slot s = free.take();
-        if (n == b) {
+        if (s.pinned != null) {
+          int count = n * imageSize + n;
+          s.copied.synchronize(); // the previous copy out of this pinned buffer is done
+          s.pinned.write(staging, count);
+          copies.waitFor(s.released); // the ops on this buffer's previous batch are done
+          s.pinned.copyToAsync(0, s.block, count, copies, s.copied);
+        } else if (n == b) {
           s.block.copyFrom(staging);
         } else {
           try (Tensor part = s.block.view(0, n * imageSize + n)) {

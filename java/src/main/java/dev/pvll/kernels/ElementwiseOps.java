@@ -2,6 +2,7 @@ package dev.pvll.kernels;
 
 import dev.pvll.kernels.bind.CpuKernels;
 import dev.pvll.kernels.bind.CudaKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /** Elementwise ops: ReLU forward and backward, scale-and-accumulate. Any shape. */
 public final class ElementwiseOps {
@@ -47,7 +48,9 @@ public final class ElementwiseOps {
   public static double dot(Tensor a, Tensor b) {
     Device d = Checks.sameDevice("dot", a, b);
     Checks.sameSize("dot", a, b);
-    if (d.isCuda()) throw new KernelException("dot", KernelException.NO_CUDA, "no CUDA kernel yet");
+    if (d.isCuda()) {
+      return Native.cudaDouble("dot", d, out -> CudaLayerKernels.pvll_cuda_dot(a.address(), b.address(), a.size(), out, 0));
+    }
     double[] out = new double[1];
     Native.cpu("dot", CpuKernels.pvll_dot(a.address(), b.address(), a.size(), out));
     return out[0];

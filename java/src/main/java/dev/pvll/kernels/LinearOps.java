@@ -5,6 +5,7 @@ import static dev.pvll.kernels.LayerChecks.required;
 import static dev.pvll.kernels.LayerChecks.shapeOrNull;
 
 import dev.pvll.kernels.bind.CpuLayerKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /** Fully connected layer y = x w^T + b, as PyTorch's {@code torch.nn.functional.linear}. */
 public final class LinearOps {
@@ -22,9 +23,13 @@ public final class LinearOps {
     String op = "linear_forward";
     int[] dims = check(op, x, w, y, "y");
     shapeOrNull(op, "b", b, dims[2]);
-    LayerChecks.cpuOnly(op, LayerChecks.devices(op, x, w, b, y));
-    Native.cpu(op, CpuLayerKernels.pvll_linear_forward(x.address(), w.address(), address(b), y.address(), dims[0],
-        dims[1], dims[2]));
+    if (LayerChecks.devices(op, x, w, b, y).isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_linear_forward(x.address(), w.address(), address(b), y.address(), dims[0],
+          dims[1], dims[2]));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_linear_forward(x.address(), w.address(), address(b), y.address(),
+          dims[0], dims[1], dims[2], 0));
+    }
   }
 
   /**
@@ -46,9 +51,14 @@ public final class LinearOps {
     Checks.shape(op, "dw", dw, dims[2], dims[1]);
     shapeOrNull(op, "dx", dx, dims[0], dims[1]);
     shapeOrNull(op, "db", db, dims[2]);
-    LayerChecks.cpuOnly(op, LayerChecks.devices(op, x, w, dy, dx, dw, db));
-    Native.cpu(op, CpuLayerKernels.pvll_linear_backward(x.address(), w.address(), dy.address(), address(dx),
-        dw.address(), address(db), dims[0], dims[1], dims[2], accumulate ? 1 : 0));
+    int acc = accumulate ? 1 : 0;
+    if (LayerChecks.devices(op, x, w, dy, dx, dw, db).isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_linear_backward(x.address(), w.address(), dy.address(), address(dx),
+          dw.address(), address(db), dims[0], dims[1], dims[2], acc));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_linear_backward(x.address(), w.address(), dy.address(), address(dx),
+          dw.address(), address(db), dims[0], dims[1], dims[2], acc, 0));
+    }
   }
 
   /** Checks x [N,in], w [out,in] and the [N,out] tensor; returns {N, in, out}. */

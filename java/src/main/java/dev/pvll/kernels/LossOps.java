@@ -5,6 +5,7 @@ import static dev.pvll.kernels.LayerChecks.required;
 import static dev.pvll.kernels.LayerChecks.shapeOrNull;
 
 import dev.pvll.kernels.bind.CpuLayerKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /** Softmax cross-entropy, as PyTorch's {@code cross_entropy} with mean reduction. */
 public final class LossOps {
@@ -18,7 +19,10 @@ public final class LossOps {
    * @param lossOut [1], receives the mean loss
    * @param correctOut [1], receives the number of rows whose first argmax equals the label
    * @param dlogits [N, K] or null; receives the gradient of the mean loss, (softmax - onehot) / N
-   * @throws KernelException when a label is not an integer in [0, K) (nothing is written then)
+   * @throws KernelException when a label is not an integer in [0, K) (nothing is written then). On
+   *     CUDA this method does not wait for the device, so a bad label is marked instead: lossOut
+   *     = NaN, correctOut = -(first bad row + 1), dlogits untouched; the {@link LossResult}
+   *     variant checks the mark and throws.
    */
   public static void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor lossOut, Tensor correctOut,
       Tensor dlogits) {
@@ -35,9 +39,13 @@ public final class LossOps {
     Checks.shape(op, "lossOut", lossOut, 1);
     Checks.shape(op, "correctOut", correctOut, 1);
     shapeOrNull(op, "dlogits", dlogits, n, k);
-    LayerChecks.cpuOnly(op, d);
-    Native.cpu(op, CpuLayerKernels.pvll_softmax_cross_entropy(logits.address(), labels.address(), lossOut.address(),
-        correctOut.address(), address(dlogits), n, k));
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_softmax_cross_entropy(logits.address(), labels.address(), lossOut.address(),
+          correctOut.address(), address(dlogits), n, k));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_softmax_cross_entropy(logits.address(), labels.address(),
+          lossOut.address(), correctOut.address(), address(dlogits), n, k, 0));
+    }
   }
 
   /** The same, returning the loss and the correct count; dlogits may be null. */
@@ -45,7 +53,13 @@ public final class LossOps {
     required("softmax_cross_entropy", "logits", logits);
     try (Tensor loss = Tensor.empty(logits.device(), 1); Tensor correct = Tensor.empty(logits.device(), 1)) {
       softmaxCrossEntropy(logits, labels, loss, correct, dlogits);
-      return new LossResult(loss.toArray()[0], (int) correct.toArray()[0]);
+      float c = correct.toArray()[0];
+      if (c < 0) {
+        throw new KernelException("softmax_cross_entropy", KernelException.INVALID_ARGUMENT, "label "
+            + labels.view((long) (-c - 1), 1).toArray()[0] + " at row " + (long) (-c - 1)
+            + " is not a class index in [0, " + logits.dim(1) + ")");
+      }
+      return new LossResult(loss.toArray()[0], (int) c);
     }
   }
 }

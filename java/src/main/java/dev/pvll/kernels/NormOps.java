@@ -5,11 +5,12 @@ import static dev.pvll.kernels.LayerChecks.required;
 import static dev.pvll.kernels.LayerChecks.shapeOrNull;
 
 import dev.pvll.kernels.bind.CpuLayerKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /**
  * Batch normalisation over NCHW tensors, per channel, as PyTorch's {@code torch.batch_norm}.
  * {@code gamma}/{@code beta} may be null (affine = false). Results are bit-identical for any
- * thread count.
+ * thread count, and deterministic on CUDA (where they agree with the CPU's to rounding).
  */
 public final class NormOps {
   private NormOps() {}
@@ -54,10 +55,15 @@ public final class NormOps {
       throw new IllegalArgumentException(op + ": expected more than 1 value per channel in training, got x of shape "
           + LayerChecks.shapeOf(x));
     }
-    LayerChecks.cpuOnly(op, d);
-    Native.cpu(op, CpuLayerKernels.pvll_batch_norm_train_forward(x.address(), address(gamma), address(beta),
-        y.address(), saveMean.address(), saveInvStd.address(), address(runningMean), address(runningVar), s[0], c, hw,
-        momentum, eps));
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_batch_norm_train_forward(x.address(), address(gamma), address(beta),
+          y.address(), saveMean.address(), saveInvStd.address(), address(runningMean), address(runningVar), s[0], c,
+          hw, momentum, eps));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_batch_norm_train_forward(x.address(), address(gamma), address(beta),
+          y.address(), saveMean.address(), saveInvStd.address(), address(runningMean), address(runningVar), s[0], c,
+          hw, momentum, eps, 0));
+    }
   }
 
   /**
@@ -86,9 +92,14 @@ public final class NormOps {
     shapeOrNull(op, "beta", beta, c);
     Checks.shape(op, "runningMean", runningMean, c);
     Checks.shape(op, "runningVar", runningVar, c);
-    LayerChecks.cpuOnly(op, d);
-    Native.cpu(op, CpuLayerKernels.pvll_batch_norm_inference_forward(x.address(), address(gamma), address(beta),
-        runningMean.address(), runningVar.address(), y.address(), s[0], c, (long) s[2] * s[3], eps));
+    long hw = (long) s[2] * s[3];
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_batch_norm_inference_forward(x.address(), address(gamma), address(beta),
+          runningMean.address(), runningVar.address(), y.address(), s[0], c, hw, eps));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_batch_norm_inference_forward(x.address(), address(gamma),
+          address(beta), runningMean.address(), runningVar.address(), y.address(), s[0], c, hw, eps, 0));
+    }
   }
 
   /**
@@ -123,9 +134,14 @@ public final class NormOps {
     shapeOrNull(op, "gamma", gamma, c);
     shapeOrNull(op, "dgamma", dgamma, c);
     shapeOrNull(op, "dbeta", dbeta, c);
-    LayerChecks.cpuOnly(op, d);
-    Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward(x.address(), dy.address(), saveMean.address(),
-        saveInvStd.address(), address(gamma), dx.address(), address(dgamma), address(dbeta), s[0], c,
-        (long) s[2] * s[3], accumulateDx ? 1 : 0));
+    long hw = (long) s[2] * s[3];
+    int acc = accumulateDx ? 1 : 0;
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward(x.address(), dy.address(), saveMean.address(),
+          saveInvStd.address(), address(gamma), dx.address(), address(dgamma), address(dbeta), s[0], c, hw, acc));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_batch_norm_backward(x.address(), dy.address(), saveMean.address(),
+          saveInvStd.address(), address(gamma), dx.address(), address(dgamma), address(dbeta), s[0], c, hw, acc, 0));
+    }
   }
 }

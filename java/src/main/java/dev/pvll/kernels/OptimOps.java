@@ -4,13 +4,16 @@ import static dev.pvll.kernels.LayerChecks.address;
 import static dev.pvll.kernels.LayerChecks.required;
 
 import dev.pvll.kernels.bind.CpuLayerKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 import java.util.List;
 
 /**
  * Optimiser steps and gradient norms over flat parameter buffers (any shape, views allowed;
  * parameter, gradient and state tensors of one step must have equal sizes). The formulas are
  * PyTorch's torch.optim ones; norms are computed in double and are bit-identical for any
- * thread count.
+ * thread count. On CUDA every step is one fused kernel, norms are deterministic device
+ * reductions, and {@link #clipGradNorm(float, Tensor...)} decides and scales on the device
+ * (the host waits only to return the norm).
  */
 public final class OptimOps {
   private OptimOps() {}
@@ -33,9 +36,13 @@ public final class OptimOps {
     Device d = LayerChecks.devices(op, param, grad, momentumBuf);
     Checks.sameSize(op, param, grad);
     if (momentumBuf != null) Checks.sameSize(op, param, momentumBuf);
-    LayerChecks.cpuOnly(op, d);
-    Native.cpu(op, CpuLayerKernels.pvll_sgd_step(param.address(), grad.address(), address(momentumBuf), param.size(),
-        lr, momentum, weightDecay));
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_sgd_step(param.address(), grad.address(), address(momentumBuf),
+          param.size(), lr, momentum, weightDecay));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_sgd_step(param.address(), grad.address(), address(momentumBuf),
+          param.size(), lr, momentum, weightDecay, 0));
+    }
   }
 
   /**
@@ -57,9 +64,13 @@ public final class OptimOps {
     Checks.sameSize(op, param, m);
     Checks.sameSize(op, param, v);
     if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
-    LayerChecks.cpuOnly(op, d);
-    Native.cpu(op, CpuLayerKernels.pvll_adam_step(param.address(), grad.address(), m.address(), v.address(),
-        param.size(), step, lr, beta1, beta2, eps, weightDecay));
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_adam_step(param.address(), grad.address(), m.address(), v.address(),
+          param.size(), step, lr, beta1, beta2, eps, weightDecay));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_adam_step(param.address(), grad.address(), m.address(), v.address(),
+          param.size(), step, lr, beta1, beta2, eps, weightDecay, 0));
+    }
   }
 
   /** The global L2 norm of all values of grads (0 for none). */
@@ -80,6 +91,12 @@ public final class OptimOps {
    */
   public static double clipGradNorm(float maxNorm, Tensor... grads) {
     String op = "clip_grad_norm";
+    Device d = checkGrads(op, grads);
+    if (d != null && d.isCuda()) {
+      long[] addresses = addresses(grads), sizes = sizes(grads);
+      return Native.cudaDouble(op, d, out -> CudaLayerKernels.pvll_cuda_clip_grad_norm(addresses, sizes, grads.length,
+          maxNorm, out, 0));
+    }
     double norm = Math.sqrt(sumSquares(op, grads));
     double coef = maxNorm / (norm + 1e-6);
     if (coef < 1) {
@@ -99,18 +116,35 @@ public final class OptimOps {
   }
 
   private static double sumSquares(String op, Tensor[] grads) {
-    if (grads == null) throw new IllegalArgumentException(op + ": grads is null");
-    if (grads.length == 0) return 0;
-    for (int i = 0; i < grads.length; i++) required(op, "grads[" + i + "]", grads[i]);
-    Device d = LayerChecks.devices(op, grads);
-    LayerChecks.cpuOnly(op, d);
-    long[] addresses = new long[grads.length], sizes = new long[grads.length];
-    for (int i = 0; i < grads.length; i++) {
-      addresses[i] = grads[i].address();
-      sizes[i] = grads[i].size();
+    Device d = checkGrads(op, grads);
+    if (d == null) return 0;
+    long[] addresses = addresses(grads), sizes = sizes(grads);
+    if (d.isCuda()) {
+      return Native.cudaDouble(op, d, out -> CudaLayerKernels.pvll_cuda_sum_squares(addresses, sizes, grads.length,
+          out, 0));
     }
     double[] out = new double[1];
     Native.cpu(op, CpuLayerKernels.pvll_sum_squares(addresses, sizes, grads.length, out));
     return out[0];
+  }
+
+  /** The device of grads (all non-null, open, on one device), or null for none. */
+  private static Device checkGrads(String op, Tensor[] grads) {
+    if (grads == null) throw new IllegalArgumentException(op + ": grads is null");
+    if (grads.length == 0) return null;
+    for (int i = 0; i < grads.length; i++) required(op, "grads[" + i + "]", grads[i]);
+    return LayerChecks.devices(op, grads);
+  }
+
+  private static long[] addresses(Tensor[] grads) {
+    long[] a = new long[grads.length];
+    for (int i = 0; i < grads.length; i++) a[i] = grads[i].address();
+    return a;
+  }
+
+  private static long[] sizes(Tensor[] grads) {
+    long[] s = new long[grads.length];
+    for (int i = 0; i < grads.length; i++) s[i] = grads[i].size();
+    return s;
   }
 }

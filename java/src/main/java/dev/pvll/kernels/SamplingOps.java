@@ -1,11 +1,13 @@
 package dev.pvll.kernels;
 
 import dev.pvll.kernels.bind.CpuSamplingKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /**
  * Random sampling ops on the counter-based Philox stream of native/include/pvll_gumbel.h (see
  * {@link Philox} for a Java mirror). A (seed, counter) pair always gives the same draw on every
- * device and thread count; different counters give independent draws.
+ * device and thread count (on CUDA up to, rarely, one float ulp of the double logarithm, so
+ * the sampled op indices agree); different counters give independent draws.
  */
 public final class SamplingOps {
   private SamplingOps() {}
@@ -45,9 +47,14 @@ public final class SamplingOps {
       noOverlap(op, "gumbelOut", gumbelOut, weightsOut);
       noOverlap(op, "gumbelOut", gumbelOut, indicesOut);
     }
-    if (!d.isCpu()) throw new KernelException(op, KernelException.NO_CUDA, "no CUDA kernel yet");
-    Native.cpu(op, CpuSamplingKernels.pvll_gumbel_softmax_argmax(logits.address(), rows, cols, seed, counter, tau,
-        gumbelOut == null ? 0L : gumbelOut.address(), weightsOut.address(), indicesOut.address()));
+    long gumbel = gumbelOut == null ? 0L : gumbelOut.address();
+    if (d.isCpu()) {
+      Native.cpu(op, CpuSamplingKernels.pvll_gumbel_softmax_argmax(logits.address(), rows, cols, seed, counter, tau,
+          gumbel, weightsOut.address(), indicesOut.address()));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_gumbel_softmax_argmax(logits.address(), rows, cols, seed, counter, tau,
+          gumbel, weightsOut.address(), indicesOut.address(), 0));
+    }
   }
 
   /** out[i] = Gumbel noise of element (offset + i) of draw (seed, counter), any shape. */
@@ -55,8 +62,11 @@ public final class SamplingOps {
     String op = "gumbel_noise";
     Device d = Checks.sameDevice(op, out);
     if (offset < 0) throw new IllegalArgumentException(op + ": offset must be >= 0, got " + offset);
-    if (!d.isCpu()) throw new KernelException(op, KernelException.NO_CUDA, "no CUDA kernel yet");
-    Native.cpu(op, CpuSamplingKernels.pvll_gumbel_noise(seed, counter, offset, out.size(), out.address()));
+    if (d.isCpu()) {
+      Native.cpu(op, CpuSamplingKernels.pvll_gumbel_noise(seed, counter, offset, out.size(), out.address()));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_gumbel_noise(seed, counter, offset, out.size(), out.address(), 0));
+    }
   }
 
   private static void noOverlap(String op, String name, Tensor out, Tensor other) {

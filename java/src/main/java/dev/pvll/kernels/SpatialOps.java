@@ -1,6 +1,7 @@
 package dev.pvll.kernels;
 
 import dev.pvll.kernels.bind.CpuKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /** Spatial ops on NCHW tensors: crops and general average pooling. */
 public final class SpatialOps {
@@ -19,7 +20,11 @@ public final class SpatialOps {
       throw new IllegalArgumentException("avg_pool_forward: bad geometry k=" + k + " s=" + s + " p=" + p + " for " + x);
     }
     Checks.shape("avg_pool_forward", "y", y, x.dim(0), x.dim(1), poolOutputSize(x.dim(2), k, s, p), poolOutputSize(x.dim(3), k, s, p));
-    if (d.isCuda()) throw new KernelException("avg_pool_forward", KernelException.NO_CUDA, "no CUDA kernel yet");
+    if (d.isCuda()) {
+      Native.cuda("avg_pool_forward", CudaLayerKernels.pvll_cuda_avg_pool_forward(x.address(), y.address(), x.dim(0), x.dim(1),
+          x.dim(2), x.dim(3), k, s, p, 0));
+      return;
+    }
     Native.cpu("avg_pool_forward", CpuKernels.pvll_avg_pool_forward(x.address(), y.address(), x.dim(0), x.dim(1), x.dim(2), x.dim(3), k, s, p));
   }
 
@@ -31,7 +36,11 @@ public final class SpatialOps {
       throw new IllegalArgumentException("avg_pool_backward: bad geometry k=" + k + " s=" + s + " p=" + p + " for " + dx);
     }
     Checks.shape("avg_pool_backward", "dy", dy, dx.dim(0), dx.dim(1), poolOutputSize(dx.dim(2), k, s, p), poolOutputSize(dx.dim(3), k, s, p));
-    if (d.isCuda()) throw new KernelException("avg_pool_backward", KernelException.NO_CUDA, "no CUDA kernel yet");
+    if (d.isCuda()) {
+      Native.cuda("avg_pool_backward", CudaLayerKernels.pvll_cuda_avg_pool_backward(dy.address(), dx.address(), dx.dim(0),
+          dx.dim(1), dx.dim(2), dx.dim(3), k, s, p, accumulate ? 1 : 0, 0));
+      return;
+    }
     Native.cpu("avg_pool_backward", CpuKernels.pvll_avg_pool_backward(dy.address(), dx.address(), dx.dim(0), dx.dim(1), dx.dim(2),
         dx.dim(3), k, s, p, accumulate ? 1 : 0));
   }
@@ -42,7 +51,11 @@ public final class SpatialOps {
     Checks.rank("crop_forward", "x", x, 4);
     Checks.shape("crop_forward", "y", y, x.dim(0), x.dim(1), y.dim(2), y.dim(3));
     checkWindow("crop_forward", x, y, top, left);
-    if (d.isCuda()) throw new KernelException("crop_forward", KernelException.NO_CUDA, "no CUDA kernel yet");
+    if (d.isCuda()) {
+      Native.cuda("crop_forward", CudaLayerKernels.pvll_cuda_crop_forward(x.address(), y.address(), x.dim(0), x.dim(1), x.dim(2),
+          x.dim(3), top, left, y.dim(2), y.dim(3), 0));
+      return;
+    }
     Native.cpu("crop_forward", CpuKernels.pvll_crop_forward(x.address(), y.address(), x.dim(0), x.dim(1), x.dim(2), x.dim(3),
         top, left, y.dim(2), y.dim(3)));
   }
@@ -53,7 +66,11 @@ public final class SpatialOps {
     Checks.rank("crop_backward", "dx", dx, 4);
     Checks.shape("crop_backward", "dy", dy, dx.dim(0), dx.dim(1), dy.dim(2), dy.dim(3));
     checkWindow("crop_backward", dx, dy, top, left);
-    if (d.isCuda()) throw new KernelException("crop_backward", KernelException.NO_CUDA, "no CUDA kernel yet");
+    if (d.isCuda()) {
+      Native.cuda("crop_backward", CudaLayerKernels.pvll_cuda_crop_backward(dy.address(), dx.address(), dx.dim(0), dx.dim(1),
+          dx.dim(2), dx.dim(3), top, left, dy.dim(2), dy.dim(3), accumulate ? 1 : 0, 0));
+      return;
+    }
     Native.cpu("crop_backward", CpuKernels.pvll_crop_backward(dy.address(), dx.address(), dx.dim(0), dx.dim(1), dx.dim(2),
         dx.dim(3), top, left, dy.dim(2), dy.dim(3), accumulate ? 1 : 0));
   }

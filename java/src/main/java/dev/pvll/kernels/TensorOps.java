@@ -3,6 +3,7 @@ package dev.pvll.kernels;
 import static dev.pvll.kernels.LayerChecks.required;
 
 import dev.pvll.kernels.bind.CpuLayerKernels;
+import dev.pvll.kernels.bind.CudaLayerKernels;
 import java.util.List;
 
 /** Channel concat and split of NCHW tensors, per-sample drop-path, and addition. */
@@ -18,8 +19,14 @@ public final class TensorOps {
     long[] channels = checkBlocks(op, xs, y, "xs", "y");
     long[] addresses = new long[xs.size()];
     for (int i = 0; i < addresses.length; i++) addresses[i] = xs.get(i).address();
-    Native.cpu(op, CpuLayerKernels.pvll_concat_channels(addresses, channels, addresses.length, y.address(), y.dim(0),
-        (long) y.dim(2) * y.dim(3)));
+    long hw = (long) y.dim(2) * y.dim(3);
+    if (y.device().isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_concat_channels(addresses, channels, addresses.length, y.address(), y.dim(0),
+          hw));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_concat_channels(addresses, channels, addresses.length, y.address(),
+          y.dim(0), hw, 0));
+    }
   }
 
   /** The inverse of {@link #concatChannels}: dxs[i] (+)= the channels of dy that came from input i. */
@@ -28,8 +35,15 @@ public final class TensorOps {
     long[] channels = checkBlocks(op, dxs, dy, "dxs", "dy");
     long[] addresses = new long[dxs.size()];
     for (int i = 0; i < addresses.length; i++) addresses[i] = dxs.get(i).address();
-    Native.cpu(op, CpuLayerKernels.pvll_split_channels(dy.address(), addresses, channels, addresses.length, dy.dim(0),
-        (long) dy.dim(2) * dy.dim(3), accumulate ? 1 : 0));
+    long hw = (long) dy.dim(2) * dy.dim(3);
+    int acc = accumulate ? 1 : 0;
+    if (dy.device().isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_split_channels(dy.address(), addresses, channels, addresses.length,
+          dy.dim(0), hw, acc));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_split_channels(dy.address(), addresses, channels, addresses.length,
+          dy.dim(0), hw, acc, 0));
+    }
   }
 
   /**
@@ -43,16 +57,29 @@ public final class TensorOps {
   public static void dropPathForward(Tensor x, Tensor mask, Tensor y, float keepProb) {
     String op = "drop_path_forward";
     checkDropPath(op, x, mask, y, keepProb, "x", "y");
-    Native.cpu(op, CpuLayerKernels.pvll_drop_path_forward(x.address(), mask.address(), y.address(), x.dim(0),
-        x.size() / Math.max(1, x.dim(0)), keepProb));
+    long perSample = x.size() / Math.max(1, x.dim(0));
+    if (x.device().isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_drop_path_forward(x.address(), mask.address(), y.address(), x.dim(0),
+          perSample, keepProb));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_drop_path_forward(x.address(), mask.address(), y.address(), x.dim(0),
+          perSample, keepProb, 0));
+    }
   }
 
   /** Drop-path backward: dx[n] (+)= dy[n] * mask[n] / keepProb. */
   public static void dropPathBackward(Tensor dy, Tensor mask, Tensor dx, float keepProb, boolean accumulate) {
     String op = "drop_path_backward";
     checkDropPath(op, dy, mask, dx, keepProb, "dy", "dx");
-    Native.cpu(op, CpuLayerKernels.pvll_drop_path_backward(dy.address(), mask.address(), dx.address(), dy.dim(0),
-        dy.size() / Math.max(1, dy.dim(0)), keepProb, accumulate ? 1 : 0));
+    long perSample = dy.size() / Math.max(1, dy.dim(0));
+    int acc = accumulate ? 1 : 0;
+    if (dy.device().isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_drop_path_backward(dy.address(), mask.address(), dx.address(), dy.dim(0),
+          perSample, keepProb, acc));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_drop_path_backward(dy.address(), mask.address(), dx.address(),
+          dy.dim(0), perSample, keepProb, acc, 0));
+    }
   }
 
   /** y = a + b elementwise (equal sizes); y may be a or b. */
@@ -64,8 +91,8 @@ public final class TensorOps {
     Device d = LayerChecks.devices(op, a, b, y);
     Checks.sameSize(op, a, b);
     Checks.sameSize(op, a, y);
-    LayerChecks.cpuOnly(op, d);
-    Native.cpu(op, CpuLayerKernels.pvll_add(a.address(), b.address(), y.address(), a.size()));
+    if (d.isCpu()) Native.cpu(op, CpuLayerKernels.pvll_add(a.address(), b.address(), y.address(), a.size()));
+    else Native.cuda(op, CudaLayerKernels.pvll_cuda_add(a.address(), b.address(), y.address(), a.size(), 0));
   }
 
   /** Checks the parts of a channel concat against the whole; returns their channel counts. */
@@ -75,7 +102,7 @@ public final class TensorOps {
     Tensor[] all = new Tensor[parts.size() + 1];
     for (int i = 0; i < parts.size(); i++) all[i] = required(op, partsName + "[" + i + "]", parts.get(i));
     all[parts.size()] = whole;
-    Device d = LayerChecks.devices(op, all);
+    LayerChecks.devices(op, all);
     int[] s = LayerChecks.nchw(op, wholeName, whole);
     long[] channels = new long[parts.size()];
     long total = 0;
@@ -95,7 +122,6 @@ public final class TensorOps {
       throw new IllegalArgumentException(op + ": the " + partsName + " have " + total + " channels in all, "
           + wholeName + " " + LayerChecks.shapeOf(whole) + " has " + s[1]);
     }
-    LayerChecks.cpuOnly(op, d);
     return channels;
   }
 
@@ -104,12 +130,11 @@ public final class TensorOps {
     required(op, srcName, src);
     required(op, "mask", mask);
     required(op, dstName, dst);
-    Device d = LayerChecks.devices(op, src, mask, dst);
+    LayerChecks.devices(op, src, mask, dst);
     Checks.sameShape(op, src, dst);
     Checks.shape(op, "mask", mask, src.dim(0));
     if (!(keepProb > 0f && keepProb <= 1f)) {
       throw new IllegalArgumentException(op + ": keepProb must be in (0, 1], got " + keepProb);
     }
-    LayerChecks.cpuOnly(op, d);
   }
 }

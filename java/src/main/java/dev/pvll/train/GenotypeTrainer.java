@@ -57,6 +57,8 @@ public final class GenotypeTrainer implements AutoCloseable {
   private final TrainTest data;
   private final int[] trainIndices, testIndices;
   private final EvalNetwork network;
+  /** Where the network lives; the loader delivers batches there (on a GPU through pinned memory and a copy stream). */
+  private final Device device;
   private final Normalization normalization;
   private int epoch;
   private long logLines;
@@ -73,7 +75,7 @@ public final class GenotypeTrainer implements AutoCloseable {
     testIndices = range(config.testImages() > 0 ? Math.min(config.testImages(), data.test().size()) : data.test().size());
     NetworkConfig shape = new NetworkConfig(config.cells(), config.channels(), genotype.nodes(), train.channels(),
         Math.max(2, train.classCount()), train.height(), 3);
-    Device device = config.device().equals("auto") ? Device.best() : Device.parse(config.device());
+    device = config.device().equals("auto") ? Device.best() : Device.parse(config.device());
     network = new EvalNetwork(shape, genotype, config.auxWeight() > 0, device, config.seed());
     normalization = Normalization.forDataset(config.dataset(), train);
   }
@@ -166,7 +168,8 @@ public final class GenotypeTrainer implements AutoCloseable {
 
   private double[] trainEpoch(float lr, float dropProb) {
     Augmentation aug = Augmentation.training(normalization).withCutout(config.cutout());
-    BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), aug, config.seed(), epoch).withDropLast(true);
+    BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), aug, config.seed(), epoch).withDropLast(true)
+        .withDevice(device);
     SplittableRandom dropRng = new SplittableRandom(config.seed() * 1_000_003L + epoch);
     double lossSum = 0;
     long correct = 0, seen = 0;
@@ -206,7 +209,7 @@ public final class GenotypeTrainer implements AutoCloseable {
     double lossSum = 0;
     long seen = 0;
     BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), Augmentation.none(normalization), config.seed(), 0)
-        .withShuffle(false).withDropLast(false);
+        .withShuffle(false).withDropLast(false).withDevice(device);
     try (BatchLoader loader = new BatchLoader(data.test(), testIndices, options)) {
       while (loader.hasNext()) {
         Batch b = loader.next();

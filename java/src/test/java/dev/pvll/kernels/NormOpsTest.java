@@ -5,7 +5,6 @@ import static dev.pvll.kernels.LayerTorch.count;
 import static dev.pvll.kernels.LayerTorch.leaf;
 import static dev.pvll.kernels.LayerTorch.ours;
 import static dev.pvll.kernels.LayerTorch.torch;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,12 +120,8 @@ class NormOpsTest {
       y.close();
       assertThrows(IllegalStateException.class,
           () -> NormOps.batchNormTrainForward(x, null, null, y, m, v, null, null, 0.1f, 1e-5f));
-      if (device.isCuda()) {
-        Tensor y2 = Tensor.zeros(device, 2, 3, 4, 4);
-        KernelException k = assertThrows(KernelException.class,
-            () -> NormOps.batchNormTrainForward(x, null, null, y2, m, v, null, null, 0.1f, 1e-5f));
-        assertEquals(KernelException.NO_CUDA, k.status());
-      }
+      Tensor y2 = Tensor.zeros(device, 2, 3, 4, 4); // valid arguments run on either device
+      NormOps.batchNormTrainForward(x, null, null, y2, m, v, null, null, 0.1f, 1e-5f);
     }
   }
 }

@@ -149,10 +149,7 @@ class SamplingOpsTest {
       assertThrows(IllegalArgumentException.class, () -> SamplingOps.gumbelSoftmaxArgmax(x, 1, 1, 1f, null, w, Tensor.zeros(device, 3)));
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SamplingOps.gumbelSoftmaxArgmax(x, 1, 1, 1f, null, x, idx));
       assertTrue(e.getMessage().contains("gumbel_softmax_argmax"), e.getMessage());
-      if (device.isCuda()) {
-        KernelException k = assertThrows(KernelException.class, () -> SamplingOps.gumbelSoftmaxArgmax(x, 1, 1, 1f, null, w, idx));
-        assertEquals(KernelException.NO_CUDA, k.status());
-      }
+      SamplingOps.gumbelSoftmaxArgmax(x, 1, 1, 1f, null, w, idx); // valid arguments run on either device
     }
   }
 
