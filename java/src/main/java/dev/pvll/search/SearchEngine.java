@@ -14,6 +14,7 @@ import dev.pvll.space.Genotype;
 import dev.pvll.space.GenotypeDerivation;
 import dev.pvll.space.NetworkConfig;
 import dev.pvll.space.Primitive;
+import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
