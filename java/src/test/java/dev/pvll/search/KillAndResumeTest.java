@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.pvll.testing.RunFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -49,19 +48,10 @@ class KillAndResumeTest {
   }
 
   private static List<JsonObject> log(Path dir) throws IOException {
-    List<JsonObject> out = new ArrayList<>();
-    for (String s : Files.readAllLines(dir.resolve("log.jsonl"))) {
-      JsonObject o = JsonParser.parseString(s).getAsJsonObject();
-      o.remove("seconds");
-      out.add(o);
-    }
-    return out;
+    return RunFiles.logWithoutTimes(dir);
   }
 
   private Process pvll(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.pvll.cli.Main"));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + System.nanoTime() + ".log").toFile()).start();
+    return RunFiles.pvll(tmp, args);
   }
 }

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Datasets;
+import dev.pvll.testing.RunFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -63,12 +61,6 @@ class SnapshotLabelModeTest {
   }
 
   private static List<JsonObject> log(Path dir) throws IOException {
-    List<JsonObject> out = new ArrayList<>();
-    for (String s : Files.readAllLines(dir.resolve("log.jsonl"))) {
-      JsonObject o = JsonParser.parseString(s).getAsJsonObject();
-      o.remove("seconds");
-      out.add(o);
-    }
-    return out;
+    return RunFiles.logWithoutTimes(dir);
   }
 }

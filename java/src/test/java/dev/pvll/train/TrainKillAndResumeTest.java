@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.pvll.testing.RunFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,21 +77,14 @@ class TrainKillAndResumeTest {
   }
 
   private static JsonObject withoutSeconds(JsonObject o) {
-    o.remove("seconds");
-    o.remove("elapsed");
-    return o;
+    return RunFiles.withoutTimes(o);
   }
 
   private static List<JsonObject> log(Path dir) throws IOException {
-    List<JsonObject> out = new ArrayList<>();
-    for (String s : Files.readAllLines(dir.resolve("log.jsonl"))) out.add(withoutSeconds(JsonParser.parseString(s).getAsJsonObject()));
-    return out;
+    return RunFiles.logWithoutTimes(dir);
   }
 
   private Process pvll(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.pvll.cli.Main"));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + System.nanoTime() + ".log").toFile()).start();
+    return RunFiles.pvll(tmp, args);
   }
 }

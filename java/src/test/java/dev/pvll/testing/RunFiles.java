@@ -1,0 +1,36 @@
+package dev.pvll.testing;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the end-to-end tests read from run folders, and how they start {@code pvll} as a real process. */
+public final class RunFiles {
+  private RunFiles() {}
+
+  /** The lines of dir/log.jsonl without their wall times ("seconds", "elapsed"), for comparing runs. */
+  public static List<JsonObject> logWithoutTimes(Path dir) throws IOException {
+    List<JsonObject> out = new ArrayList<>();
+    for (String s : Files.readAllLines(dir.resolve("log.jsonl"))) out.add(withoutTimes(JsonParser.parseString(s).getAsJsonObject()));
+    return out;
+  }
+
+  /** o without its wall-time fields. */
+  public static JsonObject withoutTimes(JsonObject o) {
+    o.remove("seconds");
+    o.remove("elapsed");
+    return o;
+  }
+
+  /** Starts {@code pvll args...} in a new JVM on this test's class path; its output goes to a file in logDir. */
+  public static Process pvll(Path logDir, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.pvll.cli.Main"));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve("out-" + System.nanoTime() + ".log").toFile()).start();
+  }
+}
