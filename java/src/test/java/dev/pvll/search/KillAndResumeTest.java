@@ -30,14 +30,12 @@ class KillAndResumeTest {
     long wallMs = (System.nanoTime() - t0) / 1_000_000;
 
     Random r = new Random(seed);
+    long started = System.nanoTime();
     Process p = pvll("search", "--preset", "tiny", "--out", killed.toString());
-    long delay = (long) (wallMs * (0.3 + 0.5 * r.nextDouble()));
-    boolean finished = p.waitFor(delay, TimeUnit.MILLISECONDS);
-    if (!finished) {
-      p.destroyForcibly(); // SIGKILL
-      p.waitFor();
-    }
-    assertTrue(Files.exists(killed.resolve("checkpoint.bin")) || finished, "no checkpoint after " + delay + " ms (seed " + seed + ")");
+    boolean wasKilled = RunFiles.killAfterFirstCheckpoint(p, killed.resolve("checkpoint.bin"), started, wallMs, r);
+    long delay = (System.nanoTime() - started) / 1_000_000;
+    if (!wasKilled) assertEquals(0, p.exitValue(), "run failed (seed " + seed + ")");
+    boolean finished = !wasKilled;
     if (!finished) assertEquals(0, pvll("search", "--resume", killed.toString()).waitFor(), "resumed run failed");
 
     assertEquals(Files.readString(whole.resolve("genotype.txt")), Files.readString(killed.resolve("genotype.txt")),

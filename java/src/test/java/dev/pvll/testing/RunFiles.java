@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 /** What the end-to-end tests read from run folders, and how they start {@code pvll} as a real process. */
 public final class RunFiles {
@@ -24,6 +26,22 @@ public final class RunFiles {
     o.remove("seconds");
     o.remove("elapsed");
     return o;
+  }
+
+  /**
+   * Kills p (SIGKILL) at a random moment after its first checkpoint file appears: waits for the
+   * file, then for a random share of what is left of totalMs (the wall time of the same run
+   * uninterrupted, counted from when p started at startNanos). Returns false when p ended first.
+   */
+  public static boolean killAfterFirstCheckpoint(Process p, Path checkpoint, long startNanos, long totalMs, Random random)
+      throws InterruptedException {
+    while (p.isAlive() && !Files.exists(checkpoint)) Thread.sleep(5);
+    if (!p.isAlive()) return false;
+    long left = Math.max(0, totalMs - (System.nanoTime() - startNanos) / 1_000_000);
+    if (p.waitFor((long) (left * 0.8 * random.nextDouble()), TimeUnit.MILLISECONDS)) return false;
+    p.destroyForcibly();
+    p.waitFor();
+    return true;
   }
 
   /** Starts {@code pvll args...} in a new JVM on this test's class path; its output goes to a file in logDir. */

@@ -36,14 +36,12 @@ class TrainKillAndResumeTest {
     long wallMs = (System.nanoTime() - t0) / 1_000_000;
 
     Random r = new Random(seed);
+    long started = System.nanoTime();
     Process p = pvll(with(TINY, "--out", killed.toString()));
-    long delay = (long) (wallMs * (0.45 + 0.4 * r.nextDouble()));
-    boolean finished = p.waitFor(delay, TimeUnit.MILLISECONDS);
-    if (!finished) {
-      p.destroyForcibly(); // SIGKILL
-      p.waitFor();
-    }
-    assertTrue(finished || Files.exists(killed.resolve("checkpoint.bin")), "no checkpoint after " + delay + " ms (seed " + seed + ")");
+    boolean wasKilled = RunFiles.killAfterFirstCheckpoint(p, killed.resolve("checkpoint.bin"), started, wallMs, r);
+    long delay = (System.nanoTime() - started) / 1_000_000;
+    if (!wasKilled) assertEquals(0, p.exitValue(), "run failed (seed " + seed + ")");
+    boolean finished = !wasKilled;
     if (!finished) assertEquals(0, pvll("train", "--resume", killed.toString()).waitFor(), "resumed run failed (seed " + seed + ")");
 
     assertEquals(withoutSeconds(json(whole.resolve("result.json"))), withoutSeconds(json(killed.resolve("result.json"))),
