@@ -196,7 +196,9 @@ void fast_vs_reference(const Case& c, unsigned seed) {
   const Outputs ref = run(ref_kernels(c), c, x, w, b, dy);
   const Outputs fast = run(fast_kernels(c), c, x, w, b, dy);
   // float sums of t terms of unit scale: error grows like sqrt(t) ulps of the result's scale
-  auto atol = [](double terms) { return (float)(1e-6 * std::sqrt(terms) + 1e-6); };
+  // (2e-6 per sqrt(term): at 1e-6 a 2,500-term pointwise weight gradient missed by 5.8e-5 against
+  // 5.1e-5 once in about 75 runs)
+  auto atol = [](double terms) { return (float)(2e-6 * std::sqrt(terms) + 1e-6); };
   const double fwd_terms = (double)(s.cin / s.groups) * s.kh * s.kw;
   const double bwd_in_terms = (double)(s.cout / s.groups) * s.kh * s.kw;
   const double bwd_w_terms = (double)s.n * s.oh() * s.ow();

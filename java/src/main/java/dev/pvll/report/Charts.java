@@ -42,6 +42,19 @@ final class Charts {
     return style(new JFreeChart(title, new Font("SansSerif", Font.BOLD, 15), plot, data.getSeriesCount() > 1));
   }
 
+  /**
+   * The chart with whole-number ticks on its x axis (epochs), at least one unit wide, so that a
+   * single point does not get a zero-width axis of repeated labels.
+   */
+  static JFreeChart integerX(JFreeChart chart) {
+    NumberAxis x = (NumberAxis) chart.getXYPlot().getDomainAxis();
+    x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+    x.setAutoRangeMinimumSize(2);
+    NumberAxis y = (NumberAxis) chart.getXYPlot().getRangeAxis();
+    y.setAutoRangeMinimumSize(0.05);
+    return chart;
+  }
+
   /** A heat map of z over a grid (xy block renderer) with a colour legend. */
   static JFreeChart heat(String title, String xLabel, String yLabel, DefaultXYZDataset data, double blockW, double blockH, double zMin,
       double zMax, String zLabel) {

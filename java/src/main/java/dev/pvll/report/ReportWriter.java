@@ -9,7 +9,6 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.JFreeChart;
@@ -59,34 +58,21 @@ public final class ReportWriter {
       h.note("The search has not finished: summary.json is missing; the plots show the units done so far.");
     }
 
-    // label mode "reference": the memory holds drift-corrected labels; plot those (and psi against them)
-    boolean corrected = !warm.isEmpty() && warm.get(0).has("label");
-    String labelKey = corrected ? "label" : "val_loss";
     XYSeriesCollection losses = new XYSeriesCollection();
     int[] counter = {0};
-    losses.addSeries(series("warm-up", warm, l -> counter[0]++, labelKey));
-    losses.addSeries(series("search", search, l -> counter[0]++, labelKey));
-    losses.addSeries(series("final genotype", fin, l -> counter[0]++, labelKey));
-    if (corrected) {
-      int[] again = {0};
-      List<JsonObject> all = new ArrayList<>(warm);
-      all.addAll(search);
-      all.addAll(fin);
-      losses.addSeries(series("reference architecture", all, l -> again[0]++, "ref_loss"));
-    }
-    Charts.save(Charts.xy(corrected ? "Drift-corrected label of every evaluated architecture" : "Validation loss of every evaluated architecture",
-        "evaluation", corrected ? "label: L(a) - L(ref) + L(ref, first)" : "validation loss (cross-entropy)", losses, false, true),
+    losses.addSeries(series("warm-up", warm, l -> counter[0]++, "val_loss"));
+    losses.addSeries(series("search", search, l -> counter[0]++, "val_loss"));
+    losses.addSeries(series("final genotype", fin, l -> counter[0]++, "val_loss"));
+    Charts.save(Charts.xy("Validation loss of every evaluated architecture", "evaluation", "validation loss (cross-entropy)", losses, false, true),
         dir.resolve("val_loss.png"), 900, 420);
-    h.figure("val_loss.png", corrected
-        ? "Each point is one sampled architecture trained for one epoch on the shared weights, then labelled on the validation split against the reference architecture measured on the same weights (its raw loss is the fourth series)."
-        : "Each point is one sampled architecture trained for one epoch on the shared weights, then labelled on the validation split.");
+    h.figure("val_loss.png", "Each point is one sampled architecture trained for one epoch on the shared weights, then labelled on the validation split.");
 
     if (!search.isEmpty() && search.get(0).has("psi_prediction")) {
       XYSeriesCollection psi = new XYSeriesCollection();
       XYSeries pts = new XYSeries("search steps (predicted before fitting)", false);
       double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
       for (JsonObject l : search) {
-        double p = RunLog.number(l, "psi_prediction"), v = RunLog.number(l, labelKey);
+        double p = RunLog.number(l, "psi_prediction"), v = RunLog.number(l, "val_loss");
         pts.add(p, v);
         lo = Math.min(lo, Math.min(p, v));
         hi = Math.max(hi, Math.max(p, v));
@@ -220,11 +206,11 @@ public final class ReportWriter {
     XYSeriesCollection loss = new XYSeriesCollection();
     loss.addSeries(series("train", epochs, l -> l.get("epoch").getAsInt() + 1, "train_loss"));
     loss.addSeries(series("test", epochs, l -> l.get("epoch").getAsInt() + 1, "test_loss"));
-    Charts.save(Charts.xy("Loss", "epoch", "cross-entropy", loss, true, true), dir.resolve("loss.png"), 560, 400);
+    Charts.save(Charts.integerX(Charts.xy("Loss", "epoch", "cross-entropy", loss, true, true)), dir.resolve("loss.png"), 560, 400);
     XYSeriesCollection acc = new XYSeriesCollection();
     acc.addSeries(series("train", epochs, l -> l.get("epoch").getAsInt() + 1, "train_acc"));
     acc.addSeries(series("test", epochs, l -> l.get("epoch").getAsInt() + 1, "test_acc"));
-    Charts.save(Charts.xy("Accuracy", "epoch", "accuracy", acc, true, true), dir.resolve("accuracy.png"), 560, 400);
+    Charts.save(Charts.integerX(Charts.xy("Accuracy", "epoch", "accuracy", acc, true, true)), dir.resolve("accuracy.png"), 560, 400);
     h.row("loss.png", "accuracy.png");
     if (result != null) confusion(dir, result, h);
     h.pictures("Cells", "normal.png", "reduction.png");
