@@ -24,15 +24,33 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+/** Stores the first n (< 8) lanes of v to p in 4-, 2- and 1-float pieces: vmaskmovps stores
+ *  are slow (on AMD Zen much slower than the three plain stores). */
+inline void store_first(float* p, __m256 v, int n) {
+  __m128 part = _mm256_castps256_ps128(v);
+  if (n >= 4) {
+    _mm_storeu_ps(p, part);
+    p += 4;
+    n -= 4;
+    part = _mm256_extractf128_ps(v, 1);
+  }
+  if (n >= 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), part);
+    p += 2;
+    n -= 2;
+    part = _mm_movehl_ps(part, part);
+  }
+  if (n >= 1) _mm_store_ss(p, part);
+}
+
 /** Stores v to p (first n lanes when n < 8), adding p's contents when accumulate. */
 inline void store(float* p, __m256 v, int n, bool accumulate) {
   if (n >= 8) {
     if (accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(p));
     _mm256_storeu_ps(p, v);
-  } else {
-    const __m256i m = first_lanes(n);
-    if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(p, m));
-    _mm256_maskstore_ps(p, m, v);
+  } else if (n > 0) {
+    if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(p, first_lanes(n)));
+    store_first(p, v, n);
   }
 }
 
