@@ -9,6 +9,7 @@
 // Forward and input gradient split images over threads (disjoint outputs); the weight gradient
 // reduces over fixed image chunks in order (conv_common.h), so results never depend on threads.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -124,6 +125,41 @@ void scatter_images(const float* in, int count, int rows, int pixels, float* out
                   sizeof(float) * pixels);
 }
 
+// The products of packed A (m x k) with the packed B of each of `groups` image groups, for maps
+// under 48 pixels, where a batch makes one or a few groups (the auxiliary head: one): B of each
+// group is packed first (prepare(g, bp)), then the products run split into (group, block of A's
+// rows) over threads, then finish(g, out) takes each group's m x cols(g) result. Every output
+// element is the same k-sum as in one whole product, so results do not depend on threads.
+template <class Cols, class Prepare, class Finish>
+void grouped_products(int groups, int m, int k, const float* ap, const float* bias, Cols cols, Prepare prepare,
+                      Finish finish) {
+  std::vector<size_t> b_at(groups + 1, 0), c_at(groups + 1, 0);
+  for (int g = 0; g < groups; ++g) {
+    b_at[g + 1] = b_at[g] + gemm::packed_b_size(k, cols(g));
+    c_at[g + 1] = c_at[g] + (size_t)m * cols(g);
+  }
+  // 32-byte aligned for pack_b (each packed size is a multiple of 24 floats: keep 8-float steps)
+  std::vector<float> bp_all(b_at[groups] + 8), out_all(c_at[groups]);
+  float* bp = bp_all.data() + ((8 - ((uintptr_t)bp_all.data() / sizeof(float)) % 8) % 8);
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) prepare((int)g, bp + b_at[g]);
+  });
+  // about 8 products in all, row blocks a multiple of the 4-row panels of A
+  const int per_group = std::max(1, 8 / groups);
+  const int block = std::max(gemm::kMr, (m + per_group - 1) / per_group + gemm::kMr - 1) / gemm::kMr * gemm::kMr;
+  const int blocks = (m + block - 1) / block;
+  parallel_for((int64_t)groups * blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int g = (int)(item / blocks), i0 = (int)(item % blocks) * block, rows = std::min(block, m - i0);
+      gemm::multiply_packed(rows, cols(g), k, ap + (size_t)i0 * k, bp + b_at[g], out_all.data() + c_at[g] + (size_t)i0 * cols(g),
+                            cols(g), false, bias ? bias + i0 : nullptr);
+    }
+  });
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) finish((int)g, out_all.data() + c_at[g]);
+  });
+}
+
 bool is_plain_1x1(const ConvShape& s) {
   return s.kh == 1 && s.kw == 1 && s.stride == 1 && s.padding == 0 && s.h * s.w >= 48;
 }
@@ -134,7 +170,24 @@ void forward(const ConvShape& s, const float* x, const float* w, const float* bi
   const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;
   std::vector<float> ap(gemm::packed_a_size(s.cout, kdim));
   gemm::pack_a(w, kdim, 1, s.cout, kdim, ap.data());
-  parallel_for((s.n + group - 1) / group, 1, [&](int64_t begin, int64_t end) {
+  const int groups = (s.n + group - 1) / group;
+  if (group > 1) {
+    auto cols = [&](int g) { return std::min(group, s.n - g * group) * pix; };
+    grouped_products(
+        groups, s.cout, kdim, ap.data(), bias, cols,
+        [&](int g, float* bp) {
+          const int first = g * group, count = std::min(group, s.n - first);
+          float* col = scratch(1, (size_t)kdim * cols(g));
+          for (int j = 0; j < count; ++j) im2col(s, x + (first + j) * x_image, col + j * pix, cols(g));
+          gemm::pack_b(col, cols(g), kdim, cols(g), bp);
+        },
+        [&](int g, const float* out) {
+          const int first = g * group;
+          scatter_images(out, std::min(group, s.n - first), s.cout, pix, y + first * y_image, y_image);
+        });
+    return;
+  }
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t g = begin; g < end; ++g) {
       const int first = (int)g * group, count = std::min(group, s.n - first), cols = count * pix;
       float* col = scratch(1, (size_t)kdim * cols);
@@ -158,7 +211,28 @@ void backward_input(const ConvShape& s, const float* dy, const float* w, float* 
   const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;
   std::vector<float> ap(gemm::packed_a_size(kdim, s.cout));
   gemm::pack_a(w, 1, kdim, kdim, s.cout, ap.data());  // W^T
-  parallel_for((s.n + group - 1) / group, 1, [&](int64_t begin, int64_t end) {
+  const int groups = (s.n + group - 1) / group;
+  if (group > 1) {
+    auto cols = [&](int g) { return std::min(group, s.n - g * group) * pix; };
+    grouped_products(
+        groups, kdim, s.cout, ap.data(), nullptr, cols,
+        [&](int g, float* bp) {
+          const int first = g * group, count = std::min(group, s.n - first);
+          float* dyg = scratch(2, (size_t)s.cout * cols(g));
+          gather_images(dy + first * y_image, y_image, count, s.cout, pix, dyg);
+          gemm::pack_b(dyg, cols(g), s.cout, cols(g), bp);
+        },
+        [&](int g, const float* dcol) {
+          const int first = g * group, count = std::min(group, s.n - first);
+          for (int j = 0; j < count; ++j) {
+            float* dxi = dx + (first + j) * x_image;
+            if (!accumulate) std::memset(dxi, 0, sizeof(float) * x_image);
+            col2im(s, dcol + j * pix, cols(g), dxi);
+          }
+        });
+    return;
+  }
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t g = begin; g < end; ++g) {
       const int first = (int)g * group, count = std::min(group, s.n - first), cols = count * pix;
       float* dcol = scratch(1, (size_t)kdim * cols);

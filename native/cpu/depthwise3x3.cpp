@@ -76,16 +76,22 @@ std::vector<ColumnLoads> column_loads(int w, int d) {
 // sweep; dilation 2: the other parity's sweep) or after it (dilation 1, rows under 8). Before:
 // blend back what is there (that store is long retired, so the load is not stalled). After:
 // without accumulate a plain store, the next row overwrites the overrun; with accumulate the
-// blend's load would straddle the previous row's store, still in flight, so mask. A row whose
-// plane has fewer than 8 - n floats after it (the last row; the last rows when w < 8) uses a
-// masked store: nothing is ever written past the plane.
+// blend's load would straddle the previous row's store, still in flight, so store only the n
+// lanes. A row whose plane has fewer than 8 - n floats after it (the last row; the last rows
+// when w < 8) stores only its n lanes too: nothing is ever written past the plane. Those partial
+// stores are 4-, 2- and 1-float pieces, not vmaskmovps (slow on Zen 4).
 inline void store_lanes(float* row, int c, int w, int d, __m256 v, bool accumulate, const float* plane_end) {
   const int n = w - c;
-  if (n >= 8) avx2::store(row + c, v, 8, accumulate);
-  else if (plane_end - (row + w) < 8 - n) avx2::store(row + c, v, n, accumulate);
-  else if (w >= 8 || d > 1) avx2::store_blend(row + c, v, n, accumulate);
-  else if (!accumulate) _mm256_storeu_ps(row + c, v);
-  else avx2::store(row + c, v, n, accumulate);
+  if (n >= 8) {
+    avx2::store(row + c, v, 8, accumulate);
+  } else if (plane_end - (row + w) < 8 - n || (w < 8 && d == 1 && accumulate)) {
+    if (accumulate) v = _mm256_add_ps(v, avx2::load(row + c, n));
+    avx2::store_first(row + c, v, n);
+  } else if (w >= 8 || d > 1) {
+    avx2::store_blend(row + c, v, n, accumulate);
+  } else {
+    _mm256_storeu_ps(row + c, v);
+  }
 }
 
 // NP planes that share their weights and geometry (one channel, consecutive images) swept

@@ -271,6 +271,8 @@ int main() {
                              conv(1, 40, 6, 6, 30, 3, 1, 1, 1),    // large k dimension
                              conv(2, 3, 7, 9, 5, 2, 2, 1, 1, 3),   // 2x3 kernel
                              conv(20, 8, 2, 2, 30, 2, 1, 0, 1),    // 1-pixel maps: batched images
+                             conv(7, 24, 2, 2, 102, 2, 1, 0, 1),   // 1-pixel maps, row blocks of W
+                             conv(9, 40, 2, 2, 37, 1, 1, 0, 1),    // aux head 1x1 on 2x2 maps, row blocks
                              conv(70, 4, 3, 3, 5, 1, 1, 0, 1),     // 9-pixel 1x1: three image groups
                              conv(9, 6, 5, 5, 7, 3, 1, 0, 1)})     // 9-pixel 3x3
     cases.push_back({Family::Conv2d, s, true});
