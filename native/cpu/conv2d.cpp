@@ -9,7 +9,6 @@
 // Forward and input gradient split images over threads (disjoint outputs); the weight gradient
 // reduces over fixed image chunks in order (conv_common.h), so results never depend on threads.
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -49,7 +48,13 @@ inline void gather_even(float* dst, const float* src, int n) {
     const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     _mm256_storeu_ps(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
   }
-  for (; j < n; ++j) dst[j] = src[2 * j];
+  if (j < n) {  // the last n - j < 8 (a 7x7 output's whole rows): masked loads, partial store
+    const int left = 2 * (n - j) - 1;
+    const __m256 a = avx2::load(src + 2 * j, std::min(8, left));
+    const __m256 b = left > 8 ? avx2::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    avx2::store_first(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)), n - j);
+  }
 }
 
 // col[(ci,ky,kx)*ld + oy*ow+ox] = x[ci][oy*s-p+ky*d][ox*s-p+kx*d] (0 outside) for one image; ld
@@ -69,14 +74,15 @@ void im2col(const ConvShape& s, const float* x, float* col, int64_t ld) {
             continue;
           }
           const float* src = x + ((int64_t)ci * s.h + iy) * s.w;  // src[ox*st + offset]
-          std::memset(row, 0, sizeof(float) * span.lo);
+          // (memset calls only where there is padding: rows are short, the calls add up)
+          if (span.lo > 0) std::memset(row, 0, sizeof(float) * span.lo);
           if (st == 1)
             std::memcpy(row + span.lo, src + span.lo + offset, sizeof(float) * (span.hi - span.lo));
           else if (st == 2)
             gather_even(row + span.lo, src + 2 * span.lo + offset, span.hi - span.lo);
           else
             for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * st + offset];
-          std::memset(row + span.hi, 0, sizeof(float) * (ow - span.hi));
+          if (span.hi < ow) std::memset(row + span.hi, 0, sizeof(float) * (ow - span.hi));
         }
       }
 }
@@ -103,9 +109,20 @@ void col2im(const ConvShape& s, const float* dcol, int64_t ld, float* dx) {
 }
 
 // Images per product: maps of fewer than 48 pixels (the auxiliary head's 2x2 and 1x1) are
-// multiplied several images at a time, side by side, so the 24-column tiles are filled.
+// multiplied several images at a time, side by side, so the 24-column tiles are filled. Larger
+// maps under 256 pixels whose last tile would be mostly empty go in the group (up to 256
+// columns) that fills the tiles clearly better: FactorizedReduce's 7x7 output, 49 pixels in 3
+// tiles of 24 (68% used), goes 5 images at a time (245 columns in 11 tiles, 93%).
 int images_per_product(int n, int pixels) {
-  return pixels >= 48 ? 1 : std::min(n, (256 + pixels - 1) / pixels);
+  if (pixels < 48) return std::min(n, (256 + pixels - 1) / pixels);
+  auto used = [&](int g) {
+    const int cols = g * pixels;
+    return (double)cols / ((cols + gemm::kNr - 1) / gemm::kNr * gemm::kNr);
+  };
+  int best = 1;
+  for (int g = 2; g * pixels <= 256 && g <= n; ++g)
+    if (used(g) > used(best) + 0.05) best = g;
+  return best;
 }
 
 // rows x pixels blocks of `count` consecutive images (image stride `stride`) side by side:
@@ -138,9 +155,10 @@ void grouped_products(int groups, int m, int k, const float* ap, const float* bi
     b_at[g + 1] = b_at[g] + gemm::packed_b_size(k, cols(g));
     c_at[g + 1] = c_at[g] + (size_t)m * cols(g);
   }
-  // 32-byte aligned for pack_b (each packed size is a multiple of 24 floats: keep 8-float steps)
-  std::vector<float> bp_all(b_at[groups] + 8), out_all(c_at[groups]);
-  float* bp = bp_all.data() + ((8 - ((uintptr_t)bp_all.data() / sizeof(float)) % 8) % 8);
+  // the calling thread's slots 4 and 5 (the work below uses slots 0 to 2); 64-byte aligned, and
+  // each packed B a multiple of 24 floats, as pack_b needs
+  float* bp = scratch(4, b_at[groups]);
+  float* out_all = scratch(5, c_at[groups]);
   parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t g = begin; g < end; ++g) prepare((int)g, bp + b_at[g]);
   });
@@ -151,12 +169,12 @@ void grouped_products(int groups, int m, int k, const float* ap, const float* bi
   parallel_for((int64_t)groups * blocks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       const int g = (int)(item / blocks), i0 = (int)(item % blocks) * block, rows = std::min(block, m - i0);
-      gemm::multiply_packed(rows, cols(g), k, ap + (size_t)i0 * k, bp + b_at[g], out_all.data() + c_at[g] + (size_t)i0 * cols(g),
+      gemm::multiply_packed(rows, cols(g), k, ap + (size_t)i0 * k, bp + b_at[g], out_all + c_at[g] + (size_t)i0 * cols(g),
                             cols(g), false, bias ? bias + i0 : nullptr);
     }
   });
   parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t g = begin; g < end; ++g) finish((int)g, out_all.data() + c_at[g]);
+    for (int64_t g = begin; g < end; ++g) finish((int)g, out_all + c_at[g]);
   });
 }
 

@@ -263,6 +263,8 @@ int main() {
                              conv(2, 16, 9, 9, 8, 1, 2, 0, 1),     // FactorizedReduce, odd map
                              conv(2, 5, 33, 31, 8, 1, 2, 0, 1),    // strided 1x1, 16 columns out
                              conv(1, 4, 16, 15, 3, 1, 2, 0, 1),    // strided 1x1, 8 columns out
+                             conv(7, 12, 14, 14, 10, 1, 2, 0, 1),  // 49-pixel maps: groups of 5 and 2 images
+                             conv(4, 6, 16, 16, 5, 1, 2, 0, 1),    // 64-pixel maps: groups of 3 and 1
                              conv(3, 16, 2, 2, 24, 2, 1, 0, 1),    // auxiliary head 2x2
                              conv(1, 3, 11, 10, 7, 5, 1, 2, 1),    // 5x5
                              conv(2, 5, 9, 8, 6, 3, 2, 2, 2),      // stride 2, dilation 2
