@@ -24,6 +24,25 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+/** Stores the first n (< 8) lanes of v to p in 4-, 2- and 1-float pieces, instead of a
+ *  vmaskmovps store (faster on Zen 4 for the depthwise 3x3 row tails; not for the 5x5 blocks). */
+inline void store_first(float* p, __m256 v, int n) {
+  __m128 part = _mm256_castps256_ps128(v);
+  if (n >= 4) {
+    _mm_storeu_ps(p, part);
+    p += 4;
+    n -= 4;
+    part = _mm256_extractf128_ps(v, 1);
+  }
+  if (n >= 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), part);
+    p += 2;
+    n -= 2;
+    part = _mm_movehl_ps(part, part);
+  }
+  if (n >= 1) _mm_store_ss(p, part);
+}
+
 /** Stores v to p (first n lanes when n < 8), adding p's contents when accumulate. */
 inline void store(float* p, __m256 v, int n, bool accumulate) {
   if (n >= 8) {

@@ -48,7 +48,13 @@ inline void gather_even(float* dst, const float* src, int n) {
     const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     _mm256_storeu_ps(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
   }
-  for (; j < n; ++j) dst[j] = src[2 * j];
+  if (j < n) {  // the last n - j < 8 (a 7x7 output's whole rows): masked loads, partial store
+    const int left = 2 * (n - j) - 1;
+    const __m256 a = avx2::load(src + 2 * j, std::min(8, left));
+    const __m256 b = left > 8 ? avx2::load(src + 2 * j + 8, left - 8) : _mm256_setzero_ps();
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    avx2::store_first(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)), n - j);
+  }
 }
 
 // col[(ci,ky,kx)*ld + oy*ow+ox] = x[ci][oy*s-p+ky*d][ox*s-p+kx*d] (0 outside) for one image; ld
@@ -68,14 +74,15 @@ void im2col(const ConvShape& s, const float* x, float* col, int64_t ld) {
             continue;
           }
           const float* src = x + ((int64_t)ci * s.h + iy) * s.w;  // src[ox*st + offset]
-          std::memset(row, 0, sizeof(float) * span.lo);
+          // (memset calls only where there is padding: rows are short, the calls add up)
+          if (span.lo > 0) std::memset(row, 0, sizeof(float) * span.lo);
           if (st == 1)
             std::memcpy(row + span.lo, src + span.lo + offset, sizeof(float) * (span.hi - span.lo));
           else if (st == 2)
             gather_even(row + span.lo, src + 2 * span.lo + offset, span.hi - span.lo);
           else
             for (int ox = span.lo; ox < span.hi; ++ox) row[ox] = src[ox * st + offset];
-          std::memset(row + span.hi, 0, sizeof(float) * (ow - span.hi));
+          if (span.hi < ow) std::memset(row + span.hi, 0, sizeof(float) * (ow - span.hi));
         }
       }
 }
@@ -102,9 +109,20 @@ void col2im(const ConvShape& s, const float* dcol, int64_t ld, float* dx) {
 }
 
 // Images per product: maps of fewer than 48 pixels (the auxiliary head's 2x2 and 1x1) are
-// multiplied several images at a time, side by side, so the 24-column tiles are filled.
+// multiplied several images at a time, side by side, so the 24-column tiles are filled. Larger
+// maps under 256 pixels whose last tile would be mostly empty go in the group (up to 256
+// columns) that fills the tiles clearly better: FactorizedReduce's 7x7 output, 49 pixels in 3
+// tiles of 24 (68% used), goes 5 images at a time (245 columns in 11 tiles, 93%).
 int images_per_product(int n, int pixels) {
-  return pixels >= 48 ? 1 : std::min(n, (256 + pixels - 1) / pixels);
+  if (pixels < 48) return std::min(n, (256 + pixels - 1) / pixels);
+  auto used = [&](int g) {
+    const int cols = g * pixels;
+    return (double)cols / ((cols + gemm::kNr - 1) / gemm::kNr * gemm::kNr);
+  };
+  int best = 1;
+  for (int g = 2; g * pixels <= 256 && g <= n; ++g)
+    if (used(g) > used(best) + 0.05) best = g;
+  return best;
 }
 
 // rows x pixels blocks of `count` consecutive images (image stride `stride`) side by side:
@@ -124,6 +142,42 @@ void scatter_images(const float* in, int count, int rows, int pixels, float* out
                   sizeof(float) * pixels);
 }
 
+// The products of packed A (m x k) with the packed B of each of `groups` image groups, for maps
+// under 48 pixels, where a batch makes one or a few groups (the auxiliary head: one): B of each
+// group is packed first (prepare(g, bp)), then the products run split into (group, block of A's
+// rows) over threads, then finish(g, out) takes each group's m x cols(g) result. Every output
+// element is the same k-sum as in one whole product, so results do not depend on threads.
+template <class Cols, class Prepare, class Finish>
+void grouped_products(int groups, int m, int k, const float* ap, const float* bias, Cols cols, Prepare prepare,
+                      Finish finish) {
+  std::vector<size_t> b_at(groups + 1, 0), c_at(groups + 1, 0);
+  for (int g = 0; g < groups; ++g) {
+    b_at[g + 1] = b_at[g] + gemm::packed_b_size(k, cols(g));
+    c_at[g + 1] = c_at[g] + (size_t)m * cols(g);
+  }
+  // the calling thread's slots 4 and 5 (the work below uses slots 0 to 2); 64-byte aligned, and
+  // each packed B a multiple of 24 floats, as pack_b needs
+  float* bp = scratch(4, b_at[groups]);
+  float* out_all = scratch(5, c_at[groups]);
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) prepare((int)g, bp + b_at[g]);
+  });
+  // about 8 products in all, row blocks a multiple of the 4-row panels of A
+  const int per_group = std::max(1, 8 / groups);
+  const int block = std::max(gemm::kMr, (m + per_group - 1) / per_group + gemm::kMr - 1) / gemm::kMr * gemm::kMr;
+  const int blocks = (m + block - 1) / block;
+  parallel_for((int64_t)groups * blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int g = (int)(item / blocks), i0 = (int)(item % blocks) * block, rows = std::min(block, m - i0);
+      gemm::multiply_packed(rows, cols(g), k, ap + (size_t)i0 * k, bp + b_at[g], out_all + c_at[g] + (size_t)i0 * cols(g),
+                            cols(g), false, bias ? bias + i0 : nullptr);
+    }
+  });
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t g = begin; g < end; ++g) finish((int)g, out_all + c_at[g]);
+  });
+}
+
 bool is_plain_1x1(const ConvShape& s) {
   return s.kh == 1 && s.kw == 1 && s.stride == 1 && s.padding == 0 && s.h * s.w >= 48;
 }
@@ -134,7 +188,24 @@ void forward(const ConvShape& s, const float* x, const float* w, const float* bi
   const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;
   std::vector<float> ap(gemm::packed_a_size(s.cout, kdim));
   gemm::pack_a(w, kdim, 1, s.cout, kdim, ap.data());
-  parallel_for((s.n + group - 1) / group, 1, [&](int64_t begin, int64_t end) {
+  const int groups = (s.n + group - 1) / group;
+  if (group > 1) {
+    auto cols = [&](int g) { return std::min(group, s.n - g * group) * pix; };
+    grouped_products(
+        groups, s.cout, kdim, ap.data(), bias, cols,
+        [&](int g, float* bp) {
+          const int first = g * group, count = std::min(group, s.n - first);
+          float* col = scratch(1, (size_t)kdim * cols(g));
+          for (int j = 0; j < count; ++j) im2col(s, x + (first + j) * x_image, col + j * pix, cols(g));
+          gemm::pack_b(col, cols(g), kdim, cols(g), bp);
+        },
+        [&](int g, const float* out) {
+          const int first = g * group;
+          scatter_images(out, std::min(group, s.n - first), s.cout, pix, y + first * y_image, y_image);
+        });
+    return;
+  }
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t g = begin; g < end; ++g) {
       const int first = (int)g * group, count = std::min(group, s.n - first), cols = count * pix;
       float* col = scratch(1, (size_t)kdim * cols);
@@ -158,7 +229,28 @@ void backward_input(const ConvShape& s, const float* dy, const float* w, float* 
   const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;
   std::vector<float> ap(gemm::packed_a_size(kdim, s.cout));
   gemm::pack_a(w, 1, kdim, kdim, s.cout, ap.data());  // W^T
-  parallel_for((s.n + group - 1) / group, 1, [&](int64_t begin, int64_t end) {
+  const int groups = (s.n + group - 1) / group;
+  if (group > 1) {
+    auto cols = [&](int g) { return std::min(group, s.n - g * group) * pix; };
+    grouped_products(
+        groups, kdim, s.cout, ap.data(), nullptr, cols,
+        [&](int g, float* bp) {
+          const int first = g * group, count = std::min(group, s.n - first);
+          float* dyg = scratch(2, (size_t)s.cout * cols(g));
+          gather_images(dy + first * y_image, y_image, count, s.cout, pix, dyg);
+          gemm::pack_b(dyg, cols(g), s.cout, cols(g), bp);
+        },
+        [&](int g, const float* dcol) {
+          const int first = g * group, count = std::min(group, s.n - first);
+          for (int j = 0; j < count; ++j) {
+            float* dxi = dx + (first + j) * x_image;
+            if (!accumulate) std::memset(dxi, 0, sizeof(float) * x_image);
+            col2im(s, dcol + j * pix, cols(g), dxi);
+          }
+        });
+    return;
+  }
+  parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t g = begin; g < end; ++g) {
       const int first = (int)g * group, count = std::min(group, s.n - first), cols = count * pix;
       float* dcol = scratch(1, (size_t)kdim * cols);

@@ -29,7 +29,7 @@ PVLL_API int pvll_global_avg_pool_forward(const float* x, float* y, int64_t plan
                (long long)planes, (long long)hw);
   PVLL_GUARD("pvll_global_avg_pool_forward", {
     const float inv = 1.f / float(hw);
-    pvll::parallel_for(planes, plane_grain(hw), [=](int64_t p0, int64_t p1) {
+    pvll::parallel_for_sized(planes, plane_grain(hw), planes * hw * (int64_t)sizeof(float), [=](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) y[p] = plane_sum(x + p * hw, hw) * inv;
     });
   });
@@ -42,7 +42,8 @@ PVLL_API int pvll_global_avg_pool_backward(const float* dy, float* dx, int64_t p
                (long long)hw);
   PVLL_GUARD("pvll_global_avg_pool_backward", {
     const float inv = 1.f / float(hw);
-    pvll::parallel_for(planes, plane_grain(hw), [=](int64_t p0, int64_t p1) {
+    const int64_t bytes = (accumulate ? 2 : 1) * planes * hw * (int64_t)sizeof(float);
+    pvll::parallel_for_sized(planes, plane_grain(hw), bytes, [=](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         const float g = dy[p] * inv;
         float* d = dx + p * hw;

@@ -152,6 +152,24 @@ void parallel_chunks(int64_t n, int64_t grain,
   });
 }
 
+// 8 MB: measured on the 2-core Zen 4 machine (A/B in one process, 2 threads, both orders), the
+// calling thread alone was as fast or 5-20% faster for add on 64x7x7 (2.4 MB), global average
+// pooling forward and backward on 64x7x7 and 16x32x32 (0.8 and 4 MB) and channel concat on
+// 64x7x7 (6.4 MB); add on 16x32x32 (12.6 MB) gains nothing either way.
+int64_t inline_bytes() { return int64_t(8) << 20; }
+
+void parallel_chunks_sized(int64_t n, int64_t grain, int64_t bytes,
+                           const std::function<void(int64_t, int64_t, int64_t)>& body) {
+  if (bytes >= inline_bytes()) return parallel_chunks(n, grain, body);
+  const int64_t chunks = chunk_count(n, grain);
+  if (chunks == 0) return;
+  const int64_t base = n / chunks, extra = n % chunks;
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t begin = c * base + std::min(c, extra);
+    body(c, begin, begin + base + (c < extra ? 1 : 0));
+  }
+}
+
 int num_threads() { return pool().threads(); }
 void set_num_threads(int threads) { pool().set_threads(threads); }
 

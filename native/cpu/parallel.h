@@ -24,6 +24,24 @@ inline void parallel_for(int64_t n, int64_t grain,
   parallel_chunks(n, grain, [&](int64_t, int64_t b, int64_t e) { body(b, e); });
 }
 
+/**
+ * Memory traffic (bytes) under which a memory-bound loop runs on the calling thread: waking a
+ * sleeping pool worker and waiting for it costs more than a second core saves on a loop of that
+ * size (measurements in parallel.cpp).
+ */
+int64_t inline_bytes();
+
+/** parallel_chunks for a memory-bound loop that moves `bytes`: on the calling thread, chunk by
+ *  chunk in order, under inline_bytes(). The chunks are the same either way, so is the result. */
+void parallel_chunks_sized(int64_t n, int64_t grain, int64_t bytes,
+                           const std::function<void(int64_t, int64_t, int64_t)>& body);
+
+/** parallel_chunks_sized without the chunk index. */
+inline void parallel_for_sized(int64_t n, int64_t grain, int64_t bytes,
+                               const std::function<void(int64_t, int64_t)>& body) {
+  parallel_chunks_sized(n, grain, bytes, [&](int64_t, int64_t b, int64_t e) { body(b, e); });
+}
+
 int num_threads();
 void set_num_threads(int threads);
 

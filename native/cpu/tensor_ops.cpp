@@ -21,7 +21,9 @@ void for_concat_blocks(const int64_t* channels, int count, int64_t n, int64_t hw
   for (int i = 0; i < count; ++i) first[i + 1] = first[i] + channels[i];
   const int64_t total = first[count];
   const int64_t per_block = std::max<int64_t>(1, total * hw / std::max(1, count));
-  pvll::parallel_for(n * count, std::max<int64_t>(1, kGrain / per_block), [&](int64_t b0, int64_t b1) {
+  // read and written once
+  const int64_t bytes = 2 * n * total * hw * (int64_t)sizeof(float);
+  pvll::parallel_for_sized(n * count, std::max<int64_t>(1, kGrain / per_block), bytes, [&](int64_t b0, int64_t b1) {
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t s = blk / count;
       const int i = int(blk % count);
@@ -117,7 +119,7 @@ PVLL_API int pvll_drop_path_backward(const float* dy, const float* mask, float* 
 PVLL_API int pvll_add(const float* a, const float* b, float* y, int64_t count) {
   PVLL_REQUIRE(count >= 0 && (count == 0 || (a && b && y)), "pvll_add: bad arguments (count=%lld)", (long long)count);
   PVLL_GUARD("pvll_add", {
-    pvll::parallel_for(count, 1 << 16, [=](int64_t b0, int64_t b1) {
+    pvll::parallel_for_sized(count, 1 << 16, 3 * count * (int64_t)sizeof(float), [=](int64_t b0, int64_t b1) {
       for_lanes(b1 - b0, [&](int64_t j, auto lane) {
         using V = decltype(lane);
         store(y + b0 + j, ld<V>(a + b0 + j) + ld<V>(b + b0 + j));

@@ -265,6 +265,8 @@ int main() {
                              conv(2, 16, 9, 9, 8, 1, 2, 0, 1),     // FactorizedReduce, odd map
                              conv(2, 5, 33, 31, 8, 1, 2, 0, 1),    // strided 1x1, 16 columns out
                              conv(1, 4, 16, 15, 3, 1, 2, 0, 1),    // strided 1x1, 8 columns out
+                             conv(7, 12, 14, 14, 10, 1, 2, 0, 1),  // 49-pixel maps: groups of 5 and 2 images
+                             conv(4, 6, 16, 16, 5, 1, 2, 0, 1),    // 64-pixel maps: groups of 3 and 1
                              conv(3, 16, 2, 2, 24, 2, 1, 0, 1),    // auxiliary head 2x2
                              conv(1, 3, 11, 10, 7, 5, 1, 2, 1),    // 5x5
                              conv(2, 5, 9, 8, 6, 3, 2, 2, 2),      // stride 2, dilation 2
@@ -273,6 +275,8 @@ int main() {
                              conv(1, 40, 6, 6, 30, 3, 1, 1, 1),    // large k dimension
                              conv(2, 3, 7, 9, 5, 2, 2, 1, 1, 3),   // 2x3 kernel
                              conv(20, 8, 2, 2, 30, 2, 1, 0, 1),    // 1-pixel maps: batched images
+                             conv(7, 24, 2, 2, 102, 2, 1, 0, 1),   // 1-pixel maps, row blocks of W
+                             conv(9, 40, 2, 2, 37, 1, 1, 0, 1),    // aux head 1x1 on 2x2 maps, row blocks
                              conv(70, 4, 3, 3, 5, 1, 1, 0, 1),     // 9-pixel 1x1: three image groups
                              conv(9, 6, 5, 5, 7, 3, 1, 0, 1)})     // 9-pixel 3x3
     cases.push_back({Family::Conv2d, s, true});
