@@ -326,10 +326,7 @@ public final class SearchEngine implements AutoCloseable {
   }
 
   private SupernetEpochs.Stats trainEpoch(Architecture a) {
-    lastLr = learningRate(epoch);
-    SupernetEpochs.Stats s = epochs.train(SupernetEpochs.toNetwork(a), epoch, lastLr);
-    epoch++;
-    return s;
+    return supernetEpoch(SupernetEpochs.toNetwork(a), epoch);
   }
 
   /**
@@ -339,24 +336,34 @@ public final class SearchEngine implements AutoCloseable {
    * so that a label depends on the architecture and not on when it was measured.
    */
   private SupernetEpochs.Stats labelEpoch(SampledArchitecture arch) {
-    if (!config.labelMode().equals("snapshot")) {
-      lastLr = learningRate(epoch);
-      SupernetEpochs.Stats s = epochs.train(arch, epoch, lastLr);
-      epoch++;
-      return s;
-    }
+    if (!config.labelMode().equals("snapshot")) return supernetEpoch(arch, epoch);
     if (snapshot == null) {
       snapshotEpoch = epoch;
-      snapshot = new float[][] {network.parameters().values().toArray(), network.parameters().momentum().toArray(),
-          network.buffers().values().toArray()};
+      snapshot = weightState();
     }
-    network.parameters().values().copyFrom(snapshot[0]);
-    network.parameters().momentum().copyFrom(snapshot[1]);
-    network.buffers().values().copyFrom(snapshot[2]);
-    lastLr = learningRate(snapshotEpoch);
-    SupernetEpochs.Stats s = epochs.train(arch, snapshotEpoch, lastLr);
+    setWeightState(snapshot);
+    return supernetEpoch(arch, snapshotEpoch);
+  }
+
+  /** One supernet epoch of arch at the learning rate and data order of epoch e; counts one epoch run. */
+  private SupernetEpochs.Stats supernetEpoch(SampledArchitecture arch, int e) {
+    lastLr = learningRate(e);
+    SupernetEpochs.Stats s = epochs.train(arch, e, lastLr);
     epoch++;
     return s;
+  }
+
+  /** Copies of the supernet's parameters, their momentum and its BN buffers. */
+  private float[][] weightState() {
+    return new float[][] {network.parameters().values().toArray(), network.parameters().momentum().toArray(),
+        network.buffers().values().toArray()};
+  }
+
+  /** Sets what {@link #weightState()} returned. */
+  private void setWeightState(float[][] w) {
+    network.parameters().values().copyFrom(w[0]);
+    network.parameters().momentum().copyFrom(w[1]);
+    network.buffers().values().copyFrom(w[2]);
   }
 
   /** Cosine annealing from lrMax to lrMin over all epochs, stepped per epoch (PyTorch CosineAnnealingLR). */
@@ -466,8 +473,7 @@ public final class SearchEngine implements AutoCloseable {
   private void saveCheckpoint(double elapsed) throws IOException {
     State s = new State(config, phase, index, epoch, architect.state(), psiTrainer.state(), memory.state(),
         toArray(heldOutPredictions), toArray(heldOutLabels), bestLoss, bestH, toArray(warmupLabels), logLines, elapsed, finalLoss, snapshot == null ? null : snapshotEpoch);
-    List<float[]> arrays = new ArrayList<>(List.of(network.parameters().values().toArray(), network.parameters().momentum().toArray(),
-        network.buffers().values().toArray()));
+    List<float[]> arrays = new ArrayList<>(List.of(weightState()));
     if (snapshot != null) arrays.addAll(List.of(snapshot));
     SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), arrays);
   }
@@ -477,9 +483,7 @@ public final class SearchEngine implements AutoCloseable {
         || arrays.get(2).length != network.buffers().values().size()) {
       throw new IOException(outDir.resolve(CHECKPOINT) + ": weights do not fit the network of its configuration");
     }
-    network.parameters().values().copyFrom(arrays.get(0));
-    network.parameters().momentum().copyFrom(arrays.get(1));
-    network.buffers().values().copyFrom(arrays.get(2));
+    setWeightState(new float[][] {arrays.get(0), arrays.get(1), arrays.get(2)});
     phase = s.phase();
     index = s.index();
     epoch = s.epoch();
