@@ -72,31 +72,31 @@ def main(paths):
     def gf(flops, t):
         return f"{flops / t / 1e6:.0f}" if t else "-"
 
-    if not any(k[2] == "passive" for k in scores):  # one policy measured: the plain table
-        print("| op | shape | ours fwd (ms) | libtorch fwd (ms) | ratio | ours GFLOP/s | ours fwd+bwd (ms) "
-              "| libtorch fwd+bwd (ms) | ratio | ours fwd+bwd GFLOP/s |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for config in order:
-            name, shape, flops = parse(config)
-            of, ob = get(config, "oursForward", "any"), get(config, "oursBackward", "any")
-            df, db = get(config, "torchForward", "default"), get(config, "torchBackward", "default")
-            ofb, dfb = total(of, ob), total(df, db)
-            print(f"| {name} | {shape} | {ms(of)} | {ms(df)} | {ratio(of, df)} | {gf(flops, of)} | {ms(ofb)} | {ms(dfb)} "
-                  f"| {ratio(ofb, dfb)} | {gf(3 * flops, ofb)} |")
-        return
-    print("| op | shape | ours fwd | torch fwd (passive) | ratio | torch fwd (default) | ratio | ours GFLOP/s "
-          "| ours fwd+bwd | torch fwd+bwd (passive) | ratio | torch fwd+bwd (default) | ratio | ours GFLOP/s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    # both libtorch OpenMP policies side by side when a passive run is among the files, else default only
+    policies = ["passive", "default"] if any(k[2] == "passive" for k in scores) else ["default"]
+    single = len(policies) == 1
+
+    def torch_label(kind, policy):
+        return f"libtorch {kind} (ms)" if single else f"torch {kind} ({policy})"
+
+    header = ["op", "shape", "ours fwd (ms)" if single else "ours fwd"]
+    header += [c for p in policies for c in (torch_label("fwd", p), "ratio")]
+    header += ["ours GFLOP/s", "ours fwd+bwd (ms)" if single else "ours fwd+bwd"]
+    header += [c for p in policies for c in (torch_label("fwd+bwd", p), "ratio")]
+    header += ["ours fwd+bwd GFLOP/s" if single else "ours GFLOP/s"]
+    print("| " + " | ".join(header) + " |")
+    print("|---|---|" + "---:|" * (len(header) - 2))
     for config in order:
         name, shape, flops = parse(config)
         of, ob = get(config, "oursForward", "any"), get(config, "oursBackward", "any")
-        pf, pb = get(config, "torchForward", "passive"), get(config, "torchBackward", "passive")
-        df, db = get(config, "torchForward", "default"), get(config, "torchBackward", "default")
-        ofb, pfb, dfb = total(of, ob), total(pf, pb), total(df, db)
-        print(f"| {name} | {shape} | {ms(of)} | {ms(pf)} | {ratio(of, pf)} | {ms(df)} | {ratio(of, df)} | "
-              f"{gf(flops, of)} | {ms(ofb)} | {ms(pfb)} | {ratio(ofb, pfb)} | {ms(dfb)} | {ratio(ofb, dfb)} | "
-              f"{gf(3 * flops, ofb)} |")
-
+        ofb = total(of, ob)
+        torch = {p: (get(config, "torchForward", p), get(config, "torchBackward", p)) for p in policies}
+        cells = [name, shape, ms(of)]
+        cells += [c for p in policies for c in (ms(torch[p][0]), ratio(of, torch[p][0]))]
+        cells += [gf(flops, of), ms(ofb)]
+        cells += [c for p in policies for c in (ms(total(*torch[p])), ratio(ofb, total(*torch[p])))]
+        cells += [gf(3 * flops, ofb)]
+        print("| " + " | ".join(cells) + " |")
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
