@@ -8,6 +8,7 @@ import dev.pvll.data.Dataset;
 import dev.pvll.data.Normalization;
 import dev.pvll.data.Splits;
 import dev.pvll.kernels.Device;
+import dev.pvll.nn.WeightState;
 import dev.pvll.space.CellPicture;
 import dev.pvll.space.Gene;
 import dev.pvll.space.Genotype;
@@ -353,17 +354,14 @@ public final class SearchEngine implements AutoCloseable {
     return s;
   }
 
-  /** Copies of the supernet's parameters, their momentum and its BN buffers. */
+  /** The supernet's parameters, their momentum and its BN buffers, copied to the host. */
   private float[][] weightState() {
-    return new float[][] {network.parameters().values().toArray(), network.parameters().momentum().toArray(),
-        network.buffers().values().toArray()};
+    return WeightState.copy(network.parameters(), network.buffers());
   }
 
   /** Sets what {@link #weightState()} returned. */
   private void setWeightState(float[][] w) {
-    network.parameters().values().copyFrom(w[0]);
-    network.parameters().momentum().copyFrom(w[1]);
-    network.buffers().values().copyFrom(w[2]);
+    WeightState.set(network.parameters(), network.buffers(), w);
   }
 
   /** Cosine annealing from lrMax to lrMin over all epochs, stepped per epoch (PyTorch CosineAnnealingLR). */

@@ -17,6 +17,7 @@ import dev.pvll.kernels.OptimOps;
 import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.Mode;
+import dev.pvll.nn.WeightState;
 import dev.pvll.search.SearchCheckpoint;
 import dev.pvll.space.CellPicture;
 import dev.pvll.space.Genotype;
@@ -108,9 +109,7 @@ public final class GenotypeTrainer implements AutoCloseable {
     if (c.arrays().size() != 3 || c.arrays().get(0).length != t.network.parameters().values().size()) {
       throw new IOException(outDir.resolve(CHECKPOINT) + ": weights do not fit the network of its configuration");
     }
-    t.network.parameters().values().copyFrom(c.arrays().get(0));
-    t.network.parameters().momentum().copyFrom(c.arrays().get(1));
-    t.network.buffers().values().copyFrom(c.arrays().get(2));
+    WeightState.set(t.network.parameters(), t.network.buffers(), c.arrays().toArray(new float[0][]));
     t.epoch = s.epoch();
     t.logLines = s.logLines();
     t.elapsedBefore = s.elapsedSeconds();
@@ -240,8 +239,7 @@ public final class GenotypeTrainer implements AutoCloseable {
 
   private void saveCheckpoint(double elapsed) throws IOException {
     State s = new State(config, genotype.toDartsString(), epoch, logLines, elapsed, 0);
-    SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), List.of(network.parameters().values().toArray(),
-        network.parameters().momentum().toArray(), network.buffers().values().toArray()));
+    SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), List.of(WeightState.copy(network.parameters(), network.buffers())));
   }
 
   /** Whether outDir holds a finished run (its result.json). */
