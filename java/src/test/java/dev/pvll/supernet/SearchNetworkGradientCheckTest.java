@@ -19,13 +19,17 @@ import org.junit.jupiter.api.Test;
 /**
  * Finite differences on the whole supernet (5 cells, C=4, 3x16x16, batch 8, training-mode BN).
  *
- * <p>The kernels are float32 and batch norm on small maps makes the loss rough at finite-difference
- * scales: measured on this configuration, central differences converge to backward's values as
- * the step shrinks from 1e-3 to 3e-5, with a few tensors still 10-20% off at 3e-5 (float32 rounding
- * of the loss then dominates). So each parameter tensor is checked along its own random direction
- * at step 3e-5, and the test allows at most 10% of tensors to miss 10% relative error; a wrong
- * backward for any layer type (it appears in many tensors) fails it. The libtorch golden test
- * (SearchNetworkTest) checks every gradient to 1e-3 on top of this.
+ * <p>The loss is float32 and kinked (ReLU, max-pool, batch statistics of 8 images on 4x4 maps):
+ * measured here, the loss along one edge weight can bend by 30% in slope within 4e-5 of the
+ * current point, so a central difference can miss a correct backward by 10-25% on a few edges or
+ * tensors, and the old criterion (central difference within 10%, one miss in 8 or 10 allowed)
+ * failed 2 of 50 seeds on the tensors and once in CI on the edges. So each check brackets backward's value between the two one-sided
+ * difference quotients (where the loss is smooth they agree and this is the usual test; at a kink
+ * backward returns one of the one-sided slopes or a value between them), with 10% slack plus an
+ * absolute floor for float32 rounding of the loss. Measured over 80 (edges) and 50 (tensors)
+ * seeds: at most 2 of 24 edges and 3 of 129 tensors outside; backward scaled by 1.3 puts 17+ edges
+ * and 102+ tensors outside; the allowances below sit between. The libtorch golden test
+ * (SearchNetworkTest) checks every gradient, edge weights included, to 1e-3 on top of this.
  */
 class SearchNetworkGradientCheckTest {
   static final NetworkConfig SMALL = new NetworkConfig(5, 4, 4, 3, 10, 16, 3);
@@ -43,6 +47,7 @@ class SearchNetworkGradientCheckTest {
       new SupernetTrainer(net, SgdConfig.DARTS).edgeGradients(x, y, arch, null);
       float[] g = net.parameters().grads().toArray();
       float[] base = net.parameters().values().toArray();
+      double base0 = loss(net, base, new float[base.length], 0, x, y, arch);
       List<String> misses = new ArrayList<>();
       int checked = 0;
       for (Parameter p : net.parameters().parameters()) {
@@ -54,15 +59,15 @@ class SearchNetworkGradientCheckTest {
         }
         if (analytic == 0) continue; // an op the architecture does not run
         double eps = 3e-5;
-        double numeric = (loss(net, base, v, eps, x, y, arch) - loss(net, base, v, -eps, x, y, arch)) / (2 * eps);
+        double plus = loss(net, base, v, eps, x, y, arch), minus = loss(net, base, v, -eps, x, y, arch);
         checked++;
-        if (Math.abs(numeric - analytic) > 0.1 * Math.abs(analytic) + 2e-3) {
-          misses.add(String.format("%s: backward %.5f, finite difference %.5f", p.name(), analytic, numeric));
+        if (!bracketed(analytic, (base0 - minus) / eps, (plus - base0) / eps, 1e-2)) {
+          misses.add(String.format("%s: backward %.5f, one-sided differences %.5f and %.5f", p.name(), analytic, (base0 - minus) / eps, (plus - base0) / eps));
         }
       }
       net.parameters().values().copyFrom(base);
       assertTrue(checked > 50, "too few tensors checked: " + checked);
-      assertTrue(misses.size() <= checked / 10, misses.size() + " of " + checked + " tensors miss (seed " + seed + "): " + misses);
+      assertTrue(misses.size() <= checked / 20, misses.size() + " of " + checked + " tensors miss (seed " + seed + "): " + misses);
     }
   }
 
@@ -78,6 +83,7 @@ class SearchNetworkGradientCheckTest {
       int edges = SMALL.edges();
       double[][] g = new double[2][edges];
       trainer.edgeGradients(x, y, arch, g);
+      double base0 = loss(trainer, x, y, arch);
       List<String> misses = new ArrayList<>();
       int checked = 0;
       for (int t = 0; t < 2; t++) {
@@ -86,22 +92,28 @@ class SearchNetworkGradientCheckTest {
             assertEquals(0, g[t][e], "none has no gradient");
             continue;
           }
-          // The loss is kinked in the edge weights (ReLU, max-pool, batch statistics of 8 images):
-          // measured on a failing seed, central differences move toward backward's value as eps
-          // shrinks from 1e-2 (13 of 24 edges off) through 1e-3 (4) and 3e-4 (3) to 1e-4 (0),
-          // below which float32 rounding of the loss takes over. At 1e-4 one seed in 15 still has
-          // 3 of 24 edges off by 10-25%, hence the allowance of one edge in eight below.
-          double eps = 1e-4;
-          double numeric = (loss(trainer, x, y, shift(arch, t, e, eps)) - loss(trainer, x, y, shift(arch, t, e, -eps))) / (2 * eps);
+          double h = 1e-4;
+          double left = (base0 - loss(trainer, x, y, shift(arch, t, e, -h))) / h;
+          double right = (loss(trainer, x, y, shift(arch, t, e, h)) - base0) / h;
           checked++;
-          if (Math.abs(numeric - g[t][e]) > 0.1 * Math.abs(numeric) + 2e-3) {
-            misses.add(String.format("edge %d of cell type %d: backward %.5f, finite difference %.5f", e, t, g[t][e], numeric));
+          if (!bracketed(g[t][e], left, right, 3e-3)) {
+            misses.add(String.format("edge %d of cell type %d: backward %.5f, one-sided differences %.5f and %.5f", e, t, g[t][e], left, right));
           }
         }
       }
       assertTrue(checked > 20, "too few edges checked: " + checked);
       assertTrue(misses.size() <= checked / 8, misses.size() + " of " + checked + " edges miss (seed " + seed + "): " + misses);
     }
+  }
+
+  /**
+   * Whether backward lies between the left and right difference quotients, give or take 10% of
+   * the larger and an absolute floor (float32 rounding of a loss near 2.3 is 2.4e-7, over the step).
+   */
+  private static boolean bracketed(double backward, double left, double right, double floor) {
+    double lo = Math.min(left, right), hi = Math.max(left, right);
+    double slack = 0.1 * Math.max(Math.abs(lo), Math.abs(hi)) + floor;
+    return backward >= lo - slack && backward <= hi + slack;
   }
 
   private static double loss(SupernetTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch) {

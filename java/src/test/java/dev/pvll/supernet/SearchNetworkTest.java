@@ -56,7 +56,8 @@ class SearchNetworkTest {
         Tensor logits = net.forward(Tensor.of(Device.cpu(), images, batch, 3, 8, 8), arch, Mode.TRAIN);
         Tensor dLogits = Tensor.emptyLike(logits);
         LossResult loss = LossOps.softmaxCrossEntropy(logits, Tensor.of(Device.cpu(), labels, batch), dLogits);
-        net.backward(dLogits);
+        double[][] edgeGrads = new double[2][TINY.edges()];
+        net.backward(dLogits, edgeGrads);
 
         Tolerance logitTol = new Tolerance(1e-5, 1e-4);
         logitTol.assertClose("logits", Torch.array(tLogits), logits.toArray(), seed);
@@ -70,6 +71,18 @@ class SearchNetworkTest {
           double scale = 0;
           for (float v : expected) scale = Math.max(scale, Math.abs(v));
           new Tolerance(1e-7 + 1e-3 * scale, 1e-3).assertClose("grad " + p.name(), expected, p.grad().toArray(), seed);
+        }
+        // dL/d(edge weight), summed over the cells of each type (the straight-through signal
+        // into A): the same tolerance, per cell type.
+        for (int t = 0; t < 2; t++) {
+          float[] expected = Torch.array(ref.edgeWeights[t].grad());
+          float[] actual = new float[expected.length];
+          double scale = 0;
+          for (int e = 0; e < actual.length; e++) {
+            actual[e] = (float) edgeGrads[t][e];
+            scale = Math.max(scale, Math.abs(expected[e]));
+          }
+          new Tolerance(1e-7 + 1e-3 * scale, 1e-3).assertClose("edge weight grads of cell type " + t, expected, actual, seed);
         }
       }
     }

@@ -28,6 +28,11 @@ import org.bytedeco.pytorch.TensorVector;
 public final class TorchSearchNetwork {
   /** The parameters by name, leaves with requires_grad. */
   public final Map<String, Tensor> params = new HashMap<>();
+  /**
+   * The edge weights of the last forward as leaves with requires_grad: [0] the normal cells', [1]
+   * the reduction cells' (each shared by every cell of its type, as in the supernet).
+   */
+  public final Tensor[] edgeWeights = new Tensor[2];
   private final NetworkConfig config;
 
   /** A mirror of ours with copies of its current parameter values. */
@@ -41,6 +46,10 @@ public final class TorchSearchNetwork {
 
   /** Logits of x through the sampled architecture, training-mode batch norm. */
   public Tensor forward(Tensor x, SampledArchitecture arch) {
+    for (int t = 0; t < 2; t++) {
+      float[] w = arch.forCell(t == 1).weights();
+      edgeWeights[t] = Torch.leaf(w, w.length);
+    }
     Tensor s = bn(conv(x, "stem.conv", 1, 1, 1, 1), "stem.bn");
     Tensor s0 = s, s1 = s;
     boolean reductionPrev = false;
@@ -67,7 +76,7 @@ public final class TorchSearchNetwork {
         int stride = reduction && i < 2 ? 2 : 1;
         Tensor y = op(p, states.get(i), name + ".edge" + e + "." + p.name().toLowerCase(), stride);
         if (y == null) continue;
-        y = y.mul(new org.bytedeco.pytorch.Scalar(choice.weights()[e]));
+        y = y.mul(edgeWeights[reduction ? 1 : 0].select(0, e));
         node = node == null ? y : node.add(y);
       }
       if (node == null) {
