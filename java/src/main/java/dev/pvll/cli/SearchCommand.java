@@ -58,7 +58,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--sampler", description = "around-a (METHOD.md) or uniform (ablation)") String sampler;
   @Option(names = "--memory", description = "memory capacity (100)") Integer memory;
   @Option(names = "--psi-passes", description = "maximum psi refit passes (500)") Integer psiPasses;
-  @Option(names = "--label-mode", description = "eval (METHOD.md: one more supernet epoch, running BN statistics), batch-stats (each validation batch's own statistics) or snapshot (every label is one epoch from the weights saved after the first warm-up pass, at its learning rate and data order: labels without drift)") String labelMode;
+  @Option(names = "--label-mode", description = "eval (METHOD.md: one more supernet epoch, running BN statistics), batch-stats (each validation batch's own statistics) snapshot (every label is one epoch from the weights saved after the first warm-up pass, at its learning rate and data order: labels without drift) or frozen (both warm-up passes train, then the weights freeze and every label is a validation pass with batch statistics: a label is a function of the architecture)") String labelMode;
   @Option(names = "--cutout", description = "cutout length during supernet training (0 = off)") Integer cutout;
 
   @Override

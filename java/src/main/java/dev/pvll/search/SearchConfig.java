@@ -40,7 +40,11 @@ import dev.pvll.space.NetworkConfig;
  *     first warm-up pass, and every label, from the second warm-up pass on, is one epoch of
  *     training from that snapshot, at its learning rate and with its data order, then the
  *     validation loss: a label then depends on the architecture, not on when it was measured;
- *     an option beside the faithful default)
+ *     an option beside the faithful default), or "frozen" (the warm-up trains the shared weights
+ *     on both of its passes, the learning rate annealed over those 2N epochs, then the weights
+ *     freeze: every label, warm-up ones included, is the validation loss of the architecture on
+ *     the frozen weights with each validation batch normalised by its own statistics, so a label
+ *     is a deterministic function of the architecture and costs one validation pass)
  * @param seed seed of everything random
  * @param device cpu, cuda:N or auto
  */
@@ -106,17 +110,25 @@ public record SearchConfig(
     require(archLr > 0, "--arch-lr must be > 0, got " + archLr);
     require(archWeightDecay >= 0, "--arch-weight-decay must be >= 0");
     require(tau > 0, "--tau must be > 0, got " + tau);
-    require(labelMode.equals("eval") || labelMode.equals("batch-stats") || labelMode.equals("snapshot"),
-        "--label-mode must be eval, batch-stats or snapshot, got " + labelMode);
+    require(labelMode.equals("eval") || labelMode.equals("batch-stats") || labelMode.equals("snapshot") || labelMode.equals("frozen"),
+        "--label-mode must be eval, batch-stats, snapshot or frozen, got " + labelMode);
+    require(!labelMode.equals("frozen") || warmup >= 1 || method.equals("gdas"),
+        "--label-mode frozen needs --warmup >= 1: the warm-up trains the weights every label is measured on");
   }
 
   /**
-   * Supernet epochs of the whole run: warm-up trains each of N twice, then one per step. The
+   * Supernet epochs of the whole run: warm-up trains each of N twice, then one per step (none
+   * per step with frozen labels). The
    * random baseline runs the same schedule (same compute) with uniform samples, no psi and no
    * architecture steps, and keeps the best measured architecture.
    */
   public int totalEpochs() {
-    return 2 * warmup + steps;
+    return frozenLabels() ? 2 * warmup : 2 * warmup + steps;
+  }
+
+  /** Label mode "frozen": no supernet training after the warm-up; labels on the frozen weights. */
+  public boolean frozenLabels() {
+    return labelMode.equals("frozen") && !method.equals("gdas");
   }
 
   /** Evaluated architectures (labels) of the whole run. */

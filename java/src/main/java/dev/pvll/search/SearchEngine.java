@@ -169,7 +169,7 @@ public final class SearchEngine implements AutoCloseable {
 
   /** Units of the whole run (for progress). */
   public int totalUnits() {
-    return isGdas() ? config.totalEpochs() + 1 : 2 * config.warmup() + 1 + config.steps() + 1;
+    return isGdas() ? config.totalEpochs() + 1 : warmupTrainUnits() + config.warmup() + 1 + config.steps() + 1;
   }
 
   private boolean isGdas() {
@@ -202,15 +202,23 @@ public final class SearchEngine implements AutoCloseable {
     return finish(seconds);
   }
 
+  /**
+   * Units of the warm-up that only train: the first pass over the N warm-up architectures, and with
+   * frozen labels the second pass too (both passes train before the weights freeze).
+   */
+  private int warmupTrainUnits() {
+    return config.frozenLabels() ? 2 * config.warmup() : config.warmup();
+  }
+
   private int unitNumber() {
-    int n = config.warmup();
+    int n = config.warmup(), t = warmupTrainUnits();
     return switch (phase) {
       case WARMUP_TRAIN -> index;
-      case WARMUP_LABEL -> n + index;
-      case PSI_WARMUP -> 2 * n;
-      case SEARCH -> 2 * n + 1 + index;
+      case WARMUP_LABEL -> t + index;
+      case PSI_WARMUP -> t + n;
+      case SEARCH -> t + n + 1 + index;
       case GDAS -> index;
-      case FINAL -> isGdas() ? config.totalEpochs() : 2 * n + 1 + config.steps();
+      case FINAL -> isGdas() ? config.totalEpochs() : t + n + 1 + config.steps();
       case DONE -> totalUnits();
     };
   }
@@ -221,10 +229,11 @@ public final class SearchEngine implements AutoCloseable {
     int n = config.warmup();
     switch (phase) {
       case WARMUP_TRAIN -> {
-        Architecture a = architect.sampleAt(index);
+        Architecture a = architect.sampleAt(index % n);
         SupernetEpochs.Stats tr = trainEpoch(a);
         JsonObject line = logLine("warmup_train", index, a, tr, null, t0);
-        advance(index + 1 < n ? Phase.WARMUP_TRAIN : Phase.WARMUP_LABEL, index + 1 < n ? index + 1 : 0);
+        int units = warmupTrainUnits();
+        advance(index + 1 < units ? Phase.WARMUP_TRAIN : Phase.WARMUP_LABEL, index + 1 < units ? index + 1 : 0);
         return line;
       }
       case WARMUP_LABEL -> {
@@ -308,8 +317,10 @@ public final class SearchEngine implements AutoCloseable {
         line.addProperty("epoch", epoch - 1);
         line.addProperty("lr", lr);
         line.addProperty("genotype", g.toDartsString());
-        line.addProperty("train_loss", tr.loss());
-        line.addProperty("train_acc", tr.accuracy());
+        if (tr != null) {
+          line.addProperty("train_loss", tr.loss());
+          line.addProperty("train_acc", tr.accuracy());
+        }
         line.addProperty("val_loss", val.loss());
         line.addProperty("val_acc", val.accuracy());
         finalLoss = val.loss();
@@ -334,9 +345,11 @@ public final class SearchEngine implements AutoCloseable {
    * The supernet epoch that precedes a label. METHOD.md: one more epoch of the shared weights
    * with this architecture. Label mode "snapshot": the same epoch, but always from the weights
    * saved at the end of the first warm-up pass, with that epoch's learning rate and data order,
-   * so that a label depends on the architecture and not on when it was measured.
+   * so that a label depends on the architecture and not on when it was measured. Label mode
+   * "frozen": none (null), the weights stay as the warm-up left them.
    */
   private SupernetEpochs.Stats labelEpoch(SampledArchitecture arch) {
+    if (config.frozenLabels()) return null;
     if (!config.labelMode().equals("snapshot")) return supernetEpoch(arch, epoch);
     if (snapshot == null) {
       snapshotEpoch = epoch;
@@ -437,8 +450,10 @@ public final class SearchEngine implements AutoCloseable {
     for (double w : a.edgeWeights()) weights.add((float) w);
     arch.add("edge_weights", weights);
     o.add("architecture", arch);
-    o.addProperty("train_loss", tr.loss());
-    o.addProperty("train_acc", tr.accuracy());
+    if (tr != null) {
+      o.addProperty("train_loss", tr.loss());
+      o.addProperty("train_acc", tr.accuracy());
+    }
     if (val != null) {
       o.addProperty("val_loss", val.loss());
       o.addProperty("val_acc", val.accuracy());
@@ -485,6 +500,7 @@ public final class SearchEngine implements AutoCloseable {
     phase = s.phase();
     index = s.index();
     epoch = s.epoch();
+    lastLr = epoch > 0 ? learningRate(epoch - 1) : 0f; // what frozen-label lines report; other modes set it before logging
     architect.restore(s.architect());
     psiTrainer.restore(s.psi());
     memory = Memory.fromState(s.memory());

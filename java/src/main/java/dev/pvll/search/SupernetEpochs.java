@@ -40,7 +40,7 @@ final class SupernetEpochs {
     Augmentation a = Augmentation.training(normalization);
     this.trainAugmentation = config.cutout() > 0 ? a.withCutout(config.cutout()) : a;
     this.validationAugmentation = Augmentation.none(normalization);
-    this.labelMode = config.labelMode().equals("batch-stats") ? Mode.EVAL_BATCH_STATS : Mode.EVAL;
+    this.labelMode = config.labelMode().equals("batch-stats") || config.frozenLabels() ? Mode.EVAL_BATCH_STATS : Mode.EVAL;
   }
 
   /** Images per training epoch. */
