@@ -157,6 +157,31 @@ public final class SearchEngine implements AutoCloseable {
     return e;
   }
 
+  /**
+   * The run in outDir as its last checkpoint left it, read only: for scoring genotypes with its
+   * shared weights ({@link #score}). Nothing in outDir is written.
+   */
+  public static SearchEngine open(Path outDir, Dataset train) throws IOException {
+    SearchCheckpoint.Content c = SearchCheckpoint.read(outDir.resolve(CHECKPOINT));
+    State s = GSON.fromJson(c.json(), State.class);
+    SearchEngine e = new SearchEngine(s.config(), outDir, train);
+    e.restore(s, c.arrays());
+    return e;
+  }
+
+  /**
+   * A genotype's label on the current shared weights, measured as this run measures labels but
+   * without the label's training epoch (a pure validation pass; with label mode frozen this is
+   * exactly the label the run would give it). The weights are not changed.
+   */
+  public ValidationScore score(Genotype g) {
+    SupernetEpochs.Stats v = epochs.validate(fromGenotype(g, config.network()));
+    return new ValidationScore(v.loss(), v.accuracy());
+  }
+
+  /** Validation loss and accuracy of one scored architecture. */
+  public record ValidationScore(double loss, double accuracy) {}
+
   private static State readState(Path outDir) throws IOException {
     Path file = outDir.resolve(CHECKPOINT);
     if (!Files.exists(file)) throw new IllegalArgumentException("--resume " + outDir + ": no " + CHECKPOINT + " there");
