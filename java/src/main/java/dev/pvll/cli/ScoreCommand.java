@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
  * given a {@code pvll train} summary, how well those losses rank the retrained test accuracies.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
-    description = {"Score genotypes with a search run's shared weights (one validation pass each, the run's label mode).",
+    description = {"Score genotypes with a search run's shared weights (one validation pass each, batch statistics).",
         "With --train-summary, every genotype of a pvll train summary.json is scored and the Kendall tau between",
         "the scores and the retrained test accuracies is printed: how informative the run's labels are."})
 final class ScoreCommand implements Callable<Integer> {
@@ -44,6 +44,7 @@ final class ScoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(run)) throw new IllegalArgumentException("RUN " + run + ": not a folder");
+    if (!Files.exists(run.resolve("checkpoint.bin"))) throw new IllegalArgumentException("RUN " + run + ": no checkpoint.bin there (not a pvll search --out folder)");
     Map<String, Genotype> todo = new LinkedHashMap<>();
     Map<String, Double> accuracy = new LinkedHashMap<>();
     for (String g : genotypes) todo.put(g.length() > 40 ? "genotype-" + Integer.toHexString(g.hashCode()) : g, Genotypes.load(g));
@@ -53,7 +54,7 @@ final class ScoreCommand implements Callable<Integer> {
     if (todo.isEmpty()) throw new IllegalArgumentException("--genotype, --random or --train-summary is required");
     SearchConfig config = SearchEngine.savedConfig(run);
     Dataset train = config.dataset().equals(DataLoading.EMBEDDED) ? Datasets.embeddedFashionMnist() : DataLoading.load(config.dataset(), config.dataDir()).train();
-    System.out.printf("scores on the shared weights of %s (label mode %s)%n", run, config.labelMode());
+    System.out.printf("validation loss with batch statistics on the shared weights of %s (its label mode: %s)%n", run, config.labelMode());
     System.out.printf("%-24s %10s %9s %14s%n", "genotype", "val loss", "val acc", "test accuracy");
     List<Double> losses = new ArrayList<>(), accuracies = new ArrayList<>();
     try (SearchEngine engine = SearchEngine.open(run, train)) {

@@ -170,12 +170,13 @@ public final class SearchEngine implements AutoCloseable {
   }
 
   /**
-   * A genotype's label on the current shared weights, measured as this run measures labels but
-   * without the label's training epoch (a pure validation pass; with label mode frozen this is
-   * exactly the label the run would give it). The weights are not changed.
+   * A genotype's validation loss on the current shared weights, one pass with each validation
+   * batch normalised by its own statistics (running statistics describe only the architectures
+   * trained last, so they would say little about another one). With label mode frozen this is
+   * exactly the label the run gives the genotype. The weights are not changed.
    */
   public ValidationScore score(Genotype g) {
-    SupernetEpochs.Stats v = epochs.validate(fromGenotype(g, config.network()));
+    SupernetEpochs.Stats v = epochs.validate(fromGenotype(g, config.network()), dev.pvll.nn.Mode.EVAL_BATCH_STATS);
     return new ValidationScore(v.loss(), v.accuracy());
   }
 

@@ -74,8 +74,13 @@ final class SupernetEpochs {
     return new Stats(lossSum / Math.max(1, seen), (double) correct / Math.max(1, seen), (int) seen);
   }
 
-  /** Mean cross-entropy and accuracy over the validation split, evaluation mode. */
+  /** Mean cross-entropy and accuracy over the validation split, in the run's label mode. */
   Stats validate(SampledArchitecture arch) {
+    return validate(arch, labelMode);
+  }
+
+  /** The same in the given evaluation mode (EVAL: running BN statistics; EVAL_BATCH_STATS: each batch's own). */
+  Stats validate(SampledArchitecture arch, Mode mode) {
     double lossSum = 0;
     long correct = 0, seen = 0;
     BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), validationAugmentation, config.seed(), 0)
@@ -83,7 +88,7 @@ final class SupernetEpochs {
     try (BatchLoader loader = new BatchLoader(data, validation, options)) {
       while (loader.hasNext()) {
         Batch batch = loader.next();
-        StepResult r = trainer.evaluate(batch.images(), batch.labels(), arch, labelMode);
+        StepResult r = trainer.evaluate(batch.images(), batch.labels(), arch, mode);
         lossSum += r.loss() * r.count();
         correct += r.correct();
         seen += r.count();
