@@ -84,6 +84,8 @@ public final class SearchEngine implements AutoCloseable {
   private int snapshotEpoch = -1;
   /** The learning rate of the last supernet epoch run (for the log). */
   private float lastLr;
+  /** First draw counter of the per-batch samples of frozen labels' warm-up (above any label's counter). */
+  private static final long PER_BATCH_DRAWS = 1L << 40;
 
   private SearchEngine(SearchConfig config, Path outDir, Dataset train) {
     this.config = config;
@@ -256,8 +258,16 @@ public final class SearchEngine implements AutoCloseable {
     switch (phase) {
       case WARMUP_TRAIN -> {
         Architecture a = architect.sampleAt(index % n);
-        SupernetEpochs.Stats tr = trainEpoch(a);
-        JsonObject line = logLine("warmup_train", index, a, tr, null, t0);
+        JsonObject line;
+        if (config.frozenLabels()) {
+          // one-shot training: a fresh architecture every batch, draws far from the warm-up's and the search's
+          lastLr = learningRate(epoch);
+          SupernetEpochs.Stats tr = epochs.trainPerBatch(architect, epoch, lastLr, PER_BATCH_DRAWS + 1_000_000L * epoch);
+          epoch++;
+          line = logLine("warmup_train", index, null, tr, null, t0);
+        } else {
+          line = logLine("warmup_train", index, a, trainEpoch(a), null, t0);
+        }
         int units = warmupTrainUnits();
         advance(index + 1 < units ? Phase.WARMUP_TRAIN : Phase.WARMUP_LABEL, index + 1 < units ? index + 1 : 0);
         return line;
@@ -462,20 +472,25 @@ public final class SearchEngine implements AutoCloseable {
     return KendallTau.tau(p, l);
   }
 
+  /** A log line; a null architecture means one per training batch (frozen labels' warm-up). */
   private JsonObject logLine(String phaseName, int step, Architecture a, SupernetEpochs.Stats tr, SupernetEpochs.Stats val, long t0) {
     JsonObject o = new JsonObject();
     o.addProperty("phase", phaseName);
     o.addProperty("step", step);
-    o.addProperty("counter", a.counter());
+    if (a != null) o.addProperty("counter", a.counter());
     o.addProperty("epoch", epoch - 1);
     o.addProperty("lr", lastLr);
-    JsonObject arch = new JsonObject();
-    arch.add("normal", ops(a, 0));
-    arch.add("reduce", ops(a, 1));
-    JsonArray weights = new JsonArray();
-    for (double w : a.edgeWeights()) weights.add((float) w);
-    arch.add("edge_weights", weights);
-    o.add("architecture", arch);
+    if (a != null) {
+      JsonObject arch = new JsonObject();
+      arch.add("normal", ops(a, 0));
+      arch.add("reduce", ops(a, 1));
+      JsonArray weights = new JsonArray();
+      for (double w : a.edgeWeights()) weights.add((float) w);
+      arch.add("edge_weights", weights);
+      o.add("architecture", arch);
+    } else {
+      o.addProperty("architecture", "one per batch");
+    }
     if (tr != null) {
       o.addProperty("train_loss", tr.loss());
       o.addProperty("train_acc", tr.accuracy());

@@ -55,6 +55,19 @@ final class SupernetEpochs {
 
   /** One epoch (a fresh shuffle of the training split, trainImages of it) at learning rate lr. */
   Stats train(SampledArchitecture arch, int epoch, float lr) {
+    return train(b -> arch, epoch, lr);
+  }
+
+  /**
+   * One epoch in which every batch trains its own architecture, draw counterBase + b of the
+   * architect (one-shot training: the shared weights then serve architectures they never trained
+   * on their own).
+   */
+  Stats trainPerBatch(Architect architect, int epoch, float lr, long counterBase) {
+    return train(b -> toNetwork(architect.sampleAt(counterBase + b)), epoch, lr);
+  }
+
+  private Stats train(java.util.function.IntFunction<SampledArchitecture> archOfBatch, int epoch, float lr) {
     int batches = Math.max(1, trainImagesPerEpoch() / config.batchSize());
     double lossSum = 0;
     long correct = 0, seen = 0;
@@ -62,7 +75,7 @@ final class SupernetEpochs {
     try (BatchLoader loader = new BatchLoader(data, train, options)) {
       for (int b = 0; b < batches && loader.hasNext(); b++) {
         Batch batch = loader.next();
-        StepResult r = trainer.trainStep(batch.images(), batch.labels(), arch, lr);
+        StepResult r = trainer.trainStep(batch.images(), batch.labels(), archOfBatch.apply(b), lr);
         if (!Double.isFinite(r.loss())) {
           throw new SearchDivergedException("training loss became " + r.loss() + " in epoch " + epoch + ", batch " + b);
         }

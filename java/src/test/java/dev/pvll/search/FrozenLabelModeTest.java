@@ -46,6 +46,7 @@ class FrozenLabelModeTest {
       String phase = l.get("phase").getAsString();
       if (phase.equals("warmup_train")) {
         trainLines++;
+        assertEquals("one per batch", l.get("architecture").getAsString(), "one-shot warm-up: " + l);
         continue;
       }
       assertFalse(l.has("train_loss"), "a frozen label trains nothing: " + l);
