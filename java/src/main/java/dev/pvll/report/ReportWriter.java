@@ -65,7 +65,12 @@ public final class ReportWriter {
     losses.addSeries(series("final genotype", fin, l -> counter[0]++, "val_loss"));
     Charts.save(Charts.xy("Validation loss of every evaluated architecture", "evaluation", "validation loss (cross-entropy)", losses, false, true),
         dir.resolve("val_loss.png"), 900, 420);
-    h.figure("val_loss.png", "Each point is one sampled architecture trained for one epoch on the shared weights, then labelled on the validation split.");
+    String labelMode = summary != null && summary.has("label_mode") ? summary.get("label_mode").getAsString() : "eval";
+    h.figure("val_loss.png", switch (labelMode) {
+      case "frozen" -> "Each point is one sampled architecture labelled on the validation split with the shared weights frozen after the one-shot warm-up (no training per label).";
+      case "snapshot" -> "Each point is one sampled architecture trained for one epoch from the shared weights saved after the first warm-up pass, then labelled on the validation split.";
+      default -> "Each point is one sampled architecture trained for one epoch on the shared weights, then labelled on the validation split.";
+    });
 
     if (!search.isEmpty() && search.get(0).has("psi_prediction")) {
       XYSeriesCollection psi = new XYSeriesCollection();
