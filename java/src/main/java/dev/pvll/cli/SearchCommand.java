@@ -53,7 +53,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--lr-min", description = "final network learning rate (0.001)") Double lrMin;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate (3e-4)") Double archLr;
   @Option(names = "--tau", description = "Gumbel-softmax temperature (0.1)") Double tau;
-  @Option(names = "--predictor", description = "lstm or mlp") String predictor;
+  @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, or opcount (linear in the op counts per cell type, 17 parameters)") String predictor;
   @Option(names = "--weighted-loss", negatable = true, description = "psi loss weighted by 1/L (default on)") Boolean weightedLoss;
   @Option(names = "--sampler", description = "around-a (METHOD.md) or uniform (ablation)") String sampler;
   @Option(names = "--memory", description = "memory capacity (100)") Integer memory;

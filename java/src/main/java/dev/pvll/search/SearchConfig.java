@@ -24,7 +24,7 @@ import dev.pvll.space.NetworkConfig;
  * @param warmup warm-up population size N (100), 0 turns the warm-up off
  * @param steps search steps T (100)
  * @param memoryCapacity FIFO size of M (100)
- * @param predictor lstm (METHOD.md) or mlp
+ * @param predictor lstm (METHOD.md), mlp or opcount
  * @param weightedLoss psi's loss weighted by 1/L (METHOD.md's "weighted loss")
  * @param psiPasses maximum refit passes over M (500)
  * @param psiStopTau refit stops when Kendall tau on M exceeds this (0.95)
@@ -105,7 +105,7 @@ public record SearchConfig(
     require(steps >= 0, "--steps must be >= 0, got " + steps);
     require(warmup + steps >= 1, "--warmup and --steps are both 0: nothing to evaluate");
     require(memoryCapacity >= 1, "--memory must be >= 1");
-    require(predictor.equals("lstm") || predictor.equals("mlp"), "--predictor must be lstm or mlp, got " + predictor);
+    require(predictor.equals("lstm") || predictor.equals("mlp") || predictor.equals("opcount"), "--predictor must be lstm, mlp or opcount, got " + predictor);
     require(psiPasses >= 1, "--psi-passes must be >= 1");
     require(psiStopTau > -1 && psiStopTau <= 1, "--psi-stop-tau must be in (-1, 1]");
     require(psiLr > 0, "--psi-lr must be > 0");
