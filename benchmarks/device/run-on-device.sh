@@ -2,6 +2,10 @@
 # Runs on the lent GPU machine (see prepare.sh). Everything it writes goes under $OUT; the
 # last lines it prints are a short table. Each stage has its own time limit so one hang
 # cannot eat the device budget.
+#
+# STAGES (space-separated names, default "all") picks the stages to run, e.g.
+#   STAGES="info java-step torch-step" bash benchmarks/device/run-on-device.sh
+# Stages: info dev-checks gpu-tests memcheck racecheck torch-ops torch-layers java-step torch-step gpu-conv-bench
 set -uo pipefail
 OUT=${OUT:-/tmp/pvll-out}
 export OUT
@@ -17,9 +21,11 @@ for d in $(find / -xdev \( -name 'libcudnn.so.9' -o -name 'libcudart.so.13' -o -
 done
 export LD_LIBRARY_PATH
 declare -A RESULT
+STAGES=" ${STAGES:-all} "
 
 stage() { # name, timeout seconds, command...
   local name=$1 limit=$2; shift 2
+  if [[ $STAGES != *" all "* && $STAGES != *" $name "* ]]; then return 0; fi
   local start=$SECONDS
   timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
   local rc=$?
@@ -44,6 +50,12 @@ if [[ -f benchmarks/device/torch_ops.py ]]; then
   stage torch-ops 240 python3 benchmarks/device/torch_ops.py
 fi
 stage torch-layers 180 python3 benchmarks/device/torch_layers.py --out "$OUT"
+# the whole search-network training step and validation batch: ours (pvll bench step, the same
+# three random architectures, 20 timed steps each) and PyTorch's peer (eager, one CUDA graph per
+# architecture, torch.compile in child processes with their own time limits)
+stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 20 --architectures 3
+stage torch-step 300 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
+  --compile-timeout 110
 # JMH GPU benchmarks (benchmark classes and the JMH jars carried by prepare.sh), no fork
 if [[ -d $LIB/bench-classes ]]; then
   stage gpu-conv-bench 240 "$JAVA" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
@@ -52,9 +64,11 @@ fi
 
 echo
 echo "stage        result"
-for k in info dev-checks gpu-tests memcheck racecheck torch-ops torch-layers gpu-conv-bench; do
+for k in info dev-checks gpu-tests memcheck racecheck torch-ops torch-layers java-step torch-step gpu-conv-bench; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
-grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" | sed 's/^/gpu-tests    /'
+grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" 2>/dev/null | sed 's/^/gpu-tests    /'
+grep -hE "^random #" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
+grep -hE "^compile-|^eager|^cuda-graph" "$OUT/torch-step.log" 2>/dev/null | grep -E " med |  - " | sed 's/^/torch-step   /'
 grep -hE "^(checks|FAIL|device-to-device)" "$OUT/dev-checks.log" 2>/dev/null | head -n 12 | sed 's/^/dev-checks   /'
 grep -hE "ERROR SUMMARY" "$OUT/memcheck.log" "$OUT/racecheck.log" 2>/dev/null | sed 's/^/sanitizer    /'
