@@ -17,13 +17,22 @@ class PredictorGradientTest {
         Arguments.of("lstm", ArchEncoding.DARTS),
         Arguments.of("lstm", new ArchEncoding(2, 3)),
         Arguments.of("mlp", ArchEncoding.DARTS),
-        Arguments.of("mlp2", new ArchEncoding(3, 5)));
+        Arguments.of("mlp2", new ArchEncoding(3, 5)),
+        Arguments.of("opcount", ArchEncoding.DARTS),
+        Arguments.of("opcount", new ArchEncoding(3, 5)));
   }
 
   static Predictor create(String kind, ArchEncoding enc, long seed) {
     return switch (kind) {
       case "lstm" -> new LstmPredictor(enc, seed);
       case "mlp" -> new MlpPredictor(enc, MlpPredictor.DEFAULT_HIDDEN, seed);
+      case "opcount" -> {
+        OpCountPredictor q = new OpCountPredictor(enc); // starts at zero: random parameters, or every gradient but the bias is trivial
+        SplitMix64 r = new SplitMix64(seed);
+        double[] p = q.parameters();
+        for (int i = 0; i < p.length; i++) p[i] = r.uniform(-0.3, 0.3);
+        yield q;
+      }
       default -> new MlpPredictor(enc, new int[] {7, 5}, seed);
     };
   }
