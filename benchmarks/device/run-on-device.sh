@@ -5,7 +5,7 @@
 #
 # STAGES (space-separated names, default "all") picks the stages to run, e.g.
 #   STAGES="info java-step torch-step" bash benchmarks/device/run-on-device.sh
-# Stages: info dev-checks gpu-tests memcheck racecheck torch-ops torch-layers java-step torch-step gpu-conv-bench
+# Stages, in order: info gpu-tests dev-checks java-step torch-step memcheck racecheck torch-ops torch-layers gpu-conv-bench
 set -uo pipefail
 OUT=${OUT:-/tmp/pvll-out}
 export OUT
@@ -22,10 +22,17 @@ done
 export LD_LIBRARY_PATH
 declare -A RESULT
 STAGES=" ${STAGES:-all} "
+# BUDGET: seconds the whole script may take (default 540, under the device tool's 600 s per call);
+# a stage's limit is cut to what is left, and a stage with under 20 s left is skipped, so the
+# table below is always printed. Stages run most important first.
+BUDGET=${BUDGET:-540}
 
 stage() { # name, timeout seconds, command...
   local name=$1 limit=$2; shift 2
   if [[ $STAGES != *" all "* && $STAGES != *" $name "* ]]; then return 0; fi
+  local left=$((BUDGET - SECONDS - 10))
+  if ((left < 20)); then RESULT[$name]="skipped (budget)"; echo "== $name: skipped, ${left}s left"; return 0; fi
+  ((limit > left)) && limit=$left
   local start=$SECONDS
   timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
   local rc=$?
@@ -34,37 +41,37 @@ stage() { # name, timeout seconds, command...
 }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$OUT/gpu.txt" 2>&1
-stage info 60 "$JAVA" -jar "$LIB/pvll.jar" info
-# kernels/dev: standalone check-and-time programs built here with nvcc (depthwise against a
-# double loop, then CUDA-event timings at the search shapes; JSON in $OUT)
-stage dev-checks 150 bash -c "bash kernels/dev/build.sh 90 '$RUN/devbin' && '$RUN/devbin/depthwise_check'"
+stage info 30 "$JAVA" -jar "$LIB/pvll.jar" info
 TESTS=("$JAVA" -Djava.awt.headless=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute
   --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" --include-classname '.*CudaTest'
   --details=summary --disable-banner)
-stage gpu-tests 240 "${TESTS[@]}"
-# under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
-SAN_TESTS=("${TESTS[0]}" -Dpvll.sanitize=true "${TESTS[@]:1}")
-stage memcheck 300 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
-stage racecheck 300 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
-if [[ -f benchmarks/device/torch_ops.py ]]; then
-  stage torch-ops 240 python3 benchmarks/device/torch_ops.py
-fi
-stage torch-layers 180 python3 benchmarks/device/torch_layers.py --out "$OUT"
+stage gpu-tests 150 "${TESTS[@]}"
+# kernels/dev: standalone check-and-time programs built here with nvcc (depthwise against a
+# double loop, then CUDA-event timings at the search shapes; JSON in $OUT)
+stage dev-checks 100 bash -c "bash kernels/dev/build.sh 70 '$RUN/devbin' && '$RUN/devbin/depthwise_check'"
 # the whole search-network training step and validation batch: ours (pvll bench step, the same
 # three random architectures, 20 timed steps each) and PyTorch's peer (eager, one CUDA graph per
 # architecture, torch.compile in child processes with their own time limits)
-stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 20 --architectures 3
-stage torch-step 300 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
-  --compile-timeout 110
+stage java-step 60 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 20 --architectures 3
+stage torch-step 150 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
+  --compile-timeout 60
+# under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
+SAN_TESTS=("${TESTS[0]}" -Dpvll.sanitize=true "${TESTS[@]:1}")
+stage memcheck 120 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
+stage racecheck 90 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
+if [[ -f benchmarks/device/torch_ops.py ]]; then
+  stage torch-ops 90 python3 benchmarks/device/torch_ops.py
+fi
+stage torch-layers 60 python3 benchmarks/device/torch_layers.py --out "$OUT"
 # JMH GPU benchmarks (benchmark classes and the JMH jars carried by prepare.sh), no fork
 if [[ -d $LIB/bench-classes ]]; then
-  stage gpu-conv-bench 240 "$JAVA" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
+  stage gpu-conv-bench 120 "$JAVA" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
     -f 0 -wi 1 -w 200ms -i 3 -r 300ms -rf json -rff "$OUT/gpu_conv_bench.json"
 fi
 
 echo
 echo "stage        result"
-for k in info dev-checks gpu-tests memcheck racecheck torch-ops torch-layers java-step torch-step gpu-conv-bench; do
+for k in info gpu-tests dev-checks java-step torch-step memcheck racecheck torch-ops torch-layers gpu-conv-bench; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" 2>/dev/null | sed 's/^/gpu-tests    /'
