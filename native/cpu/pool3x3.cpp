@@ -106,6 +106,12 @@ PVLL_API int pvll_max_pool3x3_forward(const float* x, float* y, int64_t planes, 
   PVLL_GUARD("pvll_max_pool3x3_forward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_s2(w)) {
+      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+        narrow_forward_s2(true, t, x, y, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) max_forward_s1(t, s, x + p * t.hw, y + p * out);
       else max_forward_s2(t, s, x + p * t.hw, y + p * out);
@@ -134,6 +140,12 @@ PVLL_API int pvll_avg_pool3x3_forward(const float* x, float* y, int64_t planes, 
   PVLL_GUARD("pvll_avg_pool3x3_forward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_s2(w)) {
+      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+        narrow_forward_s2(false, t, x, y, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) avg_forward_s1(t, s, x + p * t.hw, y + p * out);
       else avg_forward_s2(t, s, x + p * t.hw, y + p * out);

@@ -1,0 +1,134 @@
+// Stride-2 3x3 pooling forward of narrow planes (7 to 16 columns: the 8x8, 7x7, 16x16 and 14x14
+// maps of the search), whole rows in registers, planes one after another with no copies.
+//
+// A row of w <= 8 columns is one vector, of w <= 16 two (columns past w replaced by padding in
+// registers). Output row oh is the vertical max (or sum) of rows 2oh-1, 2oh, 2oh+1, then the
+// horizontal one of columns 2ow-1, 2ow, 2ow+1 from the even and odd lanes. With one vector per
+// row, two output rows of 4 share a vector. Same operations in the same order as
+// pool3x3_stride2.cpp, so results are the same bits.
+#include "pool3x3_planes.h"
+
+namespace pvll::pool {
+namespace {
+
+inline f8 pad_lanes(f8 v, int64_t n, f8 pad) {
+  return i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(n)) ? v : pad;
+}
+
+/** n (1..8) floats from p, the other lanes pad; reads past p + n only when safe. */
+inline f8 load_row_part(const float* p, int64_t n, f8 pad, bool safe) {
+  if (n >= kLanes) return ld<f8>(p);
+  if (safe) return pad_lanes(ld<f8>(p), n, pad);
+  f8 v = pad;
+  for (int64_t i = 0; i < n; ++i) v[i] = p[i];
+  return v;
+}
+
+template <bool kMax>
+inline f8 combine(f8 a, f8 b) {
+  return kMax ? max_nan(a, b) : a + b;
+}
+
+/** Vertical max / sum of three rows, in the order of window_plane. */
+template <bool kMax>
+inline f8 vertical(f8 up, f8 mid, f8 down) {
+  return combine<kMax>(combine<kMax>(up, mid), down);
+}
+
+/** Horizontal: out lane k from columns 2k-1, 2k, 2k+1 of the 16 columns (a, b); left_mask puts
+ *  padding where a window's left column is outside (lane 0, and lane 4 for paired rows). */
+template <bool kMax>
+inline f8 horizontal(f8 a, f8 b, f8 pad, i8 left_mask) {
+  const f8 centre = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+  const f8 right = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+  const f8 left = __builtin_shuffle(right, pad, left_mask);
+  return combine<kMax>(combine<kMax>(left, centre), right);
+}
+
+// rows of up to 8 columns (7 or 8: 4 outputs per row), two output rows per vector
+template <bool kMax>
+void planes_one_vector(const PlaneTables& t, const float* x, const float* x_end, float* y, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho;
+  const f8 pad = splat<f8>(kMax ? -INFINITY : 0.f);
+  const i8 left_mask = {8, 0, 1, 2, 8, 4, 5, 6};
+  const float* inv = t.out_inv_count.data();
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * t.hw;
+    float* yp = y + p * ho * 4;
+    auto row = [&](int64_t r) {
+      const float* at = xp + r * w;
+      return r < 0 || r >= h ? pad : load_row_part(at, w, pad, at + kLanes <= x_end);
+    };
+    f8 prev_down = pad;  // row 2oh - 1
+    for (int64_t oh = 0; oh < ho; oh += 2) {
+      const f8 mid_a = row(2 * oh), down_a = row(2 * oh + 1);
+      const f8 va = vertical<kMax>(prev_down, mid_a, down_a);
+      f8 vb = pad;
+      if (oh + 1 < ho) {
+        const f8 mid_b = row(2 * oh + 2), down_b = row(2 * oh + 3);
+        vb = vertical<kMax>(down_a, mid_b, down_b);
+        prev_down = down_b;
+      }
+      f8 out = horizontal<kMax>(va, vb, pad, left_mask);
+      if constexpr (!kMax) out = out * ld<f8>(inv + oh * 4);
+      if (oh + 1 < ho) {
+        store(yp + oh * 4, out);
+      } else {
+        for (int k = 0; k < 4; ++k) yp[oh * 4 + k] = out[k];
+      }
+    }
+  }
+}
+
+// rows of 9 to 16 columns (5 to 8 outputs per row), one output row per vector
+template <bool kMax>
+void planes_two_vectors(const PlaneTables& t, const float* x, const float* x_end, float* y, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho, wo = t.wo;
+  const f8 pad = splat<f8>(kMax ? -INFINITY : 0.f);
+  const i8 left_mask = {8, 0, 1, 2, 3, 4, 5, 6};
+  const float* inv = t.out_inv_count.data();
+  struct Row {
+    f8 a, b;
+  };
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * t.hw;
+    float* yp = y + p * ho * wo;
+    auto row = [&](int64_t r) {
+      if (r < 0 || r >= h) return Row{pad, pad};
+      const float* at = xp + r * w;
+      return Row{ld<f8>(at), load_row_part(at + kLanes, w - kLanes, pad, at + 2 * kLanes <= x_end)};
+    };
+    Row up = {pad, pad};
+    for (int64_t oh = 0; oh < ho; ++oh) {
+      const Row mid = row(2 * oh), down = row(2 * oh + 1);
+      const f8 a = vertical<kMax>(up.a, mid.a, down.a), b = vertical<kMax>(up.b, mid.b, down.b);
+      up = down;
+      f8 out = horizontal<kMax>(a, b, pad, left_mask);
+      if constexpr (!kMax) out = out * ld<f8>(inv + oh * wo);
+      // a whole vector spills into the next row, which overwrites it; the plane's last row does not
+      if (oh + 1 < ho || wo == kLanes) {
+        store(yp + oh * wo, out);
+      } else {
+        for (int64_t k = 0; k < wo; ++k) yp[oh * wo + k] = out[k];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool narrow_s2(int64_t w) { return w >= 7 && w <= 16; }
+
+void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,
+                       int64_t p1) {
+  const float* x_end = x + planes * t.hw;
+  if (t.w <= kLanes) {
+    if (max) planes_one_vector<true>(t, x, x_end, y, p0, p1);
+    else planes_one_vector<false>(t, x, x_end, y, p0, p1);
+  } else {
+    if (max) planes_two_vectors<true>(t, x, x_end, y, p0, p1);
+    else planes_two_vectors<false>(t, x, x_end, y, p0, p1);
+  }
+}
+
+}  // namespace pvll::pool
