@@ -127,6 +127,12 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
   PVLL_GUARD("pvll_max_pool3x3_backward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_backward_s2(h, w)) {
+      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+        narrow_max_backward_s2(t, x, dy, dx, accumulate != 0, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) max_backward_s1(t, s, x + p * t.hw, dy + p * out, dx + p * t.hw, accumulate != 0);
       else max_backward_s2(t, s, x + p * t.hw, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);

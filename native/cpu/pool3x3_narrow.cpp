@@ -11,6 +11,8 @@
 namespace pvll::pool {
 namespace {
 
+constexpr int64_t kMaxRows = 16;  // rows of a plane the max-pool backward holds in registers
+
 inline f8 pad_lanes(f8 v, int64_t n, f8 pad) {
   return i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(n)) ? v : pad;
 }
@@ -115,9 +117,102 @@ void planes_two_vectors(const PlaneTables& t, const float* x, const float* x_end
   }
 }
 
+/** Lanes 1..8 of (a, b): the block one column to the right. */
+template <class V>
+inline V shift_in(V a, V b) {
+  return __builtin_shuffle(a, b, i8{1, 2, 3, 4, 5, 6, 7, 8});
+}
+
+/** Writes the first n (1..8) lanes of v (added to what is there when accumulate). When spill,
+ *  the vector may be stored whole: the lanes past n get back what they held. */
+inline void put_row_part(float* d, f8 v, int64_t n, bool accumulate, bool spill) {
+  if (n >= kLanes) {
+    store(d, accumulate ? ld<f8>(d) + v : v);
+  } else if (spill) {
+    const f8 old = ld<f8>(d);
+    store(d, i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(n)) ? (accumulate ? old + v : v) : old);
+  } else {
+    for (int64_t i = 0; i < n; ++i) d[i] = accumulate ? d[i] + v[i] : v[i];
+  }
+}
+
+// Max-pool backward with rows in registers: codes of the outputs of a row (first maximum of the
+// window, a NaN wins, as codes_plane), then each of the three input rows gets dy of the windows
+// whose maximum it holds, as even (centre) and odd (right, and the next window's left) columns.
+// Contributions are added in increasing output order, as max_backward_s2 does.
+template <int NV>
+void max_backward_planes(const PlaneTables& t, const float* x, const float* x_end, const float* dy,
+                         const float* dy_end, float* dx, bool accumulate, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho, wo = t.wo;
+  const f8 ninf = splat<f8>(-INFINITY), zero = splat<f8>(0.f);
+  const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
+  const i8 left_mask = {8, 0, 1, 2, 3, 4, 5, 6}, none = splati<f8>(-1);
+  f8 even[kMaxRows], odd[kMaxRows];  // dx of the plane: columns 2k and 2k+1 of each row
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * t.hw;
+    const float* g_plane = dy + p * ho * wo;
+    float* dxp = dx + p * t.hw;
+    auto row_part = [&](int64_t r, int part) {
+      const float* at = xp + r * w + part * kLanes;
+      return load_row_part(at, w - part * kLanes, ninf, at + kLanes <= x_end);
+    };
+    for (int64_t r = 0; r < h; ++r) even[r] = odd[r] = zero;
+    for (int64_t oh = 0; oh < ho; ++oh) {
+      f8 v[3][3];  // [kh][kw] of the 8 windows
+      for (int kh = 0; kh < 3; ++kh) {
+        const int64_t r = 2 * oh - 1 + kh;
+        const bool in = r >= 0 && r < h;
+        const f8 a = in ? row_part(r, 0) : ninf, b = in && NV > 1 ? row_part(r, 1) : ninf;
+        v[kh][1] = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+        v[kh][2] = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+        v[kh][0] = __builtin_shuffle(v[kh][2], ninf, left_mask);
+      }
+      f8 best = ninf;
+      i8 code = ldi<f8>(t.out_first_code.data() + oh * t.wp);
+      for (int kh = 0; kh < 3; ++kh)
+        for (int kw = 0; kw < 3; ++kw) {
+          const i8 wins = (v[kh][kw] > best) | (v[kh][kw] != v[kh][kw]);
+          best = wins ? v[kh][kw] : best;
+          code = wins ? splati<f8>(3 * kh + kw) : code;
+        }
+      code = out_lanes ? code : none;
+      const float* gp = g_plane + oh * wo;
+      const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
+      const i8 code_next = shift_in(code, none);
+      const f8 g_next = shift_in(g, zero);
+      for (int kh = 0; kh < 3; ++kh) {
+        const int64_t r = 2 * oh - 1 + kh;
+        if (r < 0 || r >= h) continue;
+        even[r] += code == splati<f8>(3 * kh + 1) ? g : zero;
+        odd[r] += code == splati<f8>(3 * kh + 2) ? g : zero;
+        odd[r] += code_next == splati<f8>(3 * kh) ? g_next : zero;
+      }
+    }
+    for (int64_t r = 0; r < h; ++r) {
+      const bool spill = r + 1 < h;  // the plane's last row stops at its end
+      const f8 lo = __builtin_shuffle(even[r], odd[r], i8{0, 8, 1, 9, 2, 10, 3, 11});
+      put_row_part(dxp + r * w, lo, w, accumulate, spill || w >= kLanes);
+      if constexpr (NV > 1) {
+        const f8 hi = __builtin_shuffle(even[r], odd[r], i8{4, 12, 5, 13, 6, 14, 7, 15});
+        put_row_part(dxp + r * w + kLanes, hi, w - kLanes, accumulate, spill);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool narrow_s2(int64_t w) { return w >= 7 && w <= 16; }
+
+bool narrow_backward_s2(int64_t h, int64_t w) { return narrow_s2(w) && h <= kMaxRows; }
+
+void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
+                            int64_t planes, int64_t p0, int64_t p1) {
+  const float* x_end = x + planes * t.hw;
+  const float* dy_end = dy + planes * t.ho * t.wo;
+  if (t.w <= kLanes) max_backward_planes<1>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+  else max_backward_planes<2>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+}
 
 void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,
                        int64_t p1) {
