@@ -166,6 +166,12 @@ PVLL_API int pvll_avg_pool3x3_backward(const float* dy, float* dx, int64_t plane
   PVLL_GUARD("pvll_avg_pool3x3_backward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_backward_s2(h, w)) {
+      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+        narrow_avg_backward_s2(t, dy, dx, accumulate != 0, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) avg_backward_s1(t, s, dy + p * out, dx + p * t.hw, accumulate != 0);
       else avg_backward_s2(t, s, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);

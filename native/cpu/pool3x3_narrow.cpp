@@ -6,6 +6,8 @@
 // horizontal one of columns 2ow-1, 2ow, 2ow+1 from the even and odd lanes. With one vector per
 // row, two output rows of 4 share a vector. Same operations in the same order as
 // pool3x3_stride2.cpp, so results are the same bits.
+#include <algorithm>
+
 #include "pool3x3_planes.h"
 
 namespace pvll::pool {
@@ -123,16 +125,21 @@ inline V shift_in(V a, V b) {
   return __builtin_shuffle(a, b, i8{1, 2, 3, 4, 5, 6, 7, 8});
 }
 
-/** Writes the first n (1..8) lanes of v (added to what is there when accumulate). When spill,
- *  the vector may be stored whole: the lanes past n get back what they held. */
+/** Writes the first n (1..8) lanes of v, added to what is there when accumulate. When spill (and
+ *  not accumulate) the vector is stored whole: the lanes past n land on the next row, written
+ *  after this one. No read-back of a row just stored: a load over an earlier partial store stalls. */
 inline void put_row_part(float* d, f8 v, int64_t n, bool accumulate, bool spill) {
   if (n >= kLanes) {
     store(d, accumulate ? ld<f8>(d) + v : v);
+  } else if (accumulate) {
+    for (int64_t i = 0; i < n; ++i) d[i] += v[i];
   } else if (spill) {
-    const f8 old = ld<f8>(d);
-    store(d, i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(n)) ? (accumulate ? old + v : v) : old);
-  } else {
-    for (int64_t i = 0; i < n; ++i) d[i] = accumulate ? d[i] + v[i] : v[i];
+    store(d, v);
+  } else {  // 4-, 2- and 1-float pieces
+    int64_t i = 0;
+    if (n - i >= 4) std::memcpy(d + i, &v, 4 * sizeof(float)), i += 4;
+    for (; i + 2 <= n; i += 2) std::memcpy(d + i, reinterpret_cast<const float*>(&v) + i, 2 * sizeof(float));
+    if (i < n) d[i] = v[i];
   }
 }
 
@@ -200,9 +207,54 @@ void max_backward_planes(const PlaneTables& t, const float* x, const float* x_en
   }
 }
 
+// Average-pool backward with rows in registers: q[oh] = dy / count of the windows of output
+// row oh (zero past wo), then input row r sums the one or two output rows that cover it: column
+// 2ow gets window ow, column 2ow+1 windows ow and ow+1. The sums of avg_backward_s2, in its order.
+template <int NV>
+void avg_backward_planes(const PlaneTables& t, const float* dy, const float* dy_end, float* dx, bool accumulate,
+                         int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho, wo = t.wo;
+  const f8 zero = splat<f8>(0.f);
+  const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
+  const float* inv = t.out_inv_count.data();
+  f8 q[kMaxRows], q_next[kMaxRows];
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* g_plane = dy + p * ho * wo;
+    float* dxp = dx + p * t.hw;
+    for (int64_t oh = 0; oh < ho; ++oh) {
+      const float* gp = g_plane + oh * wo;
+      const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
+      q[oh] = out_lanes ? g * ld<f8>(inv + oh * wo) : zero;
+      q_next[oh] = shift_in(q[oh], zero);
+    }
+    for (int64_t r = 0; r < h; ++r) {
+      const int64_t first = r / 2, last = std::min<int64_t>(ho - 1, first + (r % 2));
+      f8 here = zero, next = zero;
+      for (int64_t oh = first; oh <= last; ++oh) {
+        here += q[oh];
+        next += q_next[oh];
+      }
+      const f8 odd = here + next;
+      const bool spill = r + 1 < h;
+      put_row_part(dxp + r * w, __builtin_shuffle(here, odd, i8{0, 8, 1, 9, 2, 10, 3, 11}), w, accumulate,
+                   spill || w >= kLanes);
+      if constexpr (NV > 1)
+        put_row_part(dxp + r * w + kLanes, __builtin_shuffle(here, odd, i8{4, 12, 5, 13, 6, 14, 7, 15}), w - kLanes,
+                     accumulate, spill);
+    }
+  }
+}
+
 }  // namespace
 
 bool narrow_s2(int64_t w) { return w >= 7 && w <= 16; }
+
+void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bool accumulate, int64_t planes,
+                            int64_t p0, int64_t p1) {
+  const float* dy_end = dy + planes * t.ho * t.wo;
+  if (t.w <= kLanes) avg_backward_planes<1>(t, dy, dy_end, dx, accumulate, p0, p1);
+  else avg_backward_planes<2>(t, dy, dy_end, dx, accumulate, p0, p1);
+}
 
 bool narrow_backward_s2(int64_t h, int64_t w) { return narrow_s2(w) && h <= kMaxRows; }
 

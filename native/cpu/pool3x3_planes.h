@@ -129,6 +129,10 @@ bool narrow_backward_s2(int64_t h, int64_t w);
 void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
                             int64_t planes, int64_t p0, int64_t p1);
 
+/** Stride-2 average-pool backward of planes [p0, p1), sizes as narrow_max_backward_s2. */
+void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bool accumulate, int64_t planes,
+                            int64_t p0, int64_t p1);
+
 /** dst = src (or dst += src) over n values. */
 inline void write_plane(float* dst, const float* src, int64_t n, bool accumulate) {
   for_lanes(n, [&](int64_t i, auto lane) {
