@@ -90,6 +90,12 @@ int check_pool(const char* op, const void* a, const void* b, int64_t planes, int
   return PVLL_OK;
 }
 
+/** Bytes the narrow-plane kernels move: `inputs` input-sized tensors and one output-sized one (they
+ *  run on the calling thread under inline_bytes(): they move data at close to memory speed). */
+int64_t narrow_bytes(const PlaneTables& t, int64_t planes, int inputs) {
+  return planes * (inputs * t.hw + t.ho * t.wo) * (int64_t)sizeof(float);
+}
+
 /** Runs body(scratch, plane) for every plane, split over the threads by whole planes. */
 template <class F>
 void for_planes(const PlaneTables& t, int64_t planes, F&& body) {
@@ -107,7 +113,7 @@ PVLL_API int pvll_max_pool3x3_forward(const float* x, float* y, int64_t planes, 
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
     if (stride == 2 && narrow_s2(w)) {
-      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, 1), [&](int64_t p0, int64_t p1) {
         narrow_forward_s2(true, t, x, y, planes, p0, p1);
       });
       return PVLL_OK;
@@ -128,7 +134,8 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
     if (stride == 2 && narrow_backward_s2(h, w)) {
-      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 3 : 2),
+                               [&](int64_t p0, int64_t p1) {
         narrow_max_backward_s2(t, x, dy, dx, accumulate != 0, planes, p0, p1);
       });
       return PVLL_OK;
@@ -147,7 +154,7 @@ PVLL_API int pvll_avg_pool3x3_forward(const float* x, float* y, int64_t planes, 
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
     if (stride == 2 && narrow_s2(w)) {
-      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, 1), [&](int64_t p0, int64_t p1) {
         narrow_forward_s2(false, t, x, y, planes, p0, p1);
       });
       return PVLL_OK;
@@ -167,7 +174,8 @@ PVLL_API int pvll_avg_pool3x3_backward(const float* dy, float* dx, int64_t plane
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
     if (stride == 2 && narrow_backward_s2(h, w)) {
-      pvll::parallel_for(planes, plane_grain(t.hw), [&](int64_t p0, int64_t p1) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 2 : 1),
+                               [&](int64_t p0, int64_t p1) {
         narrow_avg_backward_s2(t, dy, dx, accumulate != 0, planes, p0, p1);
       });
       return PVLL_OK;
