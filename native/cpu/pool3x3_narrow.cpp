@@ -227,6 +227,23 @@ void avg_backward_planes(const PlaneTables& t, const float* dy, const float* dy_
       q[oh] = out_lanes ? g * ld<f8>(inv + oh * wo) : zero;
       q_next[oh] = shift_in(q[oh], zero);
     }
+    if constexpr (NV == 1) {  // rows 2k and 2k+1 (4 windows each) side by side in one vector
+      for (int64_t r = 0; r < h; r += 2) {
+        const int64_t k = r / 2;
+        const i8 both = {0, 1, 2, 3, 0, 1, 2, 3}, upper = {0, 0, 0, 0, 8, 9, 10, 11};
+        const bool below = k + 1 < ho;  // row 2k+1 also lies in the windows of output row k+1
+        const f8 here = (zero + __builtin_shuffle(q[k], both)) + (below ? __builtin_shuffle(zero, q[k + 1], upper) : zero);
+        const f8 next = (zero + __builtin_shuffle(q_next[k], both)) +
+                        (below ? __builtin_shuffle(zero, q_next[k + 1], upper) : zero);
+        const f8 odd = here + next;
+        put_row_part(dxp + r * w, __builtin_shuffle(here, odd, i8{0, 8, 1, 9, 2, 10, 3, 11}), w, accumulate,
+                     r + 1 < h || w >= kLanes);
+        if (r + 1 < h)
+          put_row_part(dxp + (r + 1) * w, __builtin_shuffle(here, odd, i8{4, 12, 5, 13, 6, 14, 7, 15}), w, accumulate,
+                       r + 2 < h || w >= kLanes);
+      }
+      continue;
+    }
     for (int64_t r = 0; r < h; ++r) {
       const int64_t first = r / 2, last = std::min<int64_t>(ho - 1, first + (r % 2));
       f8 here = zero, next = zero;
