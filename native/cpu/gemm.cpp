@@ -58,8 +58,8 @@ inline void micro_tile(int k, Rows a, const float* __restrict b, float* c, long 
     if constexpr (NV > 1) c31 = _mm256_fmadd_ps(av, b1, c31);
     if constexpr (NV > 2) c32 = _mm256_fmadd_ps(av, b2, c32);
   }
-  if (rows == kMr && cols == 8 * NV && !accumulate) {  // the common whole tile: plain stores (small k
-    // makes this product store-bound, e.g. the 9-deep stem)
+  if (rows == kMr && cols == 8 * NV && !accumulate) {  // the common whole tile: plain stores, no
+    // per-vector tail or accumulate tests
     auto put = [&](float* row, __m256 v0, __m256 v1, __m256 v2) {
       _mm256_storeu_ps(row, v0);
       if constexpr (NV > 1) _mm256_storeu_ps(row + 8, v1);

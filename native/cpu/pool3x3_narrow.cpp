@@ -1,11 +1,14 @@
-// Stride-2 3x3 pooling forward of narrow planes (7 to 16 columns: the 8x8, 7x7, 16x16 and 14x14
-// maps of the search), whole rows in registers, planes one after another with no copies.
+// Stride-2 3x3 pooling of narrow planes (7 to 16 columns: the 8x8, 7x7, 16x16 and 14x14 maps of
+// the search), whole rows in registers, planes one after another with no padded copies, row
+// buffers or scratch planes (pool3x3_stride2.cpp pays those per plane, as much as the pooling of
+// a 7x7 plane itself).
 //
 // A row of w <= 8 columns is one vector, of w <= 16 two (columns past w replaced by padding in
-// registers). Output row oh is the vertical max (or sum) of rows 2oh-1, 2oh, 2oh+1, then the
-// horizontal one of columns 2ow-1, 2ow, 2ow+1 from the even and odd lanes. With one vector per
-// row, two output rows of 4 share a vector. Same operations in the same order as
-// pool3x3_stride2.cpp, so results are the same bits.
+// registers). Forward: output row oh is the vertical max (or sum) of rows 2oh-1, 2oh, 2oh+1, then
+// the horizontal one of columns 2ow-1, 2ow, 2ow+1 from the even and odd lanes; with one vector per
+// row, two output rows of 4 share a vector. Backward (planes of up to 16 rows): max from the
+// argmax codes of each output row, average from dy / count, as sums per input row of even and odd
+// columns. Same operations in the same order as pool3x3_stride2.cpp, so results are the same bits.
 #include <algorithm>
 
 #include "pool3x3_planes.h"
