@@ -167,7 +167,55 @@ void max_backward_planes(const PlaneTables& t, const float* x, const float* x_en
       return load_row_part(at, w - part * kLanes, ninf, at + kLanes <= x_end);
     };
     for (int64_t r = 0; r < h; ++r) even[r] = odd[r] = zero;
-    for (int64_t oh = 0; oh < ho; ++oh) {
+    if constexpr (NV == 1) {  // rows of 4 windows: output rows oh and oh+1 side by side
+      for (int64_t oh = 0; oh < ho; oh += 2) {
+        const bool pair = oh + 1 < ho;
+        f8 v[3][3];  // [kh][kw]: lanes 0-3 windows of row oh, lanes 4-7 of row oh+1
+        for (int kh = 0; kh < 3; ++kh) {
+          const int64_t ra = 2 * oh - 1 + kh, rb = ra + 2;
+          const f8 a = ra >= 0 && ra < h ? row_part(ra, 0) : ninf;
+          const f8 b = pair && rb < h ? row_part(rb, 0) : ninf;
+          v[kh][1] = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+          v[kh][2] = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+          v[kh][0] = __builtin_shuffle(v[kh][2], ninf, i8{8, 0, 1, 2, 8, 4, 5, 6});
+        }
+        f8 best = ninf;
+        const int32_t* first = t.out_first_code.data() + oh * t.wp;
+        i8 code = __builtin_shuffle(ldi<f8>(first), ldi<f8>(first + (pair ? t.wp : 0)), i8{0, 1, 2, 3, 8, 9, 10, 11});
+        for (int kh = 0; kh < 3; ++kh)
+          for (int kw = 0; kw < 3; ++kw) {
+            const i8 wins = (v[kh][kw] > best) | (v[kh][kw] != v[kh][kw]);
+            best = wins ? v[kh][kw] : best;
+            code = wins ? splati<f8>(3 * kh + kw) : code;
+          }
+        const i8 lanes = {0, 1, 2, 3, 4, 5, 6, 7};
+        code = lanes < splati<f8>(pair ? 8 : 4) ? code : none;
+        const float* gp = g_plane + oh * 4;
+        const f8 g = load_row_part(gp, pair ? 8 : 4, zero, gp + kLanes <= dy_end);
+        const i8 code_next = __builtin_shuffle(code, none, i8{1, 2, 3, 8, 5, 6, 7, 8});
+        const f8 g_next = __builtin_shuffle(g, zero, i8{1, 2, 3, 8, 5, 6, 7, 8});
+        // dx row r += the windows of one output row (half 0: row oh, half 1: row oh+1) through kh
+        auto add = [&](int64_t r, int kh, int half) {
+          if (r < 0 || r >= h) return;
+          const i8 pick = half ? i8{4, 5, 6, 7, 4, 5, 6, 7} : i8{0, 1, 2, 3, 0, 1, 2, 3};
+          const i8 c = __builtin_shuffle(code, pick), cn = __builtin_shuffle(code_next, pick);
+          const f8 gg = __builtin_shuffle(g, pick), gn = __builtin_shuffle(g_next, pick);
+          even[r] += c == splati<f8>(3 * kh + 1) ? gg : zero;
+          odd[r] += c == splati<f8>(3 * kh + 2) ? gg : zero;
+          odd[r] += cn == splati<f8>(3 * kh) ? gn : zero;
+        };
+        // by input row, and within a row in increasing output order
+        add(2 * oh - 1, 0, 0);
+        add(2 * oh, 1, 0);
+        add(2 * oh + 1, 2, 0);
+        if (pair) {
+          add(2 * oh + 1, 0, 1);
+          add(2 * oh + 2, 1, 1);
+          add(2 * oh + 3, 2, 1);
+        }
+      }
+    }
+    for (int64_t oh = 0; oh < (NV == 1 ? 0 : ho); ++oh) {
       f8 v[3][3];  // [kh][kw] of the 8 windows
       for (int kh = 0; kh < 3; ++kh) {
         const int64_t r = 2 * oh - 1 + kh;
