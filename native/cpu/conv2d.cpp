@@ -178,11 +178,119 @@ void grouped_products(int groups, int m, int k, const float* ap, const float* bi
   });
 }
 
+// ---- forward of maps under 48 pixels (the auxiliary head): one product over the whole batch
+//
+// Y = W * B, B's n*pix columns the (image, pixel) pairs. Work items are (24-column panel of B,
+// block of W's rows): each packs its panel straight from x (or from the im2col of the images
+// it touches), multiplies it by W read in place (row-major, no packing of the weights) and
+// writes its 4 x 24 tiles to y. Every output is one tile's k-sum: no dependence on threads.
+
+// True when im2col of an image is the image itself: 1x1 stride-1 unpadded convs, and kernels
+// that cover the whole unpadded image (one output pixel, k = the image's flat index).
+bool im2col_is_identity(const ConvShape& s) {
+  if (s.kh == 1 && s.kw == 1 && s.stride == 1 && s.padding == 0) return true;
+  return s.kh == s.h && s.kw == s.w && s.padding == 0 && s.dilation == 1;
+}
+
+// bp = the packed 24-column panel of B holding columns [c0, c0 + cols).
+void pack_tiny_panel(const ConvShape& s, const float* x, int c0, int cols, float* bp) {
+  const int kdim = s.cin * s.kh * s.kw, pix = s.oh() * s.ow();
+  const int64_t x_image = (int64_t)s.cin * s.h * s.w;
+  if (!im2col_is_identity(s)) {
+    const int first = c0 / pix, last = (c0 + cols - 1) / pix, ld = (last - first + 1) * pix;
+    float* col = scratch(1, (size_t)kdim * ld);
+    for (int img = first; img <= last; ++img) im2col(s, x + img * x_image, col + (img - first) * pix, ld);
+    gemm::pack_b(col + (c0 - first * pix), ld, kdim, cols, bp);
+    return;
+  }
+  if (pix == 1) {  // B[kk][j] = x[(c0 + j) * kdim + kk]
+    gemm::pack_b_transposed(x + (int64_t)c0 * kdim, kdim, kdim, cols, bp);
+    return;
+  }
+  int64_t off[gemm::kNr];  // where column j's pixel of channel 0 is
+  for (int j = 0; j < cols; ++j) off[j] = (c0 + j) / pix * x_image + (c0 + j) % pix;
+  if (pix % 4 == 0 && cols % 4 == 0) {  // 4 columns at a time: one image, 4 consecutive pixels
+    for (int kk = 0; kk < kdim; ++kk, bp += gemm::kNr) {
+      int j = 0;
+      for (; j < cols; j += 4) _mm_store_ps(bp + j, _mm_loadu_ps(x + off[j] + (int64_t)kk * pix));
+      for (; j < gemm::kNr; j += 4) _mm_store_ps(bp + j, _mm_setzero_ps());
+    }
+    return;
+  }
+  for (int kk = 0; kk < kdim; ++kk, bp += gemm::kNr) {
+    int j = 0;
+    for (; j < cols; ++j) bp[j] = x[off[j] + (int64_t)kk * pix];
+    for (; j < gemm::kNr; ++j) bp[j] = 0.f;
+  }
+}
+
+// y[image][co][pixel] for the tile of rows [co0, co0 + rows) and columns [c0, c0 + cols).
+void store_tiny_tile(const ConvShape& s, const float* tile, int co0, int rows, int c0, int cols, float* y) {
+  const int pix = s.oh() * s.ow();
+  const int64_t y_image = (int64_t)s.cout * pix;
+  if (pix == 1 && rows == gemm::kMr) {  // column j's 4 rows are y[c0 + j][co0 .. co0 + 3]
+    float* dst = y + (int64_t)c0 * s.cout + co0;
+    int j = 0;
+    for (; j + 8 <= cols; j += 8) {
+      const __m256 t0 = _mm256_unpacklo_ps(_mm256_load_ps(tile + j), _mm256_load_ps(tile + gemm::kNr + j));
+      const __m256 t1 = _mm256_unpackhi_ps(_mm256_load_ps(tile + j), _mm256_load_ps(tile + gemm::kNr + j));
+      const __m256 t2 = _mm256_unpacklo_ps(_mm256_load_ps(tile + 2 * gemm::kNr + j), _mm256_load_ps(tile + 3 * gemm::kNr + j));
+      const __m256 t3 = _mm256_unpackhi_ps(_mm256_load_ps(tile + 2 * gemm::kNr + j), _mm256_load_ps(tile + 3 * gemm::kNr + j));
+      const __m256 u[4] = {_mm256_shuffle_ps(t0, t2, 0x44), _mm256_shuffle_ps(t0, t2, 0xEE),
+                           _mm256_shuffle_ps(t1, t3, 0x44), _mm256_shuffle_ps(t1, t3, 0xEE)};
+      for (int q = 0; q < 4; ++q) {
+        _mm_storeu_ps(dst + (int64_t)(j + q) * s.cout, _mm256_castps256_ps128(u[q]));
+        _mm_storeu_ps(dst + (int64_t)(j + q + 4) * s.cout, _mm256_extractf128_ps(u[q], 1));
+      }
+    }
+    for (; j < cols; ++j)
+      for (int i = 0; i < rows; ++i) dst[(int64_t)j * s.cout + i] = tile[i * gemm::kNr + j];
+    return;
+  }
+  if (pix % 4 == 0 && cols % 4 == 0) {
+    for (int j = 0; j < cols; j += 4) {
+      float* dst = y + (c0 + j) / pix * y_image + (c0 + j) % pix + (int64_t)co0 * pix;
+      for (int i = 0; i < rows; ++i) _mm_storeu_ps(dst + (int64_t)i * pix, _mm_load_ps(tile + i * gemm::kNr + j));
+    }
+    return;
+  }
+  for (int j = 0; j < cols; ++j) {
+    float* dst = y + (c0 + j) / pix * y_image + (c0 + j) % pix + (int64_t)co0 * pix;
+    for (int i = 0; i < rows; ++i) dst[(int64_t)i * pix] = tile[i * gemm::kNr + j];
+  }
+}
+
+void forward_tiny_maps(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
+  const int kdim = s.cin * s.kh * s.kw, cols_all = s.n * s.oh() * s.ow();
+  const int panels = (cols_all + gemm::kNr - 1) / gemm::kNr;
+  const int row_panels = (s.cout + gemm::kMr - 1) / gemm::kMr;
+  // at least 16 items (both threads busy to the end), W's rows in blocks of whole 4-row panels
+  const int want_blocks = std::clamp((16 + panels - 1) / panels, 1, row_panels);
+  const int per_block = (row_panels + want_blocks - 1) / want_blocks;
+  const int blocks = (row_panels + per_block - 1) / per_block;
+  parallel_for((int64_t)panels * blocks, 1, [&](int64_t begin, int64_t end) {
+    float* bp = scratch(0, gemm::packed_b_size(kdim, gemm::kNr));
+    alignas(32) float tile[gemm::kMr * gemm::kNr];
+    for (int64_t item = begin; item < end; ++item) {
+      const int block = (int)(item / panels), panel = (int)(item % panels);  // a block of W stays in L2
+      const int c0 = panel * gemm::kNr, cols = std::min(gemm::kNr, cols_all - c0);
+      pack_tiny_panel(s, x, c0, cols, bp);
+      const int co_end = std::min(s.cout, (block + 1) * per_block * gemm::kMr);
+      for (int co0 = block * per_block * gemm::kMr; co0 < co_end; co0 += gemm::kMr) {
+        const int rows = std::min(gemm::kMr, s.cout - co0);
+        gemm::tile_rowmajor_a(rows, cols, kdim, w + (int64_t)co0 * kdim, kdim, bp, bias ? bias + co0 : nullptr, tile);
+        store_tiny_tile(s, tile, co0, rows, c0, cols, y);
+      }
+    }
+  });
+}
+
 bool is_plain_1x1(const ConvShape& s) {
   return s.kh == 1 && s.kw == 1 && s.stride == 1 && s.padding == 0 && s.h * s.w >= 48;
 }
 
 void forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
+  if (s.oh() * s.ow() < 48) return forward_tiny_maps(s, x, w, bias, y);
   const int kdim = s.cin * s.kh * s.kw, pix = s.oh() * s.ow();
   const int group = images_per_product(s.n, pix);
   const int64_t x_image = (int64_t)s.cin * s.h * s.w, y_image = (int64_t)s.cout * pix;

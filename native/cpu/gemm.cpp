@@ -9,11 +9,26 @@
 namespace pvll::gemm {
 namespace {
 
-// 4 x (8*NV) tile of C from k steps of packed A (4 floats per step) and packed B (24 per step).
+// The rows of A a micro-tile reads: packed (4 floats per k step, rows interleaved) or
+// row-major (4 row pointers; rows past `rows` repeat the last one, whose results are not kept).
+struct PackedRows {
+  const float* a;
+  PackedRows(const float* ap, long, int) : a(ap) {}
+  const float* row(int i, int kk) const { return a + kk * kMr + i; }
+};
+struct RowMajorRows {
+  const float* r[kMr];
+  RowMajorRows(const float* a, long lda, int rows) {
+    for (int i = 0; i < kMr; ++i) r[i] = a + std::min(i, rows - 1) * lda;
+  }
+  const float* row(int i, int kk) const { return r[i] + kk; }
+};
+
+// 4 x (8*NV) tile of C from k steps of A (4 rows, see above) and packed B (24 floats per step).
 // Named accumulators, not an array: GCC keeps arrays of vectors on the stack here.
-template <int NV>
-inline void micro_tile(int k, const float* __restrict a, const float* __restrict b, float* c,
-                       long ldc, int rows, int cols, bool accumulate, const float* bias) {
+template <int NV, class Rows>
+inline void micro_tile(int k, Rows a, const float* __restrict b, float* c, long ldc, int rows, int cols,
+                       bool accumulate, const float* bias) {
   const __m256 z = _mm256_setzero_ps();
   __m256 i0 = bias ? _mm256_set1_ps(bias[0]) : z;
   __m256 i1 = bias && rows > 1 ? _mm256_set1_ps(bias[1]) : z;
@@ -22,26 +37,39 @@ inline void micro_tile(int k, const float* __restrict a, const float* __restrict
   __m256 c00 = i0, c01 = i0, c02 = i0, c10 = i1, c11 = i1, c12 = i1;
   __m256 c20 = i2, c21 = i2, c22 = i2, c30 = i3, c31 = i3, c32 = i3;
 #pragma GCC unroll 4
-  for (int kk = 0; kk < k; ++kk, a += kMr, b += kNr) {
+  for (int kk = 0; kk < k; ++kk, b += kNr) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = NV > 1 ? _mm256_load_ps(b + 8) : z;
     const __m256 b2 = NV > 2 ? _mm256_load_ps(b + 16) : z;
-    __m256 av = _mm256_broadcast_ss(a);
+    __m256 av = _mm256_broadcast_ss(a.row(0, kk));
     c00 = _mm256_fmadd_ps(av, b0, c00);
     if constexpr (NV > 1) c01 = _mm256_fmadd_ps(av, b1, c01);
     if constexpr (NV > 2) c02 = _mm256_fmadd_ps(av, b2, c02);
-    av = _mm256_broadcast_ss(a + 1);
+    av = _mm256_broadcast_ss(a.row(1, kk));
     c10 = _mm256_fmadd_ps(av, b0, c10);
     if constexpr (NV > 1) c11 = _mm256_fmadd_ps(av, b1, c11);
     if constexpr (NV > 2) c12 = _mm256_fmadd_ps(av, b2, c12);
-    av = _mm256_broadcast_ss(a + 2);
+    av = _mm256_broadcast_ss(a.row(2, kk));
     c20 = _mm256_fmadd_ps(av, b0, c20);
     if constexpr (NV > 1) c21 = _mm256_fmadd_ps(av, b1, c21);
     if constexpr (NV > 2) c22 = _mm256_fmadd_ps(av, b2, c22);
-    av = _mm256_broadcast_ss(a + 3);
+    av = _mm256_broadcast_ss(a.row(3, kk));
     c30 = _mm256_fmadd_ps(av, b0, c30);
     if constexpr (NV > 1) c31 = _mm256_fmadd_ps(av, b1, c31);
     if constexpr (NV > 2) c32 = _mm256_fmadd_ps(av, b2, c32);
+  }
+  if (rows == kMr && cols == 8 * NV && !accumulate) {  // the common whole tile: plain stores, no
+    // per-vector tail or accumulate tests
+    auto put = [&](float* row, __m256 v0, __m256 v1, __m256 v2) {
+      _mm256_storeu_ps(row, v0);
+      if constexpr (NV > 1) _mm256_storeu_ps(row + 8, v1);
+      if constexpr (NV > 2) _mm256_storeu_ps(row + 16, v2);
+    };
+    put(c, c00, c01, c02);
+    put(c + ldc, c10, c11, c12);
+    put(c + 2 * ldc, c20, c21, c22);
+    put(c + 3 * ldc, c30, c31, c32);
+    return;
   }
   auto store_row = [&](float* row, __m256 v0, __m256 v1, __m256 v2) {
     avx2::store(row, v0, cols, accumulate);
@@ -136,17 +164,35 @@ void multiply_packed(int m, int n, int k, const float* ap, const float* bp, floa
       const float* a = ap + (size_t)(i0 / kMr) * kMr * k;
       float* ct = c + i0 * ldc + j0;
       const float* bt = bias ? bias + i0 : nullptr;
-      if (cols > 16) micro_tile<3>(k, a, b, ct, ldc, rows, cols, accumulate, bt);
-      else if (cols > 8) micro_tile<2>(k, a, b, ct, ldc, rows, cols, accumulate, bt);
-      else micro_tile<1>(k, a, b, ct, ldc, rows, cols, accumulate, bt);
+      const PackedRows ar(a, 0, rows);
+      if (cols > 16) micro_tile<3>(k, ar, b, ct, ldc, rows, cols, accumulate, bt);
+      else if (cols > 8) micro_tile<2>(k, ar, b, ct, ldc, rows, cols, accumulate, bt);
+      else micro_tile<1>(k, ar, b, ct, ldc, rows, cols, accumulate, bt);
     }
   }
+}
+
+void tile_rowmajor_a(int rows, int cols, int k, const float* a, long lda, const float* bp, const float* bias,
+                     float* out) {
+  const RowMajorRows ar(a, lda, rows);
+  if (cols > 16) micro_tile<3>(k, ar, bp, out, kNr, rows, kNr, false, bias);
+  else if (cols > 8) micro_tile<2>(k, ar, bp, out, kNr, rows, 16, false, bias);
+  else micro_tile<1>(k, ar, bp, out, kNr, rows, 8, false, bias);
 }
 
 void pack_b_transposed(const float* b, long ldb, int k, int n, float* out) {
   for (int j0 = 0; j0 < n; j0 += kNr) {
     const int cols = std::min(kNr, n - j0);
-    for (int kk = 0; kk < k; ++kk, out += kNr) {
+    int kk = 0;
+    if (cols == kNr)  // 8 x 8 blocks through registers
+      for (; kk + 8 <= k; kk += 8, out += 8 * kNr)
+        for (int g = 0; g < kNr; g += 8) {
+          __m256 r[8];
+          for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(b + (j0 + g + j) * ldb + kk);
+          avx2::transpose8(r);
+          for (int t = 0; t < 8; ++t) _mm256_store_ps(out + t * kNr + g, r[t]);
+        }
+    for (; kk < k; ++kk, out += kNr) {
       int j = 0;
       for (; j < cols; ++j) out[j] = b[(j0 + j) * ldb + kk];
       for (; j < kNr; ++j) out[j] = 0.f;

@@ -31,6 +31,12 @@ void pack_b(const float* b, long ldb, int k, int n, float* out);
 void multiply_packed(int m, int n, int k, const float* ap, const float* bp, float* c, long ldc,
                      bool accumulate, const float* bias);
 
+/** One register tile with A row-major (no packing): out[i*kNr + j] = bias[i] + sum over kk of
+ *  a[i*lda + kk] * B[kk][j] for i < rows (<= 4), j < cols (<= 24), bp one packed 24-column panel
+ *  of B. out holds 4 x 24 floats, 32-byte aligned; lanes past cols hold garbage. bias may be null. */
+void tile_rowmajor_a(int rows, int cols, int k, const float* a, long lda, const float* bp, const float* bias,
+                     float* out);
+
 /** Packs the k x n matrix B^T, where B (n x k) is row-major with row stride ldb, like pack_b. */
 void pack_b_transposed(const float* b, long ldb, int k, int n, float* out);
 

@@ -90,6 +90,12 @@ int check_pool(const char* op, const void* a, const void* b, int64_t planes, int
   return PVLL_OK;
 }
 
+/** Bytes the narrow-plane kernels move: `inputs` input-sized tensors and one output-sized one (they
+ *  run on the calling thread under inline_bytes(): they move data at close to memory speed). */
+int64_t narrow_bytes(const PlaneTables& t, int64_t planes, int inputs) {
+  return planes * (inputs * t.hw + t.ho * t.wo) * (int64_t)sizeof(float);
+}
+
 /** Runs body(scratch, plane) for every plane, split over the threads by whole planes. */
 template <class F>
 void for_planes(const PlaneTables& t, int64_t planes, F&& body) {
@@ -106,6 +112,12 @@ PVLL_API int pvll_max_pool3x3_forward(const float* x, float* y, int64_t planes, 
   PVLL_GUARD("pvll_max_pool3x3_forward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_s2(w)) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, 1), [&](int64_t p0, int64_t p1) {
+        narrow_forward_s2(true, t, x, y, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) max_forward_s1(t, s, x + p * t.hw, y + p * out);
       else max_forward_s2(t, s, x + p * t.hw, y + p * out);
@@ -121,6 +133,13 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
   PVLL_GUARD("pvll_max_pool3x3_backward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_backward_s2(h, w)) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 3 : 2),
+                               [&](int64_t p0, int64_t p1) {
+        narrow_max_backward_s2(t, x, dy, dx, accumulate != 0, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) max_backward_s1(t, s, x + p * t.hw, dy + p * out, dx + p * t.hw, accumulate != 0);
       else max_backward_s2(t, s, x + p * t.hw, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);
@@ -134,6 +153,12 @@ PVLL_API int pvll_avg_pool3x3_forward(const float* x, float* y, int64_t planes, 
   PVLL_GUARD("pvll_avg_pool3x3_forward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_s2(w)) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, 1), [&](int64_t p0, int64_t p1) {
+        narrow_forward_s2(false, t, x, y, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) avg_forward_s1(t, s, x + p * t.hw, y + p * out);
       else avg_forward_s2(t, s, x + p * t.hw, y + p * out);
@@ -148,6 +173,13 @@ PVLL_API int pvll_avg_pool3x3_backward(const float* dy, float* dx, int64_t plane
   PVLL_GUARD("pvll_avg_pool3x3_backward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 2 && narrow_backward_s2(h, w)) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 2 : 1),
+                               [&](int64_t p0, int64_t p1) {
+        narrow_avg_backward_s2(t, dy, dx, accumulate != 0, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
       if (stride == 1) avg_backward_s1(t, s, dy + p * out, dx + p * t.hw, accumulate != 0);
       else avg_backward_s2(t, s, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);

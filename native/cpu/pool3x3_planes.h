@@ -116,6 +116,23 @@ void max_backward_s2(const PlaneTables& t, Scratch& s, const float* x, const flo
 void avg_backward_s2(const PlaneTables& t, Scratch& s, const float* dy, const float* dy_end, float* dx,
                      bool accumulate);
 
+/** Whether the stride-2 forward of planes w columns wide runs on narrow_forward_s2. */
+bool narrow_s2(int64_t w);
+/** Stride-2 max (or average) forward of planes [p0, p1) of the `planes` at x, 7 to 16 columns
+ *  wide, rows in registers (pool3x3_narrow.cpp). */
+void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,
+                       int64_t p1);
+
+/** Whether the stride-2 max-pool backward of h x w planes runs on narrow_max_backward_s2. */
+bool narrow_backward_s2(int64_t h, int64_t w);
+/** Stride-2 max-pool backward of planes [p0, p1), 7 to 16 columns and at most 16 rows. */
+void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
+                            int64_t planes, int64_t p0, int64_t p1);
+
+/** Stride-2 average-pool backward of planes [p0, p1), sizes as narrow_max_backward_s2. */
+void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bool accumulate, int64_t planes,
+                            int64_t p0, int64_t p1);
+
 /** dst = src (or dst += src) over n values. */
 inline void write_plane(float* dst, const float* src, int64_t n, bool accumulate) {
   for_lanes(n, [&](int64_t i, auto lane) {

@@ -278,7 +278,14 @@ int main() {
                              conv(7, 24, 2, 2, 102, 2, 1, 0, 1),   // 1-pixel maps, row blocks of W
                              conv(9, 40, 2, 2, 37, 1, 1, 0, 1),    // aux head 1x1 on 2x2 maps, row blocks
                              conv(70, 4, 3, 3, 5, 1, 1, 0, 1),     // 9-pixel 1x1: three image groups
-                             conv(9, 6, 5, 5, 7, 3, 1, 0, 1)})     // 9-pixel 3x3
+                             conv(9, 6, 5, 5, 7, 3, 1, 0, 1),      // 9-pixel 3x3
+                             conv(1, 13, 2, 2, 9, 1, 1, 0, 1),     // batch 1, 4-pixel 1x1, 9 rows of W
+                             conv(1, 5, 7, 7, 6, 3, 2, 1, 1),      // batch 1, 7x7 stride 2: 16 pixels
+                             conv(3, 9, 7, 7, 11, 1, 2, 0, 1),     // strided 1x1 on 7x7: 16 pixels
+                             conv(64, 12, 2, 2, 40, 2, 1, 0, 1),   // 1-pixel maps, whole 24-image panels
+                             conv(50, 3, 2, 2, 10, 2, 1, 0, 1),    // 1-pixel maps, k = 12
+                             conv(30, 16, 1, 1, 21, 1, 1, 0, 1),   // 1x1 on 1x1 maps
+                             conv(5, 6, 3, 2, 7, 1, 1, 0, 1)})     // 6-pixel 1x1: columns across images
     cases.push_back({Family::Conv2d, s, true});
   // random depthwise shapes (plane sizes 1..40, every kernel variant): under -DPVLL_SANITIZE=ON
   // this is what finds reads past the edge of a plane or a scratch buffer

@@ -511,6 +511,41 @@ public class LayerBench {
     }
   }
 
+  /** One-element tensors: what an op costs besides its work (argument checks, JNI, dispatch). */
+  @State(Scope.Thread)
+  public static class Tiny {
+    Tensor a, b, y;
+    org.bytedeco.pytorch.Tensor ta, tb;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      threads(2);
+      a = Tensor.of(Device.cpu(), new float[] {1f}, 1);
+      b = Tensor.of(Device.cpu(), new float[] {2f}, 1);
+      y = Tensor.empty(Device.cpu(), 1);
+      ta = torchOf(new float[] {1f}, 1);
+      tb = torchOf(new float[] {2f}, 1);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      for (Tensor t : new Tensor[] {a, b, y}) t.close();
+    }
+  }
+
+  /** The fixed cost of one call: add of one element. */
+  @Benchmark
+  public void callOverheadOurs(Tiny st) {
+    TensorOps.add(st.a, st.b, st.y);
+  }
+
+  @Benchmark
+  public void callOverheadLibtorch(Tiny st) {
+    try (PointerScope scope = new PointerScope()) {
+      torch.add(st.ta, st.tb);
+    }
+  }
+
   // ---------------------------------------------------------------- linear, loss, optimisers
 
   @Benchmark

@@ -1,0 +1,349 @@
+// Stride-2 3x3 pooling of narrow planes (7 to 16 columns: the 8x8, 7x7, 16x16 and 14x14 maps of
+// the search), whole rows in registers, planes one after another with no padded copies, row
+// buffers or scratch planes (pool3x3_stride2.cpp pays those per plane, as much as the pooling of
+// a 7x7 plane itself).
+//
+// A row of w <= 8 columns is one vector, of w <= 16 two (columns past w replaced by padding in
+// registers). Forward: output row oh is the vertical max (or sum) of rows 2oh-1, 2oh, 2oh+1, then
+// the horizontal one of columns 2ow-1, 2ow, 2ow+1 from the even and odd lanes; with one vector per
+// row, two output rows of 4 share a vector. Backward (planes of up to 16 rows): max from the
+// argmax codes of each output row, average from dy / count, as sums per input row of even and odd
+// columns. Same operations in the same order as pool3x3_stride2.cpp, so results are the same bits.
+#include <algorithm>
+
+#include "pool3x3_planes.h"
+
+namespace pvll::pool {
+namespace {
+
+constexpr int64_t kMaxRows = 16;  // rows of a plane the max-pool backward holds in registers
+
+inline f8 pad_lanes(f8 v, int64_t n, f8 pad) {
+  return i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(n)) ? v : pad;
+}
+
+/** n (1..8) floats from p, the other lanes pad; reads past p + n only when safe. */
+inline f8 load_row_part(const float* p, int64_t n, f8 pad, bool safe) {
+  if (n >= kLanes) return ld<f8>(p);
+  if (safe) return pad_lanes(ld<f8>(p), n, pad);
+  f8 v = pad;
+  for (int64_t i = 0; i < n; ++i) v[i] = p[i];
+  return v;
+}
+
+template <bool kMax>
+inline f8 combine(f8 a, f8 b) {
+  return kMax ? max_nan(a, b) : a + b;
+}
+
+/** Vertical max / sum of three rows, in the order of window_plane. */
+template <bool kMax>
+inline f8 vertical(f8 up, f8 mid, f8 down) {
+  return combine<kMax>(combine<kMax>(up, mid), down);
+}
+
+/** Horizontal: out lane k from columns 2k-1, 2k, 2k+1 of the 16 columns (a, b); left_mask puts
+ *  padding where a window's left column is outside (lane 0, and lane 4 for paired rows). */
+template <bool kMax>
+inline f8 horizontal(f8 a, f8 b, f8 pad, i8 left_mask) {
+  const f8 centre = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+  const f8 right = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+  const f8 left = __builtin_shuffle(right, pad, left_mask);
+  return combine<kMax>(combine<kMax>(left, centre), right);
+}
+
+// rows of up to 8 columns (7 or 8: 4 outputs per row), two output rows per vector
+template <bool kMax>
+void planes_one_vector(const PlaneTables& t, const float* x, const float* x_end, float* y, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho;
+  const f8 pad = splat<f8>(kMax ? -INFINITY : 0.f);
+  const i8 left_mask = {8, 0, 1, 2, 8, 4, 5, 6};
+  const float* inv = t.out_inv_count.data();
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * t.hw;
+    float* yp = y + p * ho * 4;
+    auto row = [&](int64_t r) {
+      const float* at = xp + r * w;
+      return r < 0 || r >= h ? pad : load_row_part(at, w, pad, at + kLanes <= x_end);
+    };
+    f8 prev_down = pad;  // row 2oh - 1
+    for (int64_t oh = 0; oh < ho; oh += 2) {
+      const f8 mid_a = row(2 * oh), down_a = row(2 * oh + 1);
+      const f8 va = vertical<kMax>(prev_down, mid_a, down_a);
+      f8 vb = pad;
+      if (oh + 1 < ho) {
+        const f8 mid_b = row(2 * oh + 2), down_b = row(2 * oh + 3);
+        vb = vertical<kMax>(down_a, mid_b, down_b);
+        prev_down = down_b;
+      }
+      f8 out = horizontal<kMax>(va, vb, pad, left_mask);
+      if constexpr (!kMax) out = out * ld<f8>(inv + oh * 4);
+      if (oh + 1 < ho) {
+        store(yp + oh * 4, out);
+      } else {
+        for (int k = 0; k < 4; ++k) yp[oh * 4 + k] = out[k];
+      }
+    }
+  }
+}
+
+// rows of 9 to 16 columns (5 to 8 outputs per row), one output row per vector
+template <bool kMax>
+void planes_two_vectors(const PlaneTables& t, const float* x, const float* x_end, float* y, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho, wo = t.wo;
+  const f8 pad = splat<f8>(kMax ? -INFINITY : 0.f);
+  const i8 left_mask = {8, 0, 1, 2, 3, 4, 5, 6};
+  const float* inv = t.out_inv_count.data();
+  struct Row {
+    f8 a, b;
+  };
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * t.hw;
+    float* yp = y + p * ho * wo;
+    auto row = [&](int64_t r) {
+      if (r < 0 || r >= h) return Row{pad, pad};
+      const float* at = xp + r * w;
+      return Row{ld<f8>(at), load_row_part(at + kLanes, w - kLanes, pad, at + 2 * kLanes <= x_end)};
+    };
+    Row up = {pad, pad};
+    for (int64_t oh = 0; oh < ho; ++oh) {
+      const Row mid = row(2 * oh), down = row(2 * oh + 1);
+      const f8 a = vertical<kMax>(up.a, mid.a, down.a), b = vertical<kMax>(up.b, mid.b, down.b);
+      up = down;
+      f8 out = horizontal<kMax>(a, b, pad, left_mask);
+      if constexpr (!kMax) out = out * ld<f8>(inv + oh * wo);
+      // a whole vector spills into the next row, which overwrites it; the plane's last row does not
+      if (oh + 1 < ho || wo == kLanes) {
+        store(yp + oh * wo, out);
+      } else {
+        for (int64_t k = 0; k < wo; ++k) yp[oh * wo + k] = out[k];
+      }
+    }
+  }
+}
+
+/** Lanes 1..8 of (a, b): the block one column to the right. */
+template <class V>
+inline V shift_in(V a, V b) {
+  return __builtin_shuffle(a, b, i8{1, 2, 3, 4, 5, 6, 7, 8});
+}
+
+/** Writes the first n (1..8) lanes of v, added to what is there when accumulate. When spill (and
+ *  not accumulate) the vector is stored whole: the lanes past n land on the next row, written
+ *  after this one. No read-back of a row just stored: a load over an earlier partial store stalls. */
+inline void put_row_part(float* d, f8 v, int64_t n, bool accumulate, bool spill) {
+  if (n >= kLanes) {
+    store(d, accumulate ? ld<f8>(d) + v : v);
+  } else if (accumulate) {
+    for (int64_t i = 0; i < n; ++i) d[i] += v[i];
+  } else if (spill) {
+    store(d, v);
+  } else {  // 4-, 2- and 1-float pieces
+    int64_t i = 0;
+    if (n - i >= 4) std::memcpy(d + i, &v, 4 * sizeof(float)), i += 4;
+    for (; i + 2 <= n; i += 2) std::memcpy(d + i, reinterpret_cast<const float*>(&v) + i, 2 * sizeof(float));
+    if (i < n) d[i] = v[i];
+  }
+}
+
+// Max-pool backward with rows in registers: codes of the outputs of a row (first maximum of the
+// window, a NaN wins, as codes_plane), then each of the three input rows gets dy of the windows
+// whose maximum it holds, as even (centre) and odd (right, and the next window's left) columns.
+// Contributions are added in increasing output order, as max_backward_s2 does.
+template <int NV>
+void max_backward_planes(const PlaneTables& t, const float* x, const float* x_end, const float* dy,
+                         const float* dy_end, float* dx, bool accumulate, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho, wo = t.wo;
+  const f8 ninf = splat<f8>(-INFINITY), zero = splat<f8>(0.f);
+  const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
+  const i8 left_mask = {8, 0, 1, 2, 3, 4, 5, 6}, none = splati<f8>(-1);
+  f8 even[kMaxRows], odd[kMaxRows];  // dx of the plane: columns 2k and 2k+1 of each row
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * t.hw;
+    const float* g_plane = dy + p * ho * wo;
+    float* dxp = dx + p * t.hw;
+    auto row_part = [&](int64_t r, int part) {
+      const float* at = xp + r * w + part * kLanes;
+      return load_row_part(at, w - part * kLanes, ninf, at + kLanes <= x_end);
+    };
+    for (int64_t r = 0; r < h; ++r) even[r] = odd[r] = zero;
+    if constexpr (NV == 1) {  // rows of 4 windows: output rows oh and oh+1 side by side
+      for (int64_t oh = 0; oh < ho; oh += 2) {
+        const bool pair = oh + 1 < ho;
+        f8 v[3][3];  // [kh][kw]: lanes 0-3 windows of row oh, lanes 4-7 of row oh+1
+        for (int kh = 0; kh < 3; ++kh) {
+          const int64_t ra = 2 * oh - 1 + kh, rb = ra + 2;
+          const f8 a = ra >= 0 && ra < h ? row_part(ra, 0) : ninf;
+          const f8 b = pair && rb < h ? row_part(rb, 0) : ninf;
+          v[kh][1] = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+          v[kh][2] = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+          v[kh][0] = __builtin_shuffle(v[kh][2], ninf, i8{8, 0, 1, 2, 8, 4, 5, 6});
+        }
+        f8 best = ninf;
+        const int32_t* first = t.out_first_code.data() + oh * t.wp;
+        i8 code = __builtin_shuffle(ldi<f8>(first), ldi<f8>(first + (pair ? t.wp : 0)), i8{0, 1, 2, 3, 8, 9, 10, 11});
+        for (int kh = 0; kh < 3; ++kh)
+          for (int kw = 0; kw < 3; ++kw) {
+            const i8 wins = (v[kh][kw] > best) | (v[kh][kw] != v[kh][kw]);
+            best = wins ? v[kh][kw] : best;
+            code = wins ? splati<f8>(3 * kh + kw) : code;
+          }
+        const i8 lanes = {0, 1, 2, 3, 4, 5, 6, 7};
+        code = lanes < splati<f8>(pair ? 8 : 4) ? code : none;
+        const float* gp = g_plane + oh * 4;
+        const f8 g = load_row_part(gp, pair ? 8 : 4, zero, gp + kLanes <= dy_end);
+        const i8 code_next = __builtin_shuffle(code, none, i8{1, 2, 3, 8, 5, 6, 7, 8});
+        const f8 g_next = __builtin_shuffle(g, zero, i8{1, 2, 3, 8, 5, 6, 7, 8});
+        // dx row r += the windows of one output row (half 0: row oh, half 1: row oh+1) through kh
+        auto add = [&](int64_t r, int kh, int half) {
+          if (r < 0 || r >= h) return;
+          const i8 pick = half ? i8{4, 5, 6, 7, 4, 5, 6, 7} : i8{0, 1, 2, 3, 0, 1, 2, 3};
+          const i8 c = __builtin_shuffle(code, pick), cn = __builtin_shuffle(code_next, pick);
+          const f8 gg = __builtin_shuffle(g, pick), gn = __builtin_shuffle(g_next, pick);
+          even[r] += c == splati<f8>(3 * kh + 1) ? gg : zero;
+          odd[r] += c == splati<f8>(3 * kh + 2) ? gg : zero;
+          odd[r] += cn == splati<f8>(3 * kh) ? gn : zero;
+        };
+        // by input row, and within a row in increasing output order
+        add(2 * oh - 1, 0, 0);
+        add(2 * oh, 1, 0);
+        add(2 * oh + 1, 2, 0);
+        if (pair) {
+          add(2 * oh + 1, 0, 1);
+          add(2 * oh + 2, 1, 1);
+          add(2 * oh + 3, 2, 1);
+        }
+      }
+    }
+    for (int64_t oh = 0; oh < (NV == 1 ? 0 : ho); ++oh) {
+      f8 v[3][3];  // [kh][kw] of the 8 windows
+      for (int kh = 0; kh < 3; ++kh) {
+        const int64_t r = 2 * oh - 1 + kh;
+        const bool in = r >= 0 && r < h;
+        const f8 a = in ? row_part(r, 0) : ninf, b = in && NV > 1 ? row_part(r, 1) : ninf;
+        v[kh][1] = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+        v[kh][2] = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+        v[kh][0] = __builtin_shuffle(v[kh][2], ninf, left_mask);
+      }
+      f8 best = ninf;
+      i8 code = ldi<f8>(t.out_first_code.data() + oh * t.wp);
+      for (int kh = 0; kh < 3; ++kh)
+        for (int kw = 0; kw < 3; ++kw) {
+          const i8 wins = (v[kh][kw] > best) | (v[kh][kw] != v[kh][kw]);
+          best = wins ? v[kh][kw] : best;
+          code = wins ? splati<f8>(3 * kh + kw) : code;
+        }
+      code = out_lanes ? code : none;
+      const float* gp = g_plane + oh * wo;
+      const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
+      const i8 code_next = shift_in(code, none);
+      const f8 g_next = shift_in(g, zero);
+      for (int kh = 0; kh < 3; ++kh) {
+        const int64_t r = 2 * oh - 1 + kh;
+        if (r < 0 || r >= h) continue;
+        even[r] += code == splati<f8>(3 * kh + 1) ? g : zero;
+        odd[r] += code == splati<f8>(3 * kh + 2) ? g : zero;
+        odd[r] += code_next == splati<f8>(3 * kh) ? g_next : zero;
+      }
+    }
+    for (int64_t r = 0; r < h; ++r) {
+      const bool spill = r + 1 < h;  // the plane's last row stops at its end
+      const f8 lo = __builtin_shuffle(even[r], odd[r], i8{0, 8, 1, 9, 2, 10, 3, 11});
+      put_row_part(dxp + r * w, lo, w, accumulate, spill || w >= kLanes);
+      if constexpr (NV > 1) {
+        const f8 hi = __builtin_shuffle(even[r], odd[r], i8{4, 12, 5, 13, 6, 14, 7, 15});
+        put_row_part(dxp + r * w + kLanes, hi, w - kLanes, accumulate, spill);
+      }
+    }
+  }
+}
+
+// Average-pool backward with rows in registers: q[oh] = dy / count of the windows of output
+// row oh (zero past wo), then input row r sums the one or two output rows that cover it: column
+// 2ow gets window ow, column 2ow+1 windows ow and ow+1. The sums of avg_backward_s2, in its order.
+template <int NV>
+void avg_backward_planes(const PlaneTables& t, const float* dy, const float* dy_end, float* dx, bool accumulate,
+                         int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho, wo = t.wo;
+  const f8 zero = splat<f8>(0.f);
+  const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
+  const float* inv = t.out_inv_count.data();
+  f8 q[kMaxRows], q_next[kMaxRows];
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* g_plane = dy + p * ho * wo;
+    float* dxp = dx + p * t.hw;
+    for (int64_t oh = 0; oh < ho; ++oh) {
+      const float* gp = g_plane + oh * wo;
+      const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
+      q[oh] = out_lanes ? g * ld<f8>(inv + oh * wo) : zero;
+      q_next[oh] = shift_in(q[oh], zero);
+    }
+    if constexpr (NV == 1) {  // rows 2k and 2k+1 (4 windows each) side by side in one vector
+      for (int64_t r = 0; r < h; r += 2) {
+        const int64_t k = r / 2;
+        const i8 both = {0, 1, 2, 3, 0, 1, 2, 3}, upper = {0, 0, 0, 0, 8, 9, 10, 11};
+        const bool below = k + 1 < ho;  // row 2k+1 also lies in the windows of output row k+1
+        const f8 here = (zero + __builtin_shuffle(q[k], both)) + (below ? __builtin_shuffle(zero, q[k + 1], upper) : zero);
+        const f8 next = (zero + __builtin_shuffle(q_next[k], both)) +
+                        (below ? __builtin_shuffle(zero, q_next[k + 1], upper) : zero);
+        const f8 odd = here + next;
+        put_row_part(dxp + r * w, __builtin_shuffle(here, odd, i8{0, 8, 1, 9, 2, 10, 3, 11}), w, accumulate,
+                     r + 1 < h || w >= kLanes);
+        if (r + 1 < h)
+          put_row_part(dxp + (r + 1) * w, __builtin_shuffle(here, odd, i8{4, 12, 5, 13, 6, 14, 7, 15}), w, accumulate,
+                       r + 2 < h || w >= kLanes);
+      }
+      continue;
+    }
+    for (int64_t r = 0; r < h; ++r) {
+      const int64_t first = r / 2, last = std::min<int64_t>(ho - 1, first + (r % 2));
+      f8 here = zero, next = zero;
+      for (int64_t oh = first; oh <= last; ++oh) {
+        here += q[oh];
+        next += q_next[oh];
+      }
+      const f8 odd = here + next;
+      const bool spill = r + 1 < h;
+      put_row_part(dxp + r * w, __builtin_shuffle(here, odd, i8{0, 8, 1, 9, 2, 10, 3, 11}), w, accumulate,
+                   spill || w >= kLanes);
+      if constexpr (NV > 1)
+        put_row_part(dxp + r * w + kLanes, __builtin_shuffle(here, odd, i8{4, 12, 5, 13, 6, 14, 7, 15}), w - kLanes,
+                     accumulate, spill);
+    }
+  }
+}
+
+}  // namespace
+
+bool narrow_s2(int64_t w) { return w >= 7 && w <= 16; }
+
+void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bool accumulate, int64_t planes,
+                            int64_t p0, int64_t p1) {
+  const float* dy_end = dy + planes * t.ho * t.wo;
+  if (t.w <= kLanes) avg_backward_planes<1>(t, dy, dy_end, dx, accumulate, p0, p1);
+  else avg_backward_planes<2>(t, dy, dy_end, dx, accumulate, p0, p1);
+}
+
+bool narrow_backward_s2(int64_t h, int64_t w) { return narrow_s2(w) && h <= kMaxRows; }
+
+void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
+                            int64_t planes, int64_t p0, int64_t p1) {
+  const float* x_end = x + planes * t.hw;
+  const float* dy_end = dy + planes * t.ho * t.wo;
+  if (t.w <= kLanes) max_backward_planes<1>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+  else max_backward_planes<2>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+}
+
+void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,
+                       int64_t p1) {
+  const float* x_end = x + planes * t.hw;
+  if (t.w <= kLanes) {
+    if (max) planes_one_vector<true>(t, x, x_end, y, p0, p1);
+    else planes_one_vector<false>(t, x, x_end, y, p0, p1);
+  } else {
+    if (max) planes_two_vectors<true>(t, x, x_end, y, p0, p1);
+    else planes_two_vectors<false>(t, x, x_end, y, p0, p1);
+  }
+}
+
+}  // namespace pvll::pool
