@@ -2,14 +2,14 @@
 // gradient) and weight gradient, 16 lanes per vector. Compiled with a target attribute and run
 // only where use_avx512() says so (cpu_features.h); the AVX2 versions stay the fallback.
 //
-// Used for rows of more than 8 columns (on 8x8 and 7x7 planes neither a 16-lane vector per
-// row nor two whole rows per vector, their shifts by lane permutes, beat the AVX2 kernels,
-// which pair planes there), the weight gradient for rows of more
-// than 16 (see the dispatch in depthwise3x3.cpp). Each column vector of a plane is swept down
-// its rows as in depthwise3x3.cpp (input row j loaded once at three column shifts feeds output
-// rows j+1, j, j-1 held in registers). Lanes outside the row are zero through masked loads
-// (which touch no memory in the masked lanes, so no padded copy and no care at the tensor's
-// ends) and the output is written with a masked store.
+// Each column vector of a plane is swept down its rows as in depthwise3x3.cpp (input row j
+// loaded once at three column shifts feeds output rows j+1, j, j-1 held in registers). Lanes
+// outside the row are zero through masked loads (which touch no memory in the masked lanes, so
+// no padded copy and no care at the tensor's ends) and the output is written with a masked
+// store. Rows of at most 8 columns go two planes per vector (avx512::Rows): one 16-lane vector
+// per 8x8 row ran no faster than the AVX2 kernels, nor did two whole rows per vector with their
+// shifts by lane permutes. The weight gradient is used for rows of more than 16 columns only
+// (see the dispatch in depthwise3x3.cpp).
 #include "depthwise3x3.h"
 
 #include <immintrin.h>
@@ -18,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "avx512.h"
 #include "conv_common.h"
 #include "parallel.h"
 #include "scratch.h"
@@ -28,12 +29,10 @@
 namespace pvll {
 namespace {
 
-// Lanes [lo, hi) of 16 set.
-inline __mmask16 lane_range(int lo, int hi) {
-  lo = std::max(lo, 0);
-  hi = std::min(hi, 16);
-  return hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
-}
+using avx512::lane_range;
+using avx512::load;
+using avx512::Rows;
+using avx512::hsum;
 
 // Masks of one vector's loads at column shifts -1, 0, +1 (lanes whose shifted column lies in
 // the row) and of its store (lanes in the row).
@@ -41,38 +40,22 @@ struct Masks {
   __mmask16 left, mid, right;
 };
 
-// Column vector at column c0 of a row of width w (rows of more than 8 columns).
+// Column vector at column c0 of a row of width w (lanes of columns c0 + l < w only).
 Masks column_masks(int c0, int w) {
-  return {lane_range(1 - c0, w + 1 - c0), lane_range(-c0, w - c0), lane_range(-1 - c0, w - 1 - c0)};
-}
-
-inline __m512 load(__mmask16 k, const float* p) { return _mm512_maskz_loadu_ps(k, p); }
-
-inline void store(float* p, __mmask16 k, __m512 v, bool accumulate) {
-  if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, p));
-  if (k == 0xFFFF) _mm512_storeu_ps(p, v);
-  else _mm512_mask_storeu_ps(p, k, v);
-}
-
-// Sum of the 16 lanes, always in the same order.
-inline double hsum(__m512 v) {
-  const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
+  const __mmask16 mid = lane_range(-c0, w - c0);
+  return {(__mmask16)(mid & lane_range(1 - c0, w + 1 - c0)), mid, (__mmask16)(mid & lane_range(-1 - c0, w - 1 - c0))};
 }
 
 // ---------------------------------------------------------------- forward (and input gradient)
 
-// One column vector (column c0) of a plane of h rows of width w swept down: y (+)= x * wt.
-inline void sweep_column(const float* x, float* y, int h, int w, int c0, const Masks& m, const __m512 (&wt)[9],
-                         bool accumulate) {
+// One column vector (column c0) of a plane (or a pair of planes, rows of at most 8 columns) of
+// h rows of width w swept down: y (+)= x * wt.
+template <bool kPair>
+inline void sweep_column(const Rows<kPair>& rows, int h, int w, const Masks& m, const __m512 (&wt)[9], bool accumulate) {
   __m512 row0 = _mm512_setzero_ps(), rows01 = _mm512_setzero_ps();
-  const float* in = x + c0;
-  float* out = y + c0;
-  for (int j = 0; j < h; ++j, in += w) {
-    const __m512 l = load(m.left, in - 1), c = load(m.mid, in), r = load(m.right, in + 1);
+  for (int j = 0; j < h; ++j) {
+    const int64_t in = (int64_t)j * w;
+    const __m512 l = rows.load(m.left, in - 1), c = rows.load(m.mid, in), r = rows.load(m.right, in + 1);
     __m512 a2 = _mm512_fmadd_ps(wt[6], l, rows01);
     __m512 a1 = _mm512_fmadd_ps(wt[3], l, row0);
     __m512 a0 = _mm512_mul_ps(wt[0], l);
@@ -82,20 +65,21 @@ inline void sweep_column(const float* x, float* y, int h, int w, int c0, const M
     a2 = _mm512_fmadd_ps(wt[8], r, a2);
     a1 = _mm512_fmadd_ps(wt[5], r, a1);
     a0 = _mm512_fmadd_ps(wt[2], r, a0);
-    if (j > 0) store(out + (int64_t)(j - 1) * w, m.mid, a2, accumulate);
+    if (j > 0) rows.store(in - w, m.mid, a2, accumulate);
     rows01 = a1;
     row0 = a0;
   }
-  store(out + (int64_t)(h - 1) * w, m.mid, rows01, accumulate);  // input row h is padding
+  rows.store((int64_t)(h - 1) * w, m.mid, rows01, accumulate);  // input row h is padding
 }
 
 // ---------------------------------------------------------------- weight gradient
 
-// The nine tap sums of one column vector (column c0) of a plane, added to acc: x row j at its
-// three shifts times dy rows j+1, j, j-1 (kernel rows 0, 1, 2).
-[[gnu::always_inline]] inline void weight_row(const float* in, __m512 dnext, __m512 dcur, __m512 dprev, const Masks& m,
-                                              __m512 (&acc)[9]) {
-  const __m512 l = load(m.left, in - 1), c = load(m.mid, in), r = load(m.right, in + 1);
+// The nine tap sums of one row (at offset in) of x, added to acc: x at its three shifts times
+// the dy rows below, at and above it (kernel rows 0, 1, 2).
+template <bool kPair>
+[[gnu::always_inline]] inline void weight_row(const Rows<kPair>& x, int64_t in, __m512 dnext, __m512 dcur,
+                                              __m512 dprev, const Masks& m, __m512 (&acc)[9]) {
+  const __m512 l = x.load(m.left, in - 1), c = x.load(m.mid, in), r = x.load(m.right, in + 1);
   acc[0] = _mm512_fmadd_ps(dnext, l, acc[0]);
   acc[1] = _mm512_fmadd_ps(dnext, c, acc[1]);
   acc[2] = _mm512_fmadd_ps(dnext, r, acc[2]);
@@ -107,26 +91,26 @@ inline void sweep_column(const float* x, float* y, int h, int w, int c0, const M
   acc[8] = _mm512_fmadd_ps(dprev, r, acc[8]);
 }
 
-// The nine tap sums of one column vector (column c0) of a plane, added to acc: x row j at its
-// three shifts times dy rows j+1, j, j-1 (kernel rows 0, 1, 2). Even and odd rows go to two
-// sets of sums (two independent chains per tap), added at the end.
-[[gnu::always_inline]] inline void weight_column(const float* x, const float* dy, int h, int w, int c0, const Masks& m,
-                                                 __m512 (&acc)[9]) {
-  const float* in = x + c0;
-  const float* d = dy + c0;
+// The nine tap sums of one column vector of a plane, added to acc: x row j at its three shifts
+// times dy rows j+1, j, j-1. Even and odd rows go to two sets of sums (two independent chains
+// per tap), added at the end. (Two planes per vector, as the forward pass does for rows of at
+// most 8 columns, measured 1.5x slower than the AVX2 kernel on 8x8 and 7x7.)
+template <bool kPair>
+[[gnu::always_inline]] inline void weight_column(const Rows<kPair>& x, const Rows<kPair>& dy, int h, int w,
+                                                 const Masks& m, __m512 (&acc)[9]) {
   __m512 odd[9];
   for (int t = 0; t < 9; ++t) odd[t] = _mm512_setzero_ps();
-  __m512 dprev = _mm512_setzero_ps(), dcur = load(m.mid, d);
+  __m512 dprev = _mm512_setzero_ps(), dcur = dy.load(m.mid, 0);
   int j = 0;
-  for (; j + 2 <= h; j += 2, in += 2 * w) {
-    const __m512 d1 = load(m.mid, d + (int64_t)(j + 1) * w);
-    const __m512 d2 = load(j + 2 < h ? m.mid : 0, d + (int64_t)(j + 2) * w);
-    weight_row(in, d1, dcur, dprev, m, acc);
-    weight_row(in + w, d2, d1, dcur, m, odd);
+  for (; j + 2 <= h; j += 2) {
+    const __m512 d1 = dy.load(m.mid, (int64_t)(j + 1) * w);
+    const __m512 d2 = dy.load(j + 2 < h ? m.mid : 0, (int64_t)(j + 2) * w);
+    weight_row(x, (int64_t)j * w, d1, dcur, dprev, m, acc);
+    weight_row(x, (int64_t)(j + 1) * w, d2, d1, dcur, m, odd);
     dprev = d1;
     dcur = d2;
   }
-  if (j < h) weight_row(in, _mm512_setzero_ps(), dcur, dprev, m, acc);
+  if (j < h) weight_row(x, (int64_t)j * w, _mm512_setzero_ps(), dcur, dprev, m, acc);
   for (int t = 0; t < 9; ++t) acc[t] = _mm512_add_ps(acc[t], odd[t]);
 }
 
@@ -139,15 +123,29 @@ void depthwise3x3_correlate(const float* x, const float* w, float* y, int n, int
   const int64_t plane = (int64_t)h * w_in;
   std::vector<Masks> cols;
   for (int c0 = 0; c0 < w_in; c0 += 16) cols.push_back(column_masks(c0, w_in));
-  const int64_t grain = std::max<int64_t>(1, 2048 / plane);
-  parallel_for((int64_t)n * c, grain, [&](int64_t begin, int64_t end) {
+  // Work items: one plane, or (pair, rows of at most 8 columns) one channel's planes in images
+  // img and img + 1; outputs disjoint, each computed the same way whatever the thread count.
+  const bool pair = w_in <= 8;
+  const int per_item = pair ? 2 : 1;
+  const int64_t items = (int64_t)c * ((n + per_item - 1) / per_item);
+  const int64_t grain = std::max<int64_t>(1, 2048 / (plane * per_item));
+  parallel_for(items, grain, [&](int64_t begin, int64_t end) {
     __m512 wt[9];
-    for (int64_t p = begin; p < end; ++p) {
-      const float* wc = w + (p % c) * 9;
+    for (int64_t item = begin; item < end; ++item) {
+      const int ch = (int)(item % c), img = per_item * (int)(item / c);
+      const float* wc = w + (int64_t)ch * 9;
       for (int t = 0; t < 9; ++t) wt[t] = _mm512_set1_ps(wc[flip ? 8 - t : t]);
-      const float* xp = x + p * plane;
-      float* yp = y + p * plane;
-      for (size_t v = 0; v < cols.size(); ++v) sweep_column(xp, yp, h, w_in, 16 * (int)v, cols[v], wt, accumulate);
+      const int64_t p = (int64_t)img * c + ch, q = p + c;
+      if (pair && img + 1 < n) {
+        sweep_column(Rows<true>{x + p * plane, x + q * plane, y + p * plane, y + q * plane}, h, w_in, cols[0], wt,
+                     accumulate);
+      } else {
+        for (size_t v = 0; v < cols.size(); ++v) {
+          const int c0 = 16 * (int)v;
+          sweep_column(Rows<false>{x + p * plane + c0, nullptr, y + p * plane + c0, nullptr}, h, w_in, cols[v], wt,
+                       accumulate);
+        }
+      }
     }
   });
 }
@@ -160,8 +158,11 @@ void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n,
   // 16-lane float sums go to double every `flush` images (about 1k terms per lane)
   const int flush = (int)std::max<int64_t>(1, 16384 / plane);
   auto add_plane = [&](int64_t p, __m512 (&acc)[9]) __attribute__((always_inline)) {
-    for (size_t v = 0; v < cols.size(); ++v)
-      weight_column(x + p * plane, dy + p * plane, h, w_in, 16 * (int)v, cols[v], acc);
+    for (size_t v = 0; v < cols.size(); ++v) {
+      const int64_t at = p * plane + 16 * (int64_t)v;
+      weight_column(Rows<false>{x + at, nullptr, nullptr, nullptr}, Rows<false>{dy + at, nullptr, nullptr, nullptr},
+                    h, w_in, cols[v], acc);
+    }
   };
   // As depthwise3x3.cpp: fixed chunks of images, partials added in chunk order, each channel's
   // float sums over the same images whichever loop order runs (no thread dependence).
