@@ -44,19 +44,24 @@ template <bool kPair>
 struct Rows {
   const float *a, *b;  // input rows (b: only kPair)
   float *ya, *yb;      // output rows
+  // (the halves as 8-lane loads and stores: a 16-lane one at b - 8 would span the 32 bytes
+  // before plane b's row too, often a second cache line)
   __m512 load(__mmask16 k, int64_t off) const {
-    const __m512 v = pvll::avx512::load(kPair ? k & 0xFF : k, a + off);
-    if constexpr (kPair) return _mm512_mask_loadu_ps(v, (__mmask16)(k << 8), b + off - 8);
-    return v;
+    if constexpr (kPair) {
+      const __m256 lo = _mm256_maskz_loadu_ps((__mmask8)k, a + off), hi = _mm256_maskz_loadu_ps((__mmask8)k, b + off);
+      return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+    }
+    return pvll::avx512::load(k, a + off);
   }
   void store(int64_t off, __mmask16 k, __m512 v, bool accumulate) const {
     if constexpr (kPair) {
-      const __mmask16 kb = (__mmask16)(k << 8);
-      const __mmask16 ka = k & 0xFF;
-      if (accumulate)
-        v = _mm512_add_ps(v, _mm512_mask_loadu_ps(_mm512_maskz_loadu_ps(ka, ya + off), kb, yb + off - 8));
-      _mm512_mask_storeu_ps(ya + off, ka, v);
-      _mm512_mask_storeu_ps(yb + off - 8, kb, v);
+      __m256 lo = _mm512_castps512_ps256(v), hi = _mm512_extractf32x8_ps(v, 1);
+      if (accumulate) {
+        lo = _mm256_add_ps(lo, _mm256_maskz_loadu_ps((__mmask8)k, ya + off));
+        hi = _mm256_add_ps(hi, _mm256_maskz_loadu_ps((__mmask8)k, yb + off));
+      }
+      _mm256_mask_storeu_ps(ya + off, (__mmask8)k, lo);
+      _mm256_mask_storeu_ps(yb + off, (__mmask8)k, hi);
     } else {
       pvll::avx512::store(ya + off, k, v, accumulate);
     }

@@ -93,8 +93,8 @@ template <bool kPair>
 
 // The nine tap sums of one column vector of a plane, added to acc: x row j at its three shifts
 // times dy rows j+1, j, j-1. Even and odd rows go to two sets of sums (two independent chains
-// per tap), added at the end. (Two planes per vector, as the forward pass does for rows of at
-// most 8 columns, measured 1.5x slower than the AVX2 kernel on 8x8 and 7x7.)
+// per tap), added at the end. Rows of at most 8 columns: two planes per vector (both halves
+// of a sum belong to the same tap).
 template <bool kPair>
 [[gnu::always_inline]] inline void weight_column(const Rows<kPair>& x, const Rows<kPair>& dy, int h, int w,
                                                  const Masks& m, __m512 (&acc)[9]) {
@@ -164,6 +164,11 @@ void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n,
                     h, w_in, cols[v], acc);
     }
   };
+  // planes p and q (rows of at most 8 columns) in the two halves of the vectors
+  auto add_pair = [&](int64_t p, int64_t q, __m512 (&acc)[9]) __attribute__((always_inline)) {
+    weight_column(Rows<true>{x + p * plane, x + q * plane, nullptr, nullptr},
+                  Rows<true>{dy + p * plane, dy + q * plane, nullptr, nullptr}, h, w_in, cols[0], acc);
+  };
   // As depthwise3x3.cpp: fixed chunks of images, partials added in chunk order, each channel's
   // float sums over the same images whichever loop order runs (no thread dependence).
   std::vector<double> total;
@@ -175,15 +180,21 @@ void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n,
         for (int ch = 0; ch < c; ++ch) {
           __m512 acc[9];
           for (int t = 0; t < 9; ++t) acc[t] = _mm512_setzero_ps();
-          for (int img = g0; img < g1; ++img) {
+          // images in order, by pairs where rows have at most 8 columns (the pairs depend on the
+          // flush group only, not on the thread count)
+          for (int img = g0; img < g1;) {
+            const int take = w_in <= 8 && img + 1 < g1 ? 2 : 1;
             const int64_t p = (int64_t)img * c + ch;
-            if (img + 1 < g1) {
+            for (int i = 0; i < take && img + take + i < g1; ++i) {
+              const int64_t next = p + (int64_t)(take + i) * c;
               for (int64_t b = 0; b < plane; b += 16) {
-                _mm_prefetch((const char*)(x + (p + c) * plane + b), _MM_HINT_T0);
-                _mm_prefetch((const char*)(dy + (p + c) * plane + b), _MM_HINT_T0);
+                _mm_prefetch((const char*)(x + next * plane + b), _MM_HINT_T0);
+                _mm_prefetch((const char*)(dy + next * plane + b), _MM_HINT_T0);
               }
             }
-            add_plane(p, acc);
+            if (take == 2) add_pair(p, p + c, acc);
+            else add_plane(p, acc);
+            img += take;
           }
           for (int t = 0; t < 9; ++t) partial[ch * 9 + t] += hsum(acc[t]);
         }

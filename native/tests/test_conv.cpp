@@ -253,7 +253,9 @@ int main() {
   std::vector<Case> cases;
   const int planes[][4] = {{2, 3, 7, 7}, {1, 5, 8, 8}, {2, 4, 9, 11}, {1, 2, 32, 32}, {3, 3, 13, 5},
                            {1, 1, 1, 1}, {2, 2, 14, 14}, {1, 3, 40, 37}, {1, 2, 28, 28}, {2, 3, 2, 3},
-                           {3, 5, 3, 17}, {2, 3, 2, 30}, {1, 7, 16, 16}};
+                           {3, 5, 3, 17}, {2, 3, 2, 30}, {1, 7, 16, 16},
+                           // chunks of several images: the AVX-512 weight gradient's plane pairs
+                           {18, 3, 7, 7}, {16, 2, 8, 5}};
   for (auto& p : planes)
     for (int k : {3, 5})
       for (int st : {1, 2})
