@@ -2,8 +2,12 @@
 // the passes and the C entry points. Which kernel runs:
 //   3x3, stride 1          depthwise3x3.cpp: rows swept straight from the planes, weights in
 //                          registers (forward, input gradient, weight gradient).
-//   5x5, stride 1          row reuse (depthwise_blocks.h): 8-row blocks one kernel column at a
+//   5x5, stride 1          with AVX-512 (use_avx512()), depthwise5x5_avx512.cpp: rows swept
+//                          straight from the planes (rows of at least 5 columns); else row
+//                          reuse (depthwise_blocks.h): 8-row blocks one kernel column at a
 //                          time, each input row loaded once per column.
+//   3x3/5x5 stride 2       forward with AVX-512, depthwise_stride2_avx512.cpp (input rows of at
+//                          most 32 columns): taps gathered from the rows by lane permutes.
 //   anything else          the general tap-list kernel (depthwise_blocks.h).
 // The general and row-reuse kernels read a zero-padded scratch copy of each plane whose columns
 // are split by phase (column mod stride), so that every tap of a strided or dilated window reads
@@ -23,7 +27,10 @@
 
 #include "conv_common.h"
 #include "conv_shape.h"
+#include "cpu_features.h"
 #include "depthwise3x3.h"
+#include "depthwise5x5_avx512.h"
+#include "depthwise_stride2_avx512.h"
 #include "depthwise_blocks.h"
 #include "parallel.h"
 #include "pvll_conv.h"
@@ -181,6 +188,17 @@ void backward_weight(const Depthwise& g, const float* x, const float* dy, float*
   write_sum(dw, total.data(), (size_t)g.c * kk, accumulate);
 }
 
+// The AVX-512 5x5 sweep (stride 1, dilation 1 or 2; rows of at least 5 columns, which fill at
+// least 10 of the 16 lanes, or 2 x 5 in a pair of planes).
+bool avx512_5x5(int k, int stride, int dilation, int w) {
+  return k == 5 && stride == 1 && dilation <= 2 && w >= 5 && use_avx512();
+}
+
+// The AVX-512 stride-2 forward (3x3 or 5x5, dilation 1 or 2, input rows of at most 32 columns).
+bool avx512_stride2(int k, int stride, int dilation, int w) {
+  return (k == 3 || k == 5) && stride == 2 && dilation <= 2 && w <= 32 && use_avx512();
+}
+
 int check(const char* name, int n, int c, int h, int w, int k, int stride, int dilation,
           const void* a, const void* b, const void* out) {
   const ConvShape s = depthwise_shape(n, c, h, w, k, stride, dilation);
@@ -203,6 +221,10 @@ PVLL_API int pvll_depthwise_forward(const float* x, const float* w, float* y, in
   if (int st = pvll::depthwise::check(name, n, c, h, w_in, k, stride, dilation, x, w, y)) return st;
   PVLL_GUARD(name, {
     if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(x, w, y, n, c, h, w_in, dilation, false, false);
+    else if (pvll::depthwise::avx512_5x5(k, stride, dilation, w_in))
+      pvll::avx512::depthwise5x5_correlate(x, w, y, n, c, h, w_in, dilation, false, false);
+    else if (pvll::depthwise::avx512_stride2(k, stride, dilation, w_in))
+      pvll::avx512::depthwise_forward_stride2(x, w, y, n, c, h, w_in, k, dilation);
     else pvll::depthwise::forward(pvll::depthwise::Depthwise(n, c, h, w_in, k, stride, dilation), x, w, y);
   })
   return PVLL_OK;
@@ -217,6 +239,8 @@ PVLL_API int pvll_depthwise_backward_input(const float* dy, const float* w, floa
   PVLL_GUARD(name, {
     if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(dy, w, dx, n, c, h, w_in, dilation, true, accumulate != 0);
     else if (k == 3) pvll::depthwise3x3_input_grad_stride2(dy, w, dx, n, c, h, w_in, dilation, accumulate != 0);
+    else if (pvll::depthwise::avx512_5x5(k, stride, dilation, w_in))
+      pvll::avx512::depthwise5x5_correlate(dy, w, dx, n, c, h, w_in, dilation, true, accumulate != 0);
     else pvll::depthwise::backward_input(g, dy, w, dx, accumulate != 0);
   })
   return PVLL_OK;

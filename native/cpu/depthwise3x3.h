@@ -18,4 +18,12 @@ void depthwise3x3_input_grad_stride2(const float* dy, const float* w, float* dx,
 void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n, int c, int h, int w_in,
                               int d, bool accumulate);
 
+namespace avx512 {
+// AVX-512 versions at dilation 1 (depthwise3x3_avx512.cpp); only where use_avx512().
+void depthwise3x3_correlate(const float* x, const float* w, float* y, int n, int c, int h, int w_in, bool flip,
+                            bool accumulate);
+void depthwise3x3_weight_grad(const float* x, const float* dy, float* dw, int n, int c, int h, int w_in,
+                              bool accumulate);
+}  // namespace avx512
+
 }  // namespace pvll

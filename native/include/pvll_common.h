@@ -34,6 +34,11 @@ PVLL_API const char* pvll_last_error(void);
 /** Instruction set the CPU kernels were compiled for, e.g. "x86-64-v3 (AVX2, FMA)". */
 PVLL_API const char* pvll_cpu_build_isa(void);
 
+/** Turns the AVX-512 versions of the CPU kernels on (enable != 0, the default where the CPU has
+ *  AVX-512 F/BW/VL/DQ) or off (the AVX2 versions run). Returns 1 when AVX-512 is now in use, else
+ *  0 (always 0 on a CPU without it). PVLL_NO_AVX512=1 in the environment turns it off at load. */
+PVLL_API int pvll_cpu_use_avx512(int enable);
+
 /** Threads used by the CPU kernels (default: hardware concurrency). Results never depend on it. */
 PVLL_API int pvll_set_num_threads(int threads);
 PVLL_API int pvll_get_num_threads(void);

@@ -252,7 +252,10 @@ int main() {
   // (2) + (3) fast kernels against the references
   std::vector<Case> cases;
   const int planes[][4] = {{2, 3, 7, 7}, {1, 5, 8, 8}, {2, 4, 9, 11}, {1, 2, 32, 32}, {3, 3, 13, 5},
-                           {1, 1, 1, 1}, {2, 2, 14, 14}, {1, 3, 40, 37}, {1, 2, 28, 28}, {2, 3, 2, 3}};
+                           {1, 1, 1, 1}, {2, 2, 14, 14}, {1, 3, 40, 37}, {1, 2, 28, 28}, {2, 3, 2, 3},
+                           {3, 5, 3, 17}, {2, 3, 2, 30}, {1, 7, 16, 16},
+                           // chunks of several images: the AVX-512 weight gradient's plane pairs
+                           {18, 3, 7, 7}, {16, 2, 8, 5}};
   for (auto& p : planes)
     for (int k : {3, 5})
       for (int st : {1, 2})
@@ -296,8 +299,20 @@ int main() {
     cases.push_back({Family::Depthwise, pvll::depthwise_shape(pick(1, 4), pick(1, 9), pick(1, 40), pick(1, 40),
                                                               pick(0, 1) ? 5 : 3, pick(1, 2), pick(1, 2)),
                      false});
+  // the depthwise kernels with AVX-512 versions run twice where the CPU has it: AVX-512, then
+  // the AVX2 fallback (pvll_cpu_use_avx512(0))
+  const bool avx512 = pvll_cpu_use_avx512(1) != 0;
+  std::printf("AVX-512 kernels: %s\n", avx512 ? "available, depthwise cases run with and without" : "not available");
   unsigned i = 0;
-  for (const Case& c : cases) fast_vs_reference(c, seed + 100 + i++);
+  for (const Case& c : cases) {
+    fast_vs_reference(c, seed + 100 + i);
+    if (avx512 && c.family == Family::Depthwise) {
+      pvll_cpu_use_avx512(0);
+      fast_vs_reference(c, seed + 100 + i);
+      pvll_cpu_use_avx512(1);
+    }
+    ++i;
+  }
 
   // (4) bad arguments
   int st = pvll_depthwise_forward(nullptr, nullptr, nullptr, 1, 1, 4, 4, 4, 1, 1);
