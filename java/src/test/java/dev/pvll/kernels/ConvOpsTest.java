@@ -28,7 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * values have scale sqrt(t), both implementations sum in float in different orders, and a pure
  * relative bound would fail on values that cancel to near zero.
  * <ul>
- *   <li>forward and input gradient: atol = 1e-6 sqrt(t) (t <= 125 here, so atol <= 1.1e-5);
+ *   <li>forward and input gradient: atol = 2e-6 sqrt(t) (t up to 432: the stem's input gradient,
+ *       48 outputs x 3x3, where 1e-6 sqrt(t) = 2.1e-5 was once exceeded by 2.3e-5 in CI-like runs:
+ *       both sides round in float, libtorch through oneDNN's blocked sums);
  *   <li>weight and bias gradients: atol = 5e-6 sqrt(t), i.e. 5e-6 of the values' scale. These
  *       sum up to 2048 products; libtorch's float accumulation differs from exact by up to about
  *       1.5e-6 sqrt(t) (observed on the stem: 6.9e-5 on values of scale 45), while ours stays
@@ -94,7 +96,7 @@ class ConvOpsTest {
   }
 
   static Tolerance tolerance(double terms) {
-    return new Tolerance(1e-6 * Math.sqrt(terms), 1e-5);
+    return new Tolerance(2e-6 * Math.sqrt(terms), 1e-5);
   }
 
   static Tolerance reductionTolerance(double terms) {
