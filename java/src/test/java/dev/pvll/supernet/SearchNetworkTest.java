@@ -59,8 +59,13 @@ class SearchNetworkTest {
         double[][] edgeGrads = new double[2][TINY.edges()];
         net.backward(dLogits, edgeGrads);
 
-        Tolerance logitTol = new Tolerance(1e-5, 1e-4);
-        logitTol.assertClose("logits", Torch.array(tLogits), logits.toArray(), seed);
+        // Logits come out of five cells of float32 batch norm on 3 images, summed in other orders
+        // than libtorch's: an absolute floor of 1e-4 of the largest logit (a fixed 1e-5 was
+        // exceeded by 1.3e-5 and 1.9e-5 on one seed, AVX2 and AVX-512 kernels alike).
+        float[] expectedLogits = Torch.array(tLogits);
+        double logitScale = 0;
+        for (float v : expectedLogits) logitScale = Math.max(logitScale, Math.abs(v));
+        new Tolerance(1e-6 + 1e-4 * logitScale, 1e-4).assertClose("logits", expectedLogits, logits.toArray(), seed);
         assertEquals(Torch.array(tLoss)[0], loss.loss(), 1e-5, "loss, seed " + seed);
         // Gradients pass through up to 5 cells of batch norm in float32, summing over the batch in
         // different orders: relative 1e-3, with an absolute floor of 1e-3 of the tensor's largest
