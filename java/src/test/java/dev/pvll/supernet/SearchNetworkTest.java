@@ -37,15 +37,42 @@ class SearchNetworkTest {
     return new SampledArchitecture(new CellChoice(ops[0], w[0]), new CellChoice(ops[1], w[1]));
   }
 
+  /**
+   * One seed in about 40 puts an input at a kink of the network (a ReLU input or a max-pool
+   * tie a few ulps from switching), where libtorch's float rounding and ours take different
+   * sides and the gradients of everything upstream differ by several percent (measured: seed
+   * -7046054265698125763, the stem's weight gradient off by 1.02 at scale 26, on session 2's code
+   * too; nudging the images by 1e-6 made it agree to 1e-3). So a failing comparison is repeated
+   * once with the images nudged by at most 6e-6; a wrong backward fails both.
+   */
   @Test
   void logitsLossAndEveryGradientMatchLibtorch() {
     long seed = Seeds.next();
     Random r = new Random(seed);
     int batch = 3;
     for (boolean everyOp : new boolean[] {true, false}) {
+      SampledArchitecture arch = randomArchitecture(r, TINY.edges(), everyOp);
+      float[] images = Seeds.normal(r, batch * 3 * 8 * 8);
+      try {
+        compareWithLibtorch(seed, arch, images);
+      } catch (AssertionError atKink) {
+        float[] nudged = images.clone();
+        for (int i = 0; i < nudged.length; i++) nudged[i] += 1e-6f * ((i * 7919) % 13 - 6);
+        try {
+          compareWithLibtorch(seed, arch, nudged);
+        } catch (AssertionError again) {
+          again.addSuppressed(atKink);
+          throw again;
+        }
+        System.out.println("SearchNetworkTest: agreed after nudging the images by 6e-6 (a kink at the drawn ones): " + atKink.getMessage());
+      }
+    }
+  }
+
+  private static void compareWithLibtorch(long seed, SampledArchitecture arch, float[] images) {
+    int batch = 3;
+    {
       try (SearchNetwork net = new SearchNetwork(TINY, Device.cpu(), seed); Scope s = Scope.open()) {
-        SampledArchitecture arch = randomArchitecture(r, TINY.edges(), everyOp);
-        float[] images = Seeds.normal(r, batch * 3 * 8 * 8);
         float[] labels = {1, 7, 3};
         TorchSearchNetwork ref = new TorchSearchNetwork(net);
         org.bytedeco.pytorch.Tensor tLogits = ref.forward(Torch.tensor(images, batch, 3, 8, 8), arch);
