@@ -96,9 +96,7 @@ public final class LstmPredictor implements Predictor {
   @Override
   public double backward(double[] x, double dOut, double[] paramGrad, double[] inputGrad) {
     double y = forward(x), s = sigmoid(y);
-    if (paramGrad != null && paramGrad.length != p.length) {
-      throw new IllegalArgumentException(describe() + ": parameter gradient of " + paramGrad.length + " values for " + p.length);
-    }
+    checkParameterGradient(paramGrad);
     if (inputGrad != null) enc.checkSize("input gradient", inputGrad);
     double dy = dOut * 2 * s * (1 - s);
     int last = (steps - 1) * hid;

@@ -79,9 +79,7 @@ public final class MlpPredictor implements Predictor {
   @Override
   public double backward(double[] x, double dOut, double[] paramGrad, double[] inputGrad) {
     double y = forward(x), s = LstmPredictor.sigmoid(y);
-    if (paramGrad != null && paramGrad.length != p.length) {
-      throw new IllegalArgumentException(describe() + ": parameter gradient of " + paramGrad.length + " values for " + p.length);
-    }
+    checkParameterGradient(paramGrad);
     if (inputGrad != null) enc.checkSize("input gradient", inputGrad);
     int layers = widths.length - 1;
     grad[layers][0] = dOut * 2 * s * (1 - s); // d/d(pre-activation) of the output layer

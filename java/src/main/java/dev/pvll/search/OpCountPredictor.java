@@ -43,9 +43,7 @@ public final class OpCountPredictor implements Predictor {
   @Override
   public double backward(double[] h, double dOut, double[] paramGrad, double[] inputGrad) {
     double s = LstmPredictor.sigmoid(preActivation(h));
-    if (paramGrad != null && paramGrad.length != p.length) {
-      throw new IllegalArgumentException(describe() + ": parameter gradient of " + paramGrad.length + " values for " + p.length);
-    }
+    checkParameterGradient(paramGrad);
     double dz = dOut * 2 * s * (1 - s);
     if (paramGrad != null) {
       for (int i = 0; i < counts.length; i++) paramGrad[i] += dz * counts[i];

@@ -26,6 +26,13 @@ public interface Predictor {
     System.arraycopy(values, 0, p, 0, p.length);
   }
 
+  /** Throws when a given parameter gradient (null: none asked for) does not fit the parameters. */
+  default void checkParameterGradient(double[] paramGrad) {
+    if (paramGrad != null && paramGrad.length != parameterCount()) {
+      throw new IllegalArgumentException(describe() + ": parameter gradient of " + paramGrad.length + " values for " + parameterCount());
+    }
+  }
+
   /** psi(h). */
   double predict(double[] h);
 

@@ -151,11 +151,8 @@ public final class SearchEngine implements AutoCloseable {
 
   /** Continues the run whose checkpoint is in outDir, on data loaded with its saved config. */
   public static SearchEngine resume(Path outDir, Dataset train) throws IOException {
-    SearchCheckpoint.Content c = SearchCheckpoint.read(outDir.resolve(CHECKPOINT));
-    State s = GSON.fromJson(c.json(), State.class);
-    SearchEngine e = new SearchEngine(s.config(), outDir, train);
-    e.restore(s, c.arrays());
-    e.truncateLog(s.logLines());
+    SearchEngine e = open(outDir, train);
+    e.truncateLog(e.logLines);
     return e;
   }
 
@@ -261,9 +258,8 @@ public final class SearchEngine implements AutoCloseable {
         JsonObject line;
         if (config.frozenLabels()) {
           // one-shot training: a fresh architecture every batch, draws far from the warm-up's and the search's
-          lastLr = learningRate(epoch);
-          SupernetEpochs.Stats tr = epochs.trainPerBatch(architect, epoch, lastLr, PER_BATCH_DRAWS + 1_000_000L * epoch);
-          epoch++;
+          int e = epoch;
+          SupernetEpochs.Stats tr = countedEpoch(e, lr -> epochs.trainPerBatch(architect, e, lr, PER_BATCH_DRAWS + 1_000_000L * e));
           line = logLine("warmup_train", index, null, tr, null, t0);
         } else {
           line = logLine("warmup_train", index, a, trainEpoch(a), null, t0);
@@ -397,8 +393,13 @@ public final class SearchEngine implements AutoCloseable {
 
   /** One supernet epoch of arch at the learning rate and data order of epoch e; counts one epoch run. */
   private SupernetEpochs.Stats supernetEpoch(SampledArchitecture arch, int e) {
+    return countedEpoch(e, lr -> epochs.train(arch, e, lr));
+  }
+
+  /** Runs a training epoch at the learning rate of epoch e (kept for the log) and counts it. */
+  private SupernetEpochs.Stats countedEpoch(int e, java.util.function.Function<Float, SupernetEpochs.Stats> train) {
     lastLr = learningRate(e);
-    SupernetEpochs.Stats s = epochs.train(arch, e, lastLr);
+    SupernetEpochs.Stats s = train.apply(lastLr);
     epoch++;
     return s;
   }
