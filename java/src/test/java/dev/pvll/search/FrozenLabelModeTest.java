@@ -23,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FrozenLabelModeTest {
   @TempDir Path tmp;
 
-  private static final class Stop extends RuntimeException {}
-
   @Test
   void weightsFreezeAfterTheWarmupAndLabelsAreFunctionsOfTheArchitecture() throws Exception {
     Dataset train = Datasets.embeddedFashionMnist();
@@ -56,19 +54,7 @@ class FrozenLabelModeTest {
     assertEquals(2 * config.warmup(), config.totalEpochs(), "the learning rate anneals over the warm-up");
 
     int stopAfter = 2 * config.warmup() + config.warmup() + 2; // in the search phase
-    try (SearchEngine engine = SearchEngine.start(config, train, stopped)) {
-      assertThrows(Stop.class, () -> engine.run((phase, unit, total, line, s) -> {
-        if (unit == stopAfter) throw new Stop();
-      }));
-    }
-    try (SearchEngine engine = SearchEngine.resume(stopped, train)) {
-      SearchEngine.Result resumed = engine.run(null);
-      assertEquals(reference.genotype().toDartsString(), resumed.genotype().toDartsString(), "genotype after resuming");
-      assertEquals(reference.finalValidationLoss(), resumed.finalValidationLoss(), 0.0, "final label after resuming");
-    }
-    List<JsonObject> again = RunFiles.logWithoutTimes(stopped);
-    assertEquals(lines.size(), again.size(), "log lengths");
-    for (int i = 0; i < lines.size(); i++) assertEquals(lines.get(i), again.get(i), "log line " + (i + 1));
+    StopAndResume.assertMatchesUninterrupted(config, train, stopped, stopAfter, reference, lines);
     assertTrue(config.steps() >= 2, "the tiny preset searches");
   }
 

@@ -1,7 +1,6 @@
 package dev.pvll.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -24,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotLabelModeTest {
   @TempDir Path tmp;
 
-  private static final class Stop extends RuntimeException {}
-
   @Test
   void labelsUseOneLearningRateAndResumeExactly() throws Exception {
     Dataset train = Datasets.embeddedFashionMnist();
@@ -45,19 +42,7 @@ class SnapshotLabelModeTest {
     assertTrue(warmupRates.size() > 1, "the first warm-up pass follows the cosine schedule: " + warmupRates);
 
     int stopAfter = 2 * config.warmup() + 2; // two search steps in: the snapshot is in the checkpoint
-    try (SearchEngine engine = SearchEngine.start(config, train, stopped)) {
-      assertThrows(Stop.class, () -> engine.run((phase, unit, total, line, s) -> {
-        if (unit == stopAfter) throw new Stop();
-      }));
-    }
-    try (SearchEngine engine = SearchEngine.resume(stopped, train)) {
-      SearchEngine.Result resumed = engine.run(null);
-      assertEquals(reference.genotype().toDartsString(), resumed.genotype().toDartsString(), "genotype after resuming");
-      assertEquals(reference.finalValidationLoss(), resumed.finalValidationLoss(), 0.0, "final label after resuming");
-    }
-    List<JsonObject> again = log(stopped);
-    assertEquals(lines.size(), again.size(), "log lengths");
-    for (int i = 0; i < lines.size(); i++) assertEquals(lines.get(i), again.get(i), "log line " + (i + 1));
+    StopAndResume.assertMatchesUninterrupted(config, train, stopped, stopAfter, reference, lines);
   }
 
   private static List<JsonObject> log(Path dir) throws IOException {
