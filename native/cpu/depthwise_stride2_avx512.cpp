@@ -5,7 +5,9 @@
 // row is loaded as two masked vectors (columns 0-15, 16-31), and each tap's columns are picked
 // from those 32 lanes by one two-source lane permute (vpermt2ps) with a zeroing mask for the
 // columns outside the row. Output rows of at most 8 columns go two planes per vector (one
-// channel in two images): lanes 0-7 from plane a's row, 8-15 from plane b's.
+// channel in two images): lanes 0-7 from plane a's row, 8-15 from plane b's. The 3x3 kernel at
+// dilation 1 gathers each input row once for the two output rows it meets (plane_stride2_3x3:
+// measured 1.25-1.55x faster than a gather per tap).
 // Also the 3x3 (dilation 1) gradients, for the same rows: the input gradient by output phase
 // straight from dy (no zero-upsampled copy), and the weight gradient by the forward's permutes.
 #include "depthwise_stride2_avx512.h"
@@ -89,6 +91,42 @@ void plane_stride2(const float* xa, const float* xb, float* ya, float* yb, int h
   }
 }
 
+// The 3x3 (dilation 1) case of plane_stride2 with each input row gathered once: row 2o is kernel
+// row 1 of output row o, row 2o+1 kernel row 2 of o and kernel row 0 of o+1 (6 lane permutes
+// per output row, against 9).
+template <bool kPair>
+void plane_stride2_3x3(const float* xa, const float* xb, float* ya, float* yb, int h, int w, int oh, int ow,
+                       const Picks<3>& picks, const float* wk) {
+  const __mmask16 lo = lane_range(0, w), hi = lane_range(0, w - 16);
+  const Rows<kPair> out{nullptr, nullptr, ya, yb};
+  __m512 wt[9];
+  for (int t = 0; t < 9; ++t) wt[t] = _mm512_set1_ps(wk[t]);
+  auto gather = [&](int r, __m512 (&g)[3]) __attribute__((always_inline)) {
+    const __m512 first = load(lo, xa + (int64_t)r * w);
+    const __m512 second = kPair ? load(lo, xb + (int64_t)r * w) : load(hi, xa + (int64_t)r * w + 16);
+    PVLL_UNROLL for (int kx = 0; kx < 3; ++kx)
+      g[kx] = _mm512_maskz_permutex2var_ps(picks.mask[kx], first, picks.index[kx], second);
+  };
+  __m512 carry = _mm512_setzero_ps();  // kernel row 0 of output o (from input row 2o - 1)
+  for (int o = 0; o < oh; ++o) {
+    __m512 g[3];
+    gather(2 * o, g);
+    __m512 acc = _mm512_fmadd_ps(wt[3], g[0], carry);
+    acc = _mm512_fmadd_ps(wt[4], g[1], acc);
+    acc = _mm512_fmadd_ps(wt[5], g[2], acc);
+    if (2 * o + 1 < h) {
+      gather(2 * o + 1, g);
+      acc = _mm512_fmadd_ps(wt[6], g[0], acc);
+      acc = _mm512_fmadd_ps(wt[7], g[1], acc);
+      acc = _mm512_fmadd_ps(wt[8], g[2], acc);
+      carry = _mm512_mul_ps(wt[0], g[0]);
+      carry = _mm512_fmadd_ps(wt[1], g[1], carry);
+      carry = _mm512_fmadd_ps(wt[2], g[2], carry);
+    }
+    out.store((int64_t)o * ow, lane_range(0, ow), acc, false);
+  }
+}
+
 template <int K>
 void forward_stride2(const float* x, const float* w, float* y, int n, int c, int h, int w_in, int d) {
   const int oh = (h - 1) / 2 + 1, ow = (w_in - 1) / 2 + 1;
@@ -105,6 +143,17 @@ void forward_stride2(const float* x, const float* w, float* y, int n, int c, int
       const int ch = (int)(item % c), img = per_item * (int)(item / c);
       const float* wk = w + (int64_t)ch * K * K;
       const int64_t p = (int64_t)img * c + ch, q = p + c;
+      if constexpr (K == 3) {
+        if (d == 1) {
+          if (pair && img + 1 < n)
+            plane_stride2_3x3<true>(x + p * in_plane, x + q * in_plane, y + p * out_plane, y + q * out_plane, h,
+                                    w_in, oh, ow, two, wk);
+          else
+            plane_stride2_3x3<false>(x + p * in_plane, nullptr, y + p * out_plane, nullptr, h, w_in, oh, ow, single,
+                                     wk);
+          continue;
+        }
+      }
       if (pair && img + 1 < n)
         plane_stride2<K, true>(x + p * in_plane, x + q * in_plane, y + p * out_plane, y + q * out_plane, h, w_in, oh,
                                ow, d, two, wk);
