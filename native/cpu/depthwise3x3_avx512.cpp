@@ -83,7 +83,8 @@ template <int NV>
   const __m512i z = _mm512_setzero_si512();
   PVLL_UNROLL for (int i = 0; i < NV; ++i) {
     const __m512i cur = _mm512_castps_si512(v[i]);
-    const __m512i prev = i > 0 ? _mm512_castps_si512(v[i - 1]) : z, next = i + 1 < NV ? _mm512_castps_si512(v[i + 1]) : z;
+    const __m512i prev = i > 0 ? _mm512_castps_si512(v[i - 1]) : z;
+    const __m512i next = i + 1 < NV ? _mm512_castps_si512(v[i + 1]) : z;
     left[i] = _mm512_castsi512_ps(_mm512_alignr_epi32(cur, prev, 15));
     right[i] = _mm512_castsi512_ps(_mm512_alignr_epi32(next, cur, 1));
   }

@@ -200,7 +200,8 @@ void input_grad_plane_3x3(const Rows<kPair>& dy, float* dxa, float* dxb, int h, 
     if (2 * i + 1 < h) {
       // dx row 2i+1: kernel row 2 of dy row i, kernel row 0 of dy row i+1
       const __m512 e = _mm512_fmadd_ps(wt[1], dn, _mm512_mul_ps(wt[7], d));
-      const __m512 o = _mm512_fmadd_ps(wt[0], dsn, _mm512_fmadd_ps(wt[2], dn, _mm512_fmadd_ps(wt[6], ds, _mm512_mul_ps(wt[8], d))));
+      __m512 o = _mm512_fmadd_ps(wt[6], ds, _mm512_mul_ps(wt[8], d));
+      o = _mm512_fmadd_ps(wt[0], dsn, _mm512_fmadd_ps(wt[2], dn, o));
       store_row(2 * i + 1, e, o);
     }
     d = dn;

@@ -1,4 +1,5 @@
-// Depthwise at stride 2, AVX-512: the forward, and the 3x3 (dilation 1) input and weight gradients (depthwise_stride2_avx512.cpp); only where use_avx512().
+// Depthwise at stride 2, AVX-512 (depthwise_stride2_avx512.cpp): the forward, and the 3x3
+// (dilation 1) input and weight gradients; only where use_avx512().
 #pragma once
 
 namespace pvll::avx512 {
