@@ -8,6 +8,8 @@
 //                          time, each input row loaded once per column.
 //   3x3/5x5 stride 2       forward with AVX-512, depthwise_stride2_avx512.cpp (input rows of at
 //                          most 32 columns): taps gathered from the rows by lane permutes.
+//   3x3 stride 2 dil. 1    with AVX-512 (input rows of at most 32 columns), the input gradient
+//                          by output phase and the weight gradient, depthwise_stride2_avx512.cpp.
 //   anything else          the general tap-list kernel (depthwise_blocks.h).
 // The general and row-reuse kernels read a zero-padded scratch copy of each plane whose columns
 // are split by phase (column mod stride), so that every tap of a strided or dilated window reads
@@ -199,6 +201,12 @@ bool avx512_stride2(int k, int stride, int dilation, int w) {
   return (k == 3 || k == 5) && stride == 2 && dilation <= 2 && w <= 32 && use_avx512();
 }
 
+// The AVX-512 stride-2 3x3 gradients at dilation 1 (input rows of at most 32 columns): the input
+// gradient by output phase straight from dy, the weight gradient by the forward's lane permutes.
+bool avx512_3x3_stride2(int k, int stride, int dilation, int w) {
+  return k == 3 && stride == 2 && dilation == 1 && w <= 32 && use_avx512();
+}
+
 int check(const char* name, int n, int c, int h, int w, int k, int stride, int dilation,
           const void* a, const void* b, const void* out) {
   const ConvShape s = depthwise_shape(n, c, h, w, k, stride, dilation);
@@ -238,6 +246,8 @@ PVLL_API int pvll_depthwise_backward_input(const float* dy, const float* w, floa
   const pvll::depthwise::Depthwise g(n, c, h, w_in, k, stride, dilation);
   PVLL_GUARD(name, {
     if (k == 3 && stride == 1) pvll::depthwise3x3_correlate(dy, w, dx, n, c, h, w_in, dilation, true, accumulate != 0);
+    else if (pvll::depthwise::avx512_3x3_stride2(k, stride, dilation, w_in))
+      pvll::avx512::depthwise3x3_input_grad_stride2(dy, w, dx, n, c, h, w_in, accumulate != 0);
     else if (k == 3) pvll::depthwise3x3_input_grad_stride2(dy, w, dx, n, c, h, w_in, dilation, accumulate != 0);
     else if (pvll::depthwise::avx512_5x5(k, stride, dilation, w_in))
       pvll::avx512::depthwise5x5_correlate(dy, w, dx, n, c, h, w_in, dilation, true, accumulate != 0);
@@ -253,6 +263,8 @@ PVLL_API int pvll_depthwise_backward_weight(const float* x, const float* dy, flo
   if (int st = pvll::depthwise::check(name, n, c, h, w_in, k, stride, dilation, x, dy, dw)) return st;
   PVLL_GUARD(name, {
     if (k == 3 && stride == 1) pvll::depthwise3x3_weight_grad(x, dy, dw, n, c, h, w_in, dilation, accumulate != 0);
+    else if (pvll::depthwise::avx512_3x3_stride2(k, stride, dilation, w_in))
+      pvll::avx512::depthwise3x3_weight_grad_stride2(x, dy, dw, n, c, h, w_in, accumulate != 0);
     else pvll::depthwise::backward_weight(pvll::depthwise::Depthwise(n, c, h, w_in, k, stride, dilation), x, dy, dw, accumulate != 0);
   })
   return PVLL_OK;

@@ -255,7 +255,12 @@ int main() {
                            {1, 1, 1, 1}, {2, 2, 14, 14}, {1, 3, 40, 37}, {1, 2, 28, 28}, {2, 3, 2, 3},
                            {3, 5, 3, 17}, {2, 3, 2, 30}, {1, 7, 16, 16},
                            // chunks of several images: the AVX-512 weight gradient's plane pairs
-                           {18, 3, 7, 7}, {16, 2, 8, 5}};
+                           {18, 3, 7, 7}, {16, 2, 8, 5},
+                           // the AVX-512 stride-2 3x3 gradients: odd image counts (a plane pair and
+                           // a single plane), dy rows of 8 and 16 columns, tall planes whose float
+                           // partials go to double several times per chunk (pairs and singles)
+                           {5, 3, 14, 13}, {3, 4, 15, 16}, {3, 2, 31, 32}, {2, 2, 33, 32},
+                           {32, 1, 300, 16}, {24, 1, 200, 30}};
   for (auto& p : planes)
     for (int k : {3, 5})
       for (int st : {1, 2})
