@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
     description = {"Search an architecture with PVLL-NAS.",
         "With no arguments: the embedded Fashion-MNIST subset on the best device, sized for a 2-core CPU (under 10 minutes)."})
 final class SearchCommand implements Callable<Integer> {
-  @Option(names = "--preset", description = "default (CPU-sized), paper (METHOD.md's full protocol on CIFAR-10), tiny (seconds)")
+  @Option(names = "--preset", description = "default (CPU-sized, METHOD.md's labels), one-shot (the default's budget with frozen one-shot labels, "
+      + "the opcount psi, arch lr 0.1, 150 steps), paper (METHOD.md's full protocol on CIFAR-10), tiny (seconds)")
   String preset = "default";
 
   @Option(names = "--out", description = "output folder (default: a new folder under runs/)")
