@@ -146,115 +146,130 @@ inline void put_row_part(float* d, f8 v, int64_t n, bool accumulate, bool spill)
   }
 }
 
-// Max-pool backward with rows in registers: codes of the outputs of a row (first maximum of the
-// window, a NaN wins, as codes_plane), then each of the three input rows gets dy of the windows
-// whose maximum it holds, as even (centre) and odd (right, and the next window's left) columns.
-// Contributions are added in increasing output order, as max_backward_s2 does.
-template <int NV>
+// Max-pool backward with rows in registers: codes of the windows of an output row (first maximum,
+// the last NaN if any, as codes_plane), then each of the three input rows of the windows gets dy
+// of the windows whose maximum it holds, as even (centre) and odd (right, and the next window's
+// left) columns, written out as soon as no later output row reaches it. Contributions are added
+// in increasing output order (PyTorch's scatter order), as max_backward_s2 does. Planes are taken
+// in groups checked for NaN first: without one, each compare is one instruction instead of three.
+
+/** The dy of 8 windows through window row kh: to their centre (even) column, their right column
+ *  (right) and the next window's left column (left), all three at the even / odd columns' lanes. */
+struct RowShare {
+  f8 even, right, left;
+};
+
+inline RowShare share(i8 code, i8 code_next, f8 g, f8 g_next, int kh) {
+  const f8 zero = splat<f8>(0.f);
+  return {code == splati<f8>(3 * kh + 1) ? g : zero, code == splati<f8>(3 * kh + 2) ? g : zero,
+          code_next == splati<f8>(3 * kh) ? g_next : zero};
+}
+
+template <int NV, bool kNaN>
 void max_backward_planes(const PlaneTables& t, const float* x, const float* x_end, const float* dy,
                          const float* dy_end, float* dx, bool accumulate, int64_t p0, int64_t p1) {
   const int64_t h = t.h, w = t.w, ho = t.ho, wo = t.wo;
   const f8 ninf = splat<f8>(-INFINITY), zero = splat<f8>(0.f);
-  const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
-  const i8 left_mask = {8, 0, 1, 2, 3, 4, 5, 6}, none = splati<f8>(-1);
-  f8 even[kMaxRows], odd[kMaxRows];  // dx of the plane: columns 2k and 2k+1 of each row
+  const i8 none = splati<f8>(-1);
+  const i8 lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
   for (int64_t p = p0; p < p1; ++p) {
     const float* xp = x + p * t.hw;
     const float* g_plane = dy + p * ho * wo;
     float* dxp = dx + p * t.hw;
     auto row_part = [&](int64_t r, int part) {
+      if (r < 0 || r >= h) return ninf;
       const float* at = xp + r * w + part * kLanes;
       return load_row_part(at, w - part * kLanes, ninf, at + kLanes <= x_end);
     };
-    for (int64_t r = 0; r < h; ++r) even[r] = odd[r] = zero;
+    // rows go out in increasing order: a whole-vector store spills into the next row, written after
+    auto put = [&](int64_t r, int part, f8 v) {
+      if (r < 0 || r >= h) return;
+      const bool spill = r + 1 < h;  // the plane's last row stops at its end
+      put_row_part(dxp + r * w + part * kLanes, v, w - part * kLanes, accumulate, spill || (NV == 1 && w >= kLanes));
+    };
     if constexpr (NV == 1) {  // rows of 4 windows: output rows oh and oh+1 side by side
+      f8 carry = zero;        // input row 2oh-1 from output row oh-1 (window row 2)
       for (int64_t oh = 0; oh < ho; oh += 2) {
         const bool pair = oh + 1 < ho;
-        f8 v[3][3];  // [kh][kw]: lanes 0-3 windows of row oh, lanes 4-7 of row oh+1
-        for (int kh = 0; kh < 3; ++kh) {
-          const int64_t ra = 2 * oh - 1 + kh, rb = ra + 2;
-          const f8 a = ra >= 0 && ra < h ? row_part(ra, 0) : ninf;
-          const f8 b = pair && rb < h ? row_part(rb, 0) : ninf;
-          v[kh][1] = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
-          v[kh][2] = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
-          v[kh][0] = __builtin_shuffle(v[kh][2], ninf, i8{8, 0, 1, 2, 8, 4, 5, 6});
-        }
-        f8 best = ninf;
         const int32_t* first = t.out_first_code.data() + oh * t.wp;
         i8 code = __builtin_shuffle(ldi<f8>(first), ldi<f8>(first + (pair ? t.wp : 0)), i8{0, 1, 2, 3, 8, 9, 10, 11});
-        for (int kh = 0; kh < 3; ++kh)
-          for (int kw = 0; kw < 3; ++kw) {
-            const i8 wins = (v[kh][kw] > best) | (v[kh][kw] != v[kh][kw]);
-            best = wins ? v[kh][kw] : best;
-            code = wins ? splati<f8>(3 * kh + kw) : code;
-          }
-        const i8 lanes = {0, 1, 2, 3, 4, 5, 6, 7};
-        code = lanes < splati<f8>(pair ? 8 : 4) ? code : none;
+        Best<f8> best[3];
+        for (int kh = 0; kh < 3; ++kh) {  // lanes 0-3 windows of row oh, lanes 4-7 of row oh+1
+          const int64_t ra = 2 * oh - 1 + kh;
+          const f8 a = row_part(ra, 0), b = pair ? row_part(ra + 2, 0) : ninf;
+          const f8 centre = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+          const f8 right = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+          const f8 left = __builtin_shuffle(right, ninf, i8{8, 0, 1, 2, 8, 4, 5, 6});
+          best[kh] = row_best<kNaN>(left, centre, right, kh, code);
+        }
+        code = window_best<kNaN>(best).code;
+        code = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(pair ? 8 : 4) ? code : none;
         const float* gp = g_plane + oh * 4;
         const f8 g = load_row_part(gp, pair ? 8 : 4, zero, gp + kLanes <= dy_end);
         const i8 code_next = __builtin_shuffle(code, none, i8{1, 2, 3, 8, 5, 6, 7, 8});
         const f8 g_next = __builtin_shuffle(g, zero, i8{1, 2, 3, 8, 5, 6, 7, 8});
-        // dx row r += the windows of one output row (half 0: row oh, half 1: row oh+1) through kh
-        auto add = [&](int64_t r, int kh, int half) {
-          if (r < 0 || r >= h) return;
-          const i8 pick = half ? i8{4, 5, 6, 7, 4, 5, 6, 7} : i8{0, 1, 2, 3, 0, 1, 2, 3};
-          const i8 c = __builtin_shuffle(code, pick), cn = __builtin_shuffle(code_next, pick);
-          const f8 gg = __builtin_shuffle(g, pick), gn = __builtin_shuffle(g_next, pick);
-          even[r] += c == splati<f8>(3 * kh + 1) ? gg : zero;
-          odd[r] += c == splati<f8>(3 * kh + 2) ? gg : zero;
-          odd[r] += cn == splati<f8>(3 * kh) ? gn : zero;
-        };
-        // by input row, and within a row in increasing output order
-        add(2 * oh - 1, 0, 0);
-        add(2 * oh, 1, 0);
-        add(2 * oh + 1, 2, 0);
-        if (pair) {
-          add(2 * oh + 1, 0, 1);
-          add(2 * oh + 2, 1, 1);
-          add(2 * oh + 3, 2, 1);
+        // window row 0 adds to rows that earlier output rows reached: its two odd terms one by one
+        const RowShare s0 = share(code, code_next, g, g_next, 0);
+        put(2 * oh - 1, 0, (carry + __builtin_shuffle(s0.even, s0.right, lo)) + __builtin_shuffle(zero, s0.left, lo));
+        const f8 s0_first = __builtin_shuffle(s0.even, s0.right, hi), s0_last = __builtin_shuffle(zero, s0.left, hi);
+        const RowShare s1 = share(code, code_next, g, g_next, 1);
+        const f8 odd1 = s1.right + s1.left;
+        put(2 * oh, 0, __builtin_shuffle(s1.even, odd1, lo));
+        const RowShare s2 = share(code, code_next, g, g_next, 2);
+        const f8 odd2 = s2.right + s2.left;
+        put(2 * oh + 1, 0, (__builtin_shuffle(s2.even, odd2, lo) + s0_first) + s0_last);
+        put(2 * oh + 2, 0, __builtin_shuffle(s1.even, odd1, hi));
+        carry = __builtin_shuffle(s2.even, odd2, hi);
+      }
+      if (ho % 2 == 0) put(2 * ho - 1, 0, carry);  // the last pair's window row 2 (when h = 2 ho)
+    } else {  // rows of 5 to 8 windows: one output row at a time
+      f8 carry_even = zero, carry_odd = zero;  // input row 2oh-1 from output row oh-1 (window row 2)
+      const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
+      for (int64_t oh = 0; oh < ho; ++oh) {
+        const i8 first = ldi<f8>(t.out_first_code.data() + oh * t.wp);
+        Best<f8> best[3];
+        for (int kh = 0; kh < 3; ++kh) {  // the 8 windows
+          const int64_t r = 2 * oh - 1 + kh;
+          const f8 a = row_part(r, 0), b = row_part(r, 1);
+          const f8 centre = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+          const f8 right = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+          const f8 left = __builtin_shuffle(right, ninf, i8{8, 0, 1, 2, 3, 4, 5, 6});
+          best[kh] = row_best<kNaN>(left, centre, right, kh, first);
         }
-      }
-    }
-    for (int64_t oh = 0; oh < (NV == 1 ? 0 : ho); ++oh) {
-      f8 v[3][3];  // [kh][kw] of the 8 windows
-      for (int kh = 0; kh < 3; ++kh) {
-        const int64_t r = 2 * oh - 1 + kh;
-        const bool in = r >= 0 && r < h;
-        const f8 a = in ? row_part(r, 0) : ninf, b = in && NV > 1 ? row_part(r, 1) : ninf;
-        v[kh][1] = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
-        v[kh][2] = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
-        v[kh][0] = __builtin_shuffle(v[kh][2], ninf, left_mask);
-      }
-      f8 best = ninf;
-      i8 code = ldi<f8>(t.out_first_code.data() + oh * t.wp);
-      for (int kh = 0; kh < 3; ++kh)
-        for (int kw = 0; kw < 3; ++kw) {
-          const i8 wins = (v[kh][kw] > best) | (v[kh][kw] != v[kh][kw]);
-          best = wins ? v[kh][kw] : best;
-          code = wins ? splati<f8>(3 * kh + kw) : code;
+        i8 code = window_best<kNaN>(best).code;
+        code = out_lanes ? code : none;
+        const float* gp = g_plane + oh * wo;
+        const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
+        const i8 code_next = shift_in(code, none);
+        const f8 g_next = shift_in(g, zero);
+        const RowShare s0 = share(code, code_next, g, g_next, 0), s1 = share(code, code_next, g, g_next, 1),
+                       s2 = share(code, code_next, g, g_next, 2);
+        if (oh > 0) {
+          const f8 even = carry_even + s0.even, odd = (carry_odd + s0.right) + s0.left;
+          put(2 * oh - 1, 0, __builtin_shuffle(even, odd, lo));
+          put(2 * oh - 1, 1, __builtin_shuffle(even, odd, hi));
         }
-      code = out_lanes ? code : none;
-      const float* gp = g_plane + oh * wo;
-      const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
-      const i8 code_next = shift_in(code, none);
-      const f8 g_next = shift_in(g, zero);
-      for (int kh = 0; kh < 3; ++kh) {
-        const int64_t r = 2 * oh - 1 + kh;
-        if (r < 0 || r >= h) continue;
-        even[r] += code == splati<f8>(3 * kh + 1) ? g : zero;
-        odd[r] += code == splati<f8>(3 * kh + 2) ? g : zero;
-        odd[r] += code_next == splati<f8>(3 * kh) ? g_next : zero;
+        const f8 odd1 = s1.right + s1.left;
+        put(2 * oh, 0, __builtin_shuffle(s1.even, odd1, lo));
+        put(2 * oh, 1, __builtin_shuffle(s1.even, odd1, hi));
+        carry_even = s2.even;
+        carry_odd = s2.right + s2.left;
       }
+      put(2 * ho - 1, 0, __builtin_shuffle(carry_even, carry_odd, lo));
+      put(2 * ho - 1, 1, __builtin_shuffle(carry_even, carry_odd, hi));
     }
-    for (int64_t r = 0; r < h; ++r) {
-      const bool spill = r + 1 < h;  // the plane's last row stops at its end
-      const f8 lo = __builtin_shuffle(even[r], odd[r], i8{0, 8, 1, 9, 2, 10, 3, 11});
-      put_row_part(dxp + r * w, lo, w, accumulate, spill || w >= kLanes);
-      if constexpr (NV > 1) {
-        const f8 hi = __builtin_shuffle(even[r], odd[r], i8{4, 12, 5, 13, 6, 14, 7, 15});
-        put_row_part(dxp + r * w + kLanes, hi, w - kLanes, accumulate, spill);
-      }
-    }
+  }
+}
+
+/** Planes [p0, p1) in groups of kNaNGroup, each with NaN handling only where it holds a NaN. */
+template <int NV>
+void max_backward_groups(const PlaneTables& t, const float* x, const float* x_end, const float* dy,
+                         const float* dy_end, float* dx, bool accumulate, int64_t p0, int64_t p1) {
+  constexpr int64_t kNaNGroup = 32;  // planes a NaN check reads while they stay in L1
+  for (int64_t p = p0; p < p1; p += kNaNGroup) {
+    const int64_t end = std::min(p1, p + kNaNGroup);
+    if (has_nan(x + p * t.hw, (end - p) * t.hw)) max_backward_planes<NV, true>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
+    else max_backward_planes<NV, false>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
   }
 }
 
@@ -330,8 +345,8 @@ void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* d
                             int64_t planes, int64_t p0, int64_t p1) {
   const float* x_end = x + planes * t.hw;
   const float* dy_end = dy + planes * t.ho * t.wo;
-  if (t.w <= kLanes) max_backward_planes<1>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
-  else max_backward_planes<2>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+  if (t.w <= kLanes) max_backward_groups<1>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+  else max_backward_groups<2>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
 }
 
 void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,

@@ -51,18 +51,13 @@ void codes_plane(const PlaneTables& t, const float* xp, int32_t* codes) {
     const V ninf = splat<V>(-INFINITY);
     const auto zero = splati<V>(0);
     const auto l = ldi<V>(lok + i) < zero, r = ldi<V>(rok + i) < zero;
-    V best = ninf;
-    auto code = ldi<V>(first + i);
-    for (int kh = 0; kh < 3; ++kh)
-      for (int kw = 0; kw < 3; ++kw) {
-        V value = ld<V>(xp + i + (kh - 1) * w + (kw - 1));
-        if (kw == 0) value = l ? value : ninf;
-        if (kw == 2) value = r ? value : ninf;
-        auto wins = value > best;
-        if constexpr (kNaN) wins = wins | (value != value);
-        best = wins ? value : best;
-        code = wins ? splati<V>(3 * kh + kw) : code;
-      }
+    Best<V> rows[3];
+    for (int kh = 0; kh < 3; ++kh) {
+      const float* at = xp + i + (kh - 1) * w;
+      const V left = l ? ld<V>(at - 1) : ninf, right = r ? ld<V>(at + 1) : ninf;
+      rows[kh] = row_best<kNaN>(left, ld<V>(at), right, kh, ldi<V>(first + i));
+    }
+    const auto code = window_best<kNaN>(rows).code;
     storei(codes + i, code);
   });
 }
