@@ -273,6 +273,35 @@ void max_backward_groups(const PlaneTables& t, const float* x, const float* x_en
   }
 }
 
+// Average-pool backward of planes 7 or 8 columns wide: dy rows k and k+1 (4 windows each) are 8
+// consecutive values, one load, and feed dx rows 2k and 2k+1, side by side in one vector (each dy
+// row is loaded twice, by two pairs: cheaper than moving it between them).
+void avg_backward_one_vector(const PlaneTables& t, const float* dy, const float* dy_end, float* dx,
+                             bool accumulate, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w, ho = t.ho;
+  const f8 zero = splat<f8>(0.f);
+  const float* inv = t.out_inv_count.data();
+  const i8 both = {0, 1, 2, 3, 0, 1, 2, 3}, upper = {0, 0, 0, 0, 12, 13, 14, 15};
+  const i8 lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* g_plane = dy + p * ho * 4;
+    float* dxp = dx + p * t.hw;
+    for (int64_t k = 0, r = 0; r < h; ++k, r += 2) {
+      const bool below = k + 1 < ho;  // row 2k+1 also lies in the windows of output row k+1
+      const float* gp = g_plane + 4 * k;
+      const f8 q = load_row_part(gp, below ? 8 : 4, zero, gp + kLanes <= dy_end) * ld<f8>(inv + 4 * k);
+      const f8 q_next = __builtin_shuffle(q, zero, i8{1, 2, 3, 8, 5, 6, 7, 8});  // window ow+1, 0 past wo
+      // lanes 0-3: row 2k (window row oh = k only); 4-7: row 2k+1 (output rows k, then k+1)
+      const f8 here = __builtin_shuffle(q, both) + __builtin_shuffle(zero, q, upper);
+      const f8 next = __builtin_shuffle(q_next, both) + __builtin_shuffle(zero, q_next, upper);
+      const f8 odd = here + next;
+      put_row_part(dxp + r * w, __builtin_shuffle(here, odd, lo), w, accumulate, r + 1 < h || w >= kLanes);
+      if (r + 1 < h)
+        put_row_part(dxp + (r + 1) * w, __builtin_shuffle(here, odd, hi), w, accumulate, r + 2 < h || w >= kLanes);
+    }
+  }
+}
+
 // Average-pool backward with rows in registers: q[oh] = dy / count of the windows of output
 // row oh (zero past wo), then input row r sums the one or two output rows that cover it: column
 // 2ow gets window ow, column 2ow+1 windows ow and ow+1. The sums of avg_backward_s2, in its order.
@@ -284,6 +313,10 @@ void avg_backward_planes(const PlaneTables& t, const float* dy, const float* dy_
   const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
   const float* inv = t.out_inv_count.data();
   f8 q[kMaxRows], q_next[kMaxRows];
+  if constexpr (NV == 1) {
+    avg_backward_one_vector(t, dy, dy_end, dx, accumulate, p0, p1);
+    return;
+  }
   for (int64_t p = p0; p < p1; ++p) {
     const float* g_plane = dy + p * ho * wo;
     float* dxp = dx + p * t.hw;
@@ -292,23 +325,6 @@ void avg_backward_planes(const PlaneTables& t, const float* dy, const float* dy_
       const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
       q[oh] = out_lanes ? g * ld<f8>(inv + oh * wo) : zero;
       q_next[oh] = shift_in(q[oh], zero);
-    }
-    if constexpr (NV == 1) {  // rows 2k and 2k+1 (4 windows each) side by side in one vector
-      for (int64_t r = 0; r < h; r += 2) {
-        const int64_t k = r / 2;
-        const i8 both = {0, 1, 2, 3, 0, 1, 2, 3}, upper = {0, 0, 0, 0, 8, 9, 10, 11};
-        const bool below = k + 1 < ho;  // row 2k+1 also lies in the windows of output row k+1
-        const f8 here = (zero + __builtin_shuffle(q[k], both)) + (below ? __builtin_shuffle(zero, q[k + 1], upper) : zero);
-        const f8 next = (zero + __builtin_shuffle(q_next[k], both)) +
-                        (below ? __builtin_shuffle(zero, q_next[k + 1], upper) : zero);
-        const f8 odd = here + next;
-        put_row_part(dxp + r * w, __builtin_shuffle(here, odd, i8{0, 8, 1, 9, 2, 10, 3, 11}), w, accumulate,
-                     r + 1 < h || w >= kLanes);
-        if (r + 1 < h)
-          put_row_part(dxp + (r + 1) * w, __builtin_shuffle(here, odd, i8{4, 12, 5, 13, 6, 14, 7, 15}), w, accumulate,
-                       r + 2 < h || w >= kLanes);
-      }
-      continue;
     }
     for (int64_t r = 0; r < h; ++r) {
       const int64_t first = r / 2, last = std::min<int64_t>(ho - 1, first + (r % 2));
