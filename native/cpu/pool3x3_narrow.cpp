@@ -6,9 +6,10 @@
 // A row of w <= 8 columns is one vector, of w <= 16 two (columns past w replaced by padding in
 // registers). Forward: output row oh is the vertical max (or sum) of rows 2oh-1, 2oh, 2oh+1, then
 // the horizontal one of columns 2ow-1, 2ow, 2ow+1 from the even and odd lanes; with one vector per
-// row, two output rows of 4 share a vector. Backward (planes of up to 16 rows): max from the
-// argmax codes of each output row, average from dy / count, as sums per input row of even and odd
-// columns. Same operations in the same order as pool3x3_stride2.cpp, so results are the same bits.
+// row, two output rows of 4 share a vector. Backward: max from the argmax codes of each output row
+// (any height, and rows of up to 32 columns, four vectors: the 32x32 and 28x28 maps too), average
+// (planes of up to 16 rows) from dy / count, as sums per input row of even and odd columns. Same
+// sums in the same order as pool3x3_stride2.cpp.
 #include <algorithm>
 
 #include "pool3x3_planes.h"
@@ -183,7 +184,7 @@ void max_backward_planes(const PlaneTables& t, const float* x, const float* x_en
     };
     // rows go out in increasing order: a whole-vector store spills into the next row, written after
     auto put = [&](int64_t r, int part, f8 v) {
-      if (r < 0 || r >= h) return;
+      if (r < 0 || r >= h || part * kLanes >= w) return;
       const bool spill = r + 1 < h;  // the plane's last row stops at its end
       put_row_part(dxp + r * w + part * kLanes, v, w - part * kLanes, accumulate, spill || (NV == 1 && w >= kLanes));
     };
@@ -222,41 +223,54 @@ void max_backward_planes(const PlaneTables& t, const float* x, const float* x_en
         carry = __builtin_shuffle(s2.even, odd2, hi);
       }
       if (ho % 2 == 0) put(2 * ho - 1, 0, carry);  // the last pair's window row 2 (when h = 2 ho)
-    } else {  // rows of 5 to 8 windows: one output row at a time
-      f8 carry_even = zero, carry_odd = zero;  // input row 2oh-1 from output row oh-1 (window row 2)
-      const i8 out_lanes = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo));
+    } else {  // rows of 5 to 16 windows: one output row at a time, in blocks of 8 windows
+      constexpr int kBlocks = NV / 2;
+      f8 carry_even[kBlocks], carry_odd[kBlocks];  // input row 2oh-1 from output row oh-1 (window row 2)
+      for (int j = 0; j < kBlocks; ++j) carry_even[j] = carry_odd[j] = zero;
       for (int64_t oh = 0; oh < ho; ++oh) {
-        const i8 first = ldi<f8>(t.out_first_code.data() + oh * t.wp);
-        Best<f8> best[3];
-        for (int kh = 0; kh < 3; ++kh) {  // the 8 windows
-          const int64_t r = 2 * oh - 1 + kh;
-          const f8 a = row_part(r, 0), b = row_part(r, 1);
-          const f8 centre = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
-          const f8 right = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
-          const f8 left = __builtin_shuffle(right, ninf, i8{8, 0, 1, 2, 3, 4, 5, 6});
-          best[kh] = row_best<kNaN>(left, centre, right, kh, first);
+        i8 code[kBlocks];
+        f8 g[kBlocks];
+        f8 before[3] = {ninf, ninf, ninf};  // per window row, the previous block's odd columns
+        for (int j = 0; j < kBlocks; ++j) {
+          const int64_t ow = 8 * j;
+          Best<f8> best[3];
+          for (int kh = 0; kh < 3; ++kh) {
+            const int64_t r = 2 * oh - 1 + kh;
+            const f8 a = row_part(r, 2 * j), b = row_part(r, 2 * j + 1);
+            const f8 centre = __builtin_shuffle(a, b, i8{0, 2, 4, 6, 8, 10, 12, 14});
+            const f8 right = __builtin_shuffle(a, b, i8{1, 3, 5, 7, 9, 11, 13, 15});
+            const f8 left = __builtin_shuffle(before[kh], right, i8{7, 8, 9, 10, 11, 12, 13, 14});
+            before[kh] = right;
+            best[kh] = row_best<kNaN>(left, centre, right, kh, ldi<f8>(t.out_first_code.data() + oh * t.wp + ow));
+          }
+          code[j] = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(wo - ow)) ? window_best<kNaN>(best).code : none;
+          const float* gp = g_plane + oh * wo + ow;
+          g[j] = load_row_part(gp, wo - ow, zero, gp + kLanes <= dy_end);
         }
-        i8 code = window_best<kNaN>(best).code;
-        code = out_lanes ? code : none;
-        const float* gp = g_plane + oh * wo;
-        const f8 g = load_row_part(gp, wo, zero, gp + kLanes <= dy_end);
-        const i8 code_next = shift_in(code, none);
-        const f8 g_next = shift_in(g, zero);
-        const RowShare s0 = share(code, code_next, g, g_next, 0), s1 = share(code, code_next, g, g_next, 1),
-                       s2 = share(code, code_next, g, g_next, 2);
-        if (oh > 0) {
-          const f8 even = carry_even + s0.even, odd = (carry_odd + s0.right) + s0.left;
-          put(2 * oh - 1, 0, __builtin_shuffle(even, odd, lo));
-          put(2 * oh - 1, 1, __builtin_shuffle(even, odd, hi));
+        RowShare s[3][kBlocks];
+        for (int j = 0; j < kBlocks; ++j) {
+          const i8 code_next = shift_in(code[j], j + 1 < kBlocks ? code[j + 1] : none);
+          const f8 g_next = shift_in(g[j], j + 1 < kBlocks ? g[j + 1] : zero);
+          for (int kh = 0; kh < 3; ++kh) s[kh][j] = share(code[j], code_next, g[j], g_next, kh);
         }
-        const f8 odd1 = s1.right + s1.left;
-        put(2 * oh, 0, __builtin_shuffle(s1.even, odd1, lo));
-        put(2 * oh, 1, __builtin_shuffle(s1.even, odd1, hi));
-        carry_even = s2.even;
-        carry_odd = s2.right + s2.left;
+        if (oh > 0)
+          for (int j = 0; j < kBlocks; ++j) {
+            const f8 even = carry_even[j] + s[0][j].even, odd = (carry_odd[j] + s[0][j].right) + s[0][j].left;
+            put(2 * oh - 1, 2 * j, __builtin_shuffle(even, odd, lo));
+            put(2 * oh - 1, 2 * j + 1, __builtin_shuffle(even, odd, hi));
+          }
+        for (int j = 0; j < kBlocks; ++j) {
+          const f8 odd1 = s[1][j].right + s[1][j].left;
+          put(2 * oh, 2 * j, __builtin_shuffle(s[1][j].even, odd1, lo));
+          put(2 * oh, 2 * j + 1, __builtin_shuffle(s[1][j].even, odd1, hi));
+          carry_even[j] = s[2][j].even;
+          carry_odd[j] = s[2][j].right + s[2][j].left;
+        }
       }
-      put(2 * ho - 1, 0, __builtin_shuffle(carry_even, carry_odd, lo));
-      put(2 * ho - 1, 1, __builtin_shuffle(carry_even, carry_odd, hi));
+      for (int j = 0; j < kBlocks; ++j) {
+        put(2 * ho - 1, 2 * j, __builtin_shuffle(carry_even[j], carry_odd[j], lo));
+        put(2 * ho - 1, 2 * j + 1, __builtin_shuffle(carry_even[j], carry_odd[j], hi));
+      }
     }
   }
 }
@@ -357,12 +371,15 @@ void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bo
 
 bool narrow_backward_s2(int64_t h, int64_t w) { return narrow_s2(w) && h <= kMaxRows; }
 
+bool narrow_max_backward_fits(int64_t w) { return w >= 7 && w <= 4 * kLanes; }
+
 void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
                             int64_t planes, int64_t p0, int64_t p1) {
   const float* x_end = x + planes * t.hw;
   const float* dy_end = dy + planes * t.ho * t.wo;
   if (t.w <= kLanes) max_backward_groups<1>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
-  else max_backward_groups<2>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+  else if (t.w <= 2 * kLanes) max_backward_groups<2>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
+  else max_backward_groups<4>(t, x, x_end, dy, dy_end, dx, accumulate, p0, p1);
 }
 
 void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,

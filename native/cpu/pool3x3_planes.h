@@ -159,13 +159,15 @@ bool narrow_s2(int64_t w);
 void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,
                        int64_t p1);
 
-/** Whether the stride-2 max-pool backward of h x w planes runs on narrow_max_backward_s2. */
+/** Whether the stride-2 average-pool backward of h x w planes runs on narrow_avg_backward_s2. */
 bool narrow_backward_s2(int64_t h, int64_t w);
-/** Stride-2 max-pool backward of planes [p0, p1), 7 to 16 columns and at most 16 rows. */
+/** Whether the stride-2 max-pool backward of planes w columns wide runs on narrow_max_backward_s2. */
+bool narrow_max_backward_fits(int64_t w);
+/** Stride-2 max-pool backward of planes [p0, p1), 7 to 32 columns, rows in registers. */
 void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
                             int64_t planes, int64_t p0, int64_t p1);
 
-/** Stride-2 average-pool backward of planes [p0, p1), sizes as narrow_max_backward_s2. */
+/** Stride-2 average-pool backward of planes [p0, p1), 7 to 16 columns and at most 16 rows. */
 void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bool accumulate, int64_t planes,
                             int64_t p0, int64_t p1);
 
