@@ -141,7 +141,8 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
       return PVLL_OK;
     }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
-      if (stride == 1) max_backward_s1(t, s, x + p * t.hw, dy + p * out, dx + p * t.hw, accumulate != 0);
+      if (stride == 1)
+        max_backward_s1(t, s, x + p * t.hw, dy + p * out, dy, dy + planes * out, dx + p * t.hw, accumulate != 0);
       else max_backward_s2(t, s, x + p * t.hw, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);
     });
   });

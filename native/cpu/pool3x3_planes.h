@@ -141,7 +141,9 @@ struct Scratch {
 
 void max_forward_s1(const PlaneTables& t, Scratch& s, const float* x, float* y);
 void avg_forward_s1(const PlaneTables& t, Scratch& s, const float* x, float* y);
-void max_backward_s1(const PlaneTables& t, Scratch& s, const float* x, const float* dy, float* dx, bool accumulate);
+/** dy_begin, dy_end: the dy tensor, which the gather reads past the plane where it can. */
+void max_backward_s1(const PlaneTables& t, Scratch& s, const float* x, const float* dy, const float* dy_begin,
+                     const float* dy_end, float* dx, bool accumulate);
 void avg_backward_s1(const PlaneTables& t, Scratch& s, const float* dy, float* dx, bool accumulate);
 
 void max_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y);
