@@ -133,6 +133,13 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
   PVLL_GUARD("pvll_max_pool3x3_backward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
+    if (stride == 1 && narrow_max_backward_s1_fits(w)) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 3 : 2),
+                               [&](int64_t p0, int64_t p1) {
+        narrow_max_backward_s1(t, x, dy, dx, accumulate != 0, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
     if (stride == 2 && narrow_max_backward_fits(w)) {
       pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 3 : 2),
                                [&](int64_t p0, int64_t p1) {

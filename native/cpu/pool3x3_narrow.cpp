@@ -275,6 +275,63 @@ void max_backward_planes(const PlaneTables& t, const float* x, const float* x_en
   }
 }
 
+// Stride-1 max-pool backward of planes at most 8 columns wide (the 8x8 and 7x7 maps), a row per
+// vector: each input row is loaded once, with its left and right neighbours as lane shifts,
+// and serves three output rows; the codes of output row oh's windows (as codes_plane) send dy
+// to the input rows oh-1, oh, oh+1, column c taking window c-1's right, window c's centre and
+// window c+1's left in that order. Input row r is complete (and written) after output row r+1:
+// every position gets its contributions in increasing output order, the gather's sums exactly.
+template <bool kNaN>
+void max_backward_s1_rows(const PlaneTables& t, const float* x, const float* x_end, const float* dy,
+                          const float* dy_end, float* dx, bool accumulate, int64_t p0, int64_t p1) {
+  const int64_t h = t.h, w = t.w;
+  const f8 ninf = splat<f8>(-INFINITY), zero = splat<f8>(0.f);
+  const i8 none = splati<f8>(-1), in_row = i8{0, 1, 2, 3, 4, 5, 6, 7} < splati<f8>(int32_t(w));
+  const i8 to_right = {8, 0, 1, 2, 3, 4, 5, 6}, to_left = {1, 2, 3, 4, 5, 6, 7, 8};
+  struct Row {
+    f8 left, centre, right;  // columns c-1, c, c+1 at lane c (-inf outside the row)
+  };
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * t.hw;
+    const float* gp = dy + p * t.hw;
+    float* dxp = dx + p * t.hw;
+    auto row = [&](int64_t r) {
+      if (r < 0 || r >= h) return Row{ninf, ninf, ninf};
+      const float* at = xp + r * w;
+      const f8 v = load_row_part(at, w, ninf, at + kLanes <= x_end);
+      return Row{__builtin_shuffle(v, ninf, to_right), v, __builtin_shuffle(v, ninf, to_left)};
+    };
+    auto put = [&](int64_t r, f8 v) {  // a whole vector when it stays in the plane (later rows overwrite it)
+      if (r >= 0) put_row_part(dxp + r * w, v, w, accumulate, r * w + kLanes <= t.hw);
+    };
+    Row up = {ninf, ninf, ninf}, mid = row(0);
+    f8 acc_up = zero, acc_mid = zero;  // dx rows oh-1 and oh so far
+    for (int64_t oh = 0; oh < h; ++oh) {
+      const Row down = row(oh + 1);
+      const i8 first = i8{1, 0, 0, 0, 0, 0, 0, 0} + splati<f8>(oh == 0 ? 3 : 0);
+      const Best<f8> rows[3] = {row_best<kNaN>(up.left, up.centre, up.right, 0, first),
+                                row_best<kNaN>(mid.left, mid.centre, mid.right, 1, first),
+                                row_best<kNaN>(down.left, down.centre, down.right, 2, first)};
+      const i8 code = in_row ? window_best<kNaN>(rows).code : none;
+      const float* g_at = gp + oh * w;
+      const f8 g = load_row_part(g_at, w, zero, g_at + kLanes <= dy_end);
+      f8 acc_down = zero;
+      f8* acc[3] = {&acc_up, &acc_mid, &acc_down};
+      for (int kh = 0; kh < 3; ++kh) {
+        const f8 from_left = code == splati<f8>(3 * kh + 2) ? g : zero;  // window c-1's right column
+        const f8 centre = code == splati<f8>(3 * kh + 1) ? g : zero;
+        const f8 from_right = code == splati<f8>(3 * kh) ? g : zero;    // window c+1's left column
+        *acc[kh] = ((*acc[kh] + __builtin_shuffle(from_left, zero, to_right)) + centre) +
+                   __builtin_shuffle(from_right, zero, to_left);
+      }
+      put(oh - 1, acc_up);  // no output row below oh reaches input row oh-1
+      up = mid, mid = down;
+      acc_up = acc_mid, acc_mid = acc_down;
+    }
+    put(h - 1, acc_up);
+  }
+}
+
 /** Planes [p0, p1) in groups of kNaNGroup, each with NaN handling only where it holds a NaN. */
 template <int NV>
 void max_backward_groups(const PlaneTables& t, const float* x, const float* x_end, const float* dy,
@@ -370,6 +427,20 @@ void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bo
 }
 
 bool narrow_backward_s2(int64_t h, int64_t w) { return narrow_s2(w) && h <= kMaxRows; }
+
+bool narrow_max_backward_s1_fits(int64_t w) { return w <= kLanes; }
+
+void narrow_max_backward_s1(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
+                            int64_t planes, int64_t p0, int64_t p1) {
+  const float* x_end = x + planes * t.hw;
+  const float* dy_end = dy + planes * t.hw;
+  constexpr int64_t kNaNGroup = 32;
+  for (int64_t p = p0; p < p1; p += kNaNGroup) {
+    const int64_t end = std::min(p1, p + kNaNGroup);
+    if (has_nan(x + p * t.hw, (end - p) * t.hw)) max_backward_s1_rows<true>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
+    else max_backward_s1_rows<false>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
+  }
+}
 
 bool narrow_max_backward_fits(int64_t w) { return w >= 7 && w <= 4 * kLanes; }
 
