@@ -1,6 +1,7 @@
 // 3x3 max and average pooling, padding 1, stride 1 or 2, on CPU (NCHW float32): the entry
 // points, the shape tables and shared helpers. The per-plane kernels live in
-// pool3x3_stride1.cpp and pool3x3_stride2.cpp (see pool3x3_planes.h for the conventions).
+// pool3x3_stride1.cpp and pool3x3_stride2.cpp, those that keep rows in registers (narrow planes)
+// in pool3x3_narrow.cpp (see pool3x3_planes.h for the conventions).
 //
 // Work is split by whole planes: every value is computed by one thread in a fixed order, so
 // results are bit-identical for any thread count.

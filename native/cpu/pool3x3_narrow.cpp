@@ -1,5 +1,6 @@
-// Stride-2 3x3 pooling of narrow planes (7 to 16 columns: the 8x8, 7x7, 16x16 and 14x14 maps of
-// the search), whole rows in registers, planes one after another with no padded copies, row
+// 3x3 pooling of narrow planes (stride 2: 7 to 16 columns, the 8x8, 7x7, 16x16 and 14x14 maps of
+// the search; the stride-2 max-pool backward up to 32 columns and the stride-1 one up to 8, see
+// below), whole rows in registers, planes one after another with no padded copies, row
 // buffers or scratch planes (pool3x3_stride2.cpp pays those per plane, as much as the pooling of
 // a 7x7 plane itself).
 //
