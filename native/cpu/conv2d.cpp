@@ -12,7 +12,9 @@
 #include <cstring>
 #include <vector>
 
+#include "conv2d_stem.h"
 #include "conv_common.h"
+#include "cpu_features.h"
 #include "conv_shape.h"
 #include "gemm.h"
 #include "pointwise.h"
@@ -290,6 +292,7 @@ bool is_plain_1x1(const ConvShape& s) {
 }
 
 void forward(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
+  if (use_avx512() && avx512::stem_fits(s)) return avx512::stem_forward(s, x, w, bias, y);
   if (s.oh() * s.ow() < 48) return forward_tiny_maps(s, x, w, bias, y);
   const int kdim = s.cin * s.kh * s.kw, pix = s.oh() * s.ow();
   const int group = images_per_product(s.n, pix);

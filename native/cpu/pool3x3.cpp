@@ -1,6 +1,7 @@
 // 3x3 max and average pooling, padding 1, stride 1 or 2, on CPU (NCHW float32): the entry
 // points, the shape tables and shared helpers. The per-plane kernels live in
-// pool3x3_stride1.cpp and pool3x3_stride2.cpp (see pool3x3_planes.h for the conventions).
+// pool3x3_stride1.cpp and pool3x3_stride2.cpp, those that keep rows in registers (narrow planes)
+// in pool3x3_narrow.cpp (see pool3x3_planes.h for the conventions).
 //
 // Work is split by whole planes: every value is computed by one thread in a fixed order, so
 // results are bit-identical for any thread count.
@@ -133,7 +134,14 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
   PVLL_GUARD("pvll_max_pool3x3_backward", {
     const PlaneTables t(h, w, stride);
     const int64_t out = t.ho * t.wo;
-    if (stride == 2 && narrow_backward_s2(h, w)) {
+    if (stride == 1 && narrow_max_backward_s1_fits(w)) {
+      pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 3 : 2),
+                               [&](int64_t p0, int64_t p1) {
+        narrow_max_backward_s1(t, x, dy, dx, accumulate != 0, planes, p0, p1);
+      });
+      return PVLL_OK;
+    }
+    if (stride == 2 && narrow_max_backward_fits(w)) {
       pvll::parallel_for_sized(planes, plane_grain(t.hw), narrow_bytes(t, planes, accumulate ? 3 : 2),
                                [&](int64_t p0, int64_t p1) {
         narrow_max_backward_s2(t, x, dy, dx, accumulate != 0, planes, p0, p1);
@@ -141,7 +149,8 @@ PVLL_API int pvll_max_pool3x3_backward(const float* x, const float* dy, float* d
       return PVLL_OK;
     }
     for_planes(t, planes, [&](Scratch& s, int64_t p) {
-      if (stride == 1) max_backward_s1(t, s, x + p * t.hw, dy + p * out, dx + p * t.hw, accumulate != 0);
+      if (stride == 1)
+        max_backward_s1(t, s, x + p * t.hw, dy + p * out, dy, dy + planes * out, dx + p * t.hw, accumulate != 0);
       else max_backward_s2(t, s, x + p * t.hw, dy + p * out, dy + planes * out, dx + p * t.hw, accumulate != 0);
     });
   });

@@ -45,6 +45,42 @@ inline auto splati(int32_t x) {
   }
 }
 
+/** The maximum of some positions of a window (or of a vector of windows) and its code. */
+template <class V>
+struct Best {
+  V value;
+  decltype(splati<V>(0)) code;
+};
+
+/**
+ * later replaces earlier where PyTorch's sequential scan would move on to it: a greater value
+ * (the first maximum stays) or a NaN (the last NaN wins). Associative, so the scan of a window's 9
+ * positions can be a tree of depth 5 instead of a chain of 9 dependent compare-and-blends (the
+ * chain's latency, not its instructions, bounded the backward passes).
+ */
+template <bool kNaN, class V>
+inline Best<V> later_wins(Best<V> earlier, Best<V> later) {
+  auto wins = later.value > earlier.value;
+  if constexpr (kNaN) wins = wins | (later.value != later.value);
+  return {wins ? later.value : earlier.value, wins ? later.code : earlier.code};
+}
+
+/** The best of window row kh's three columns. Row 0 starts from -inf with the window's first
+ *  in-bounds code (an all -inf window keeps it); the others from their left column. */
+template <bool kNaN, class V>
+inline Best<V> row_best(V left, V centre, V right, int kh, decltype(splati<V>(0)) first) {
+  Best<V> b = {left, splati<V>(3 * kh)};
+  if (kh == 0) b = later_wins<kNaN>(Best<V>{splat<V>(-INFINITY), first}, b);
+  b = later_wins<kNaN>(b, Best<V>{centre, splati<V>(3 * kh + 1)});
+  return later_wins<kNaN>(b, Best<V>{right, splati<V>(3 * kh + 2)});
+}
+
+/** The best of a window from the best of its three rows. */
+template <bool kNaN, class V>
+inline Best<V> window_best(const Best<V> (&rows)[3]) {
+  return later_wins<kNaN>(later_wins<kNaN>(rows[0], rows[1]), rows[2]);
+}
+
 /** p[0 .. n) = value, in whole vectors where possible (the pads are short but many). */
 inline void fill(float* p, int64_t n, float value) {
   for_lanes(n, [&](int64_t i, auto lane) {
@@ -105,7 +141,9 @@ struct Scratch {
 
 void max_forward_s1(const PlaneTables& t, Scratch& s, const float* x, float* y);
 void avg_forward_s1(const PlaneTables& t, Scratch& s, const float* x, float* y);
-void max_backward_s1(const PlaneTables& t, Scratch& s, const float* x, const float* dy, float* dx, bool accumulate);
+/** dy_begin, dy_end: the dy tensor, which the gather reads past the plane where it can. */
+void max_backward_s1(const PlaneTables& t, Scratch& s, const float* x, const float* dy, const float* dy_begin,
+                     const float* dy_end, float* dx, bool accumulate);
 void avg_backward_s1(const PlaneTables& t, Scratch& s, const float* dy, float* dx, bool accumulate);
 
 void max_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y);
@@ -123,13 +161,21 @@ bool narrow_s2(int64_t w);
 void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y, int64_t planes, int64_t p0,
                        int64_t p1);
 
-/** Whether the stride-2 max-pool backward of h x w planes runs on narrow_max_backward_s2. */
+/** Whether the stride-2 average-pool backward of h x w planes runs on narrow_avg_backward_s2. */
 bool narrow_backward_s2(int64_t h, int64_t w);
-/** Stride-2 max-pool backward of planes [p0, p1), 7 to 16 columns and at most 16 rows. */
+/** Whether the stride-2 max-pool backward of planes w columns wide runs on narrow_max_backward_s2. */
+bool narrow_max_backward_fits(int64_t w);
+/** Stride-2 max-pool backward of planes [p0, p1), 7 to 32 columns, rows in registers. */
 void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
                             int64_t planes, int64_t p0, int64_t p1);
 
-/** Stride-2 average-pool backward of planes [p0, p1), sizes as narrow_max_backward_s2. */
+/** Whether the stride-1 max-pool backward of planes w columns wide runs on narrow_max_backward_s1. */
+bool narrow_max_backward_s1_fits(int64_t w);
+/** Stride-1 max-pool backward of planes [p0, p1), at most 8 columns, rows in registers. */
+void narrow_max_backward_s1(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
+                            int64_t planes, int64_t p0, int64_t p1);
+
+/** Stride-2 average-pool backward of planes [p0, p1), 7 to 16 columns and at most 16 rows. */
 void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bool accumulate, int64_t planes,
                             int64_t p0, int64_t p1);
 

@@ -51,18 +51,13 @@ void codes_plane(const PlaneTables& t, const float* xp, int32_t* codes) {
     const V ninf = splat<V>(-INFINITY);
     const auto zero = splati<V>(0);
     const auto l = ldi<V>(lok + i) < zero, r = ldi<V>(rok + i) < zero;
-    V best = ninf;
-    auto code = ldi<V>(first + i);
-    for (int kh = 0; kh < 3; ++kh)
-      for (int kw = 0; kw < 3; ++kw) {
-        V value = ld<V>(xp + i + (kh - 1) * w + (kw - 1));
-        if (kw == 0) value = l ? value : ninf;
-        if (kw == 2) value = r ? value : ninf;
-        auto wins = value > best;
-        if constexpr (kNaN) wins = wins | (value != value);
-        best = wins ? value : best;
-        code = wins ? splati<V>(3 * kh + kw) : code;
-      }
+    Best<V> rows[3];
+    for (int kh = 0; kh < 3; ++kh) {
+      const float* at = xp + i + (kh - 1) * w;
+      const V left = l ? ld<V>(at - 1) : ninf, right = r ? ld<V>(at + 1) : ninf;
+      rows[kh] = row_best<kNaN>(left, ld<V>(at), right, kh, ldi<V>(first + i));
+    }
+    const auto code = window_best<kNaN>(rows).code;
     storei(codes + i, code);
   });
 }
@@ -93,8 +88,28 @@ void avg_backward_s1(const PlaneTables& t, Scratch& s, const float* dy, float* d
   }
 }
 
-void max_backward_s1(const PlaneTables& t, Scratch& s, const float* x, const float* dy, float* dx,
-                     bool accumulate) {
+namespace {
+
+/** dx (+)= the dy of the outputs whose code points at each position (gather, see the top). */
+template <bool kAccumulate>
+void gather_plane(const PlaneTables& t, const int32_t* codes, const float* grads, float* dx) {
+  const int64_t w = t.w;
+  for_lanes(t.hw, [&](int64_t i, auto lane) {
+    using V = decltype(lane);
+    V acc = splat<V>(0.f);
+    // k = 8 .. 0 visits the outputs o = i + (1 - kh) * w + (1 - kw) in increasing order.
+    for (int k = 8; k >= 0; --k) {
+      const int64_t o = i + (1 - k / 3) * w + (1 - k % 3);
+      acc += ldi<V>(codes + o) == splati<V>(k) ? ld<V>(grads + o) : splat<V>(0.f);
+    }
+    store(dx + i, kAccumulate ? ld<V>(dx + i) + acc : acc);
+  });
+}
+
+}  // namespace
+
+void max_backward_s1(const PlaneTables& t, Scratch& s, const float* x, const float* dy, const float* dy_begin,
+                     const float* dy_end, float* dx, bool accumulate) {
   const int64_t w = t.w, hw = t.hw, pad = plane_pad(w);
   const float* xp = padded_copy(s.padded, x, hw, w, -INFINITY);
   int32_t* codes = s.codes + pad;
@@ -105,17 +120,12 @@ void max_backward_s1(const PlaneTables& t, Scratch& s, const float* x, const flo
   } else {
     codes_plane<false>(t, xp, codes);
   }
-  const float* grads = padded_copy(s.grads, dy, hw, w, 0.f);
-  for_lanes(hw, [&](int64_t i, auto lane) {
-    using V = decltype(lane);
-    V acc = splat<V>(0.f);
-    // k = 8 .. 0 visits the outputs o = i + (1 - kh) * w + (1 - kw) in increasing order.
-    for (int k = 8; k >= 0; --k) {
-      const int64_t o = i + (1 - k / 3) * w + (1 - k % 3);
-      acc += ldi<V>(codes + o) == splati<V>(k) ? ld<V>(grads + o) : splat<V>(0.f);
-    }
-    store(dx + i, accumulate ? ld<V>(dx + i) + acc : acc);
-  });
+  // The gather reads dy a row and a vector either side of the plane, where the codes are -1 (what
+  // it reads there is never taken): dy itself, but for the tensor's first and last planes a copy.
+  const bool inside = dy - (w + 1) >= dy_begin && dy + hw + w + 1 + kLanes <= dy_end;
+  const float* grads = inside ? dy : padded_copy(s.grads, dy, hw, w, 0.f);
+  if (accumulate) gather_plane<true>(t, codes, grads, dx);
+  else gather_plane<false>(t, codes, grads, dx);
 }
 
 }  // namespace pvll::pool

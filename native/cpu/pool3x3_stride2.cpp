@@ -104,18 +104,13 @@ void codes_plane(const PlaneTables& t, Scratch& s, const float* xp, int32_t* cod
     }
     f8 carry[3] = {ninf, ninf, ninf};
     for (int64_t ow = 0; ow < t.wo; ow += kLanes) {
-      f8 best = ninf;
-      i8 code = ldi<f8>(t.out_first_code.data() + oh * t.wp + ow);
+      Best<f8> rows[3];
       for (int kh = 0; kh < 3; ++kh) {
         f8 v[3];
         window_columns(buf[kh], ow, carry[kh], v[0], v[1], v[2]);
-        for (int kw = 0; kw < 3; ++kw) {
-          i8 wins = v[kw] > best;
-          if constexpr (kNaN) wins = wins | (v[kw] != v[kw]);
-          best = wins ? v[kw] : best;
-          code = wins ? splati<f8>(3 * kh + kw) : code;
-        }
+        rows[kh] = row_best<kNaN>(v[0], v[1], v[2], kh, ldi<f8>(t.out_first_code.data() + oh * t.wp + ow));
       }
+      i8 code = window_best<kNaN>(rows).code;
       // Codes past wo are -1, set in registers: the gather reads whole aligned blocks.
       const i8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
       code = lane < splati<f8>(int32_t(t.wo - ow)) ? code : splati<f8>(-1);

@@ -270,6 +270,8 @@ int main() {
   for (auto& p : pointwise) cases.push_back({Family::Pointwise, pvll::pointwise_shape(p[0], p[1], p[2], p[3], p[4]), false});
   for (const ConvShape& s : {conv(2, 3, 32, 32, 48, 3, 1, 1, 1),   // stem
                              conv(2, 1, 28, 28, 48, 3, 1, 1, 1),   // Fashion-MNIST stem
+                             conv(3, 4, 13, 11, 24, 3, 1, 1, 1),   // AVX-512 stem: a partial last vector
+                             conv(1, 2, 3, 5, 72, 3, 1, 1, 1),     // AVX-512 stem: one vector, 3 blocks
                              conv(2, 16, 9, 9, 8, 1, 2, 0, 1),     // FactorizedReduce, odd map
                              conv(2, 5, 33, 31, 8, 1, 2, 0, 1),    // strided 1x1, 16 columns out
                              conv(1, 4, 16, 15, 3, 1, 2, 0, 1),    // strided 1x1, 8 columns out
@@ -304,14 +306,14 @@ int main() {
     cases.push_back({Family::Depthwise, pvll::depthwise_shape(pick(1, 4), pick(1, 9), pick(1, 40), pick(1, 40),
                                                               pick(0, 1) ? 5 : 3, pick(1, 2), pick(1, 2)),
                      false});
-  // the depthwise kernels with AVX-512 versions run twice where the CPU has it: AVX-512, then
-  // the AVX2 fallback (pvll_cpu_use_avx512(0))
+  // the depthwise and conv2d kernels with AVX-512 versions run twice where the CPU has it:
+  // AVX-512, then the AVX2 fallback (pvll_cpu_use_avx512(0))
   const bool avx512 = pvll_cpu_use_avx512(1) != 0;
-  std::printf("AVX-512 kernels: %s\n", avx512 ? "available, depthwise cases run with and without" : "not available");
+  std::printf("AVX-512 kernels: %s\n", avx512 ? "available, depthwise and conv2d cases run with and without" : "not available");
   unsigned i = 0;
   for (const Case& c : cases) {
     fast_vs_reference(c, seed + 100 + i);
-    if (avx512 && c.family == Family::Depthwise) {
+    if (avx512 && c.family != Family::Pointwise) {
       pvll_cpu_use_avx512(0);
       fast_vs_reference(c, seed + 100 + i);
       pvll_cpu_use_avx512(1);

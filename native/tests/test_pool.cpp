@@ -111,7 +111,8 @@ int check_ties(std::mt19937& gen) {
   const float values[] = {-INFINITY, -1.f, 0.f, 0.f, 1.f, 1.f};
   for (int stride : {1, 2})
     for (Shape s : {Shape{6, 7, 7}, Shape{4, 8, 9}, Shape{3, 1, 1}, Shape{2, 2, 3}, Shape{5, 8, 8}, Shape{3, 14, 14},
-                    Shape{2, 16, 16}, Shape{3, 9, 15}, Shape{2, 7, 16}}) {
+                    Shape{2, 16, 16}, Shape{3, 9, 15}, Shape{2, 7, 16},
+                    Shape{2, 13, 28}, Shape{2, 6, 19}}) {
       const int64_t ho = ref::pool3x3_out(s.h, stride), wo = ref::pool3x3_out(s.w, stride);
       fvec x(s.planes * s.h * s.w);
       for (auto& v : x) v = values[gen() % 6];
@@ -172,7 +173,9 @@ int main() {
                           // stride-2 narrow planes (7 to 16 columns): odd and even heights, last plane at the end
                           {9, 8, 8},   {1, 7, 7},  {3, 8, 7},   {2, 7, 8},    {1, 3, 8},   {3, 16, 16},
                           {5, 14, 14}, {2, 15, 9}, {1, 16, 10}, {3, 5, 12},   {1, 1, 16},  {2, 2, 7},
-                          {256, 8, 8}, {130, 7, 7}, {64, 14, 14}, {2, 30, 8}, {3, 17, 12}};
+                          {256, 8, 8}, {130, 7, 7}, {64, 14, 14}, {2, 30, 8}, {3, 17, 12},
+                          // stride-2 max-pool backward on rows of 17 to 32 columns (two blocks of windows)
+                          {2, 5, 17}, {3, 9, 24}, {2, 11, 31}, {1, 3, 33}, {2, 20, 25}, {40, 32, 32}};
   for (Shape s : shapes)
     for (int stride : {1, 2}) failures += check_fast(gen, s, stride);
   failures += check_ties(gen);
