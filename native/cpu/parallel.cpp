@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -15,16 +16,39 @@ namespace {
 
 constexpr int64_t kMaxChunks = 64;
 
-// One parallel region: chunk indices are handed out by `next`; `done` and `active` are guarded
-// by the pool mutex. A worker joins a job only under the mutex and only while it is published,
-// and the caller unpublishes it only when every chunk is done and no worker is inside it, so a
-// late worker can never touch a finished job or take chunks of the next one.
+// How long a worker polls for the next job before it sleeps, and how long the caller polls for
+// the last chunks before it sleeps. Waking a sleeping thread costs the waker a futex call and the
+// sleeper tens of microseconds (more under a hypervisor), as much as a whole small op; kernels
+// come one after another, so a worker that has just finished one is usually still polling when
+// the next one starts (what libtorch's OpenMP threads do too, for longer).
+constexpr auto kWorkerSpin = std::chrono::microseconds(50);
+constexpr auto kCallerSpin = std::chrono::microseconds(200);
+
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
+// Polls ready() for up to `limit`; true when it became true.
+template <class Ready>
+bool spin_until(Ready&& ready, std::chrono::microseconds limit) {
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() - start > limit) return ready();
+  }
+}
+
+// One parallel region: chunk indices are handed out by `next`. A worker joins a job only under
+// the pool mutex and only while it is published (counted in `active`); the caller unpublishes
+// it once every chunk is done and then waits for `active` to reach zero, so a late worker can
+// never touch a finished job or take chunks of the next one.
 struct Job {
   const std::function<void(int64_t)>* task;
   int64_t chunks;
   std::atomic<int64_t> next{0};
-  int64_t done = 0;
-  int active = 0;
+  std::atomic<int64_t> done{0};
+  std::atomic<int> active{0};
   std::exception_ptr error;
 };
 
@@ -54,14 +78,21 @@ class ThreadPool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = &job;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
+      if (sleeping_ > 0) wake_.notify_all();  // the polling workers see generation_
     }
-    wake_.notify_all();
-    const int64_t mine = work(job);
-    std::unique_lock<std::mutex> lock(mutex_);
-    job.done += mine;
-    finished_.wait(lock, [&] { return job.done == job.chunks && job.active == 0; });
-    job_ = nullptr;
+    job.done.fetch_add(work(job), std::memory_order_acq_rel);
+    auto all_done = [&] { return job.done.load(std::memory_order_acquire) == job.chunks; };
+    if (!spin_until(all_done, kCallerSpin)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      finished_.wait(lock, all_done);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = nullptr;
+    }
+    // workers that joined after the last chunk was taken find none and leave at once
+    while (job.active.load(std::memory_order_acquire) != 0) cpu_relax();
     if (job.error) std::rethrow_exception(job.error);
   }
 
@@ -72,7 +103,7 @@ class ThreadPool {
       try {
         (*job.task)(c);
       } catch (...) {
-        // the first error wins; recorded without the pool mutex held by the caller
+        // the first error wins
         static std::mutex error_mutex;
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!job.error) job.error = std::current_exception();
@@ -83,20 +114,30 @@ class ThreadPool {
   }
 
   void worker_loop() {
-    uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mutex_);
+    uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
-      wake_.wait(lock, [&] { return stopping_ || (generation_ != seen && job_ != nullptr); });
-      if (stopping_) return;
-      seen = generation_;
-      Job& job = *job_;
-      ++job.active;
-      lock.unlock();
-      const int64_t mine = work(job);
-      lock.lock();
-      job.done += mine;
-      --job.active;
-      if (job.done == job.chunks && job.active == 0) finished_.notify_one();
+      // poll for the next job for a while, then sleep until one is published
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen || stopping_.load(); },
+                 kWorkerSpin);
+      Job* job = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ++sleeping_;
+        wake_.wait(lock, [&] {
+          return stopping_.load() || (generation_.load(std::memory_order_relaxed) != seen && job_ != nullptr);
+        });
+        --sleeping_;
+        if (stopping_.load()) return;
+        seen = generation_.load(std::memory_order_relaxed);
+        job = job_;
+        job->active.fetch_add(1, std::memory_order_relaxed);
+      }
+      const int64_t mine = work(*job);
+      if (job->done.fetch_add(mine, std::memory_order_acq_rel) + mine == job->chunks) {
+        std::lock_guard<std::mutex> lock(mutex_);  // the caller may be asleep
+        finished_.notify_one();
+      }
+      job->active.fetch_sub(1, std::memory_order_release);  // the last touch of the job
     }
   }
 
@@ -122,9 +163,10 @@ class ThreadPool {
   std::condition_variable wake_;
   std::condition_variable finished_;
   std::vector<std::thread> workers_;
-  Job* job_ = nullptr;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  Job* job_ = nullptr;  // guarded by mutex_
+  std::atomic<uint64_t> generation_{0};
+  int sleeping_ = 0;  // workers waiting on wake_; guarded by mutex_
+  std::atomic<bool> stopping_{false};
 };
 
 ThreadPool& pool() {
@@ -152,11 +194,12 @@ void parallel_chunks(int64_t n, int64_t grain,
   });
 }
 
-// 8 MB: measured on the 2-core Zen 4 machine (A/B in one process, 2 threads, both orders), the
-// calling thread alone was as fast or 5-20% faster for add on 64x7x7 (2.4 MB), global average
-// pooling forward and backward on 64x7x7 and 16x32x32 (0.8 and 4 MB) and channel concat on
-// 64x7x7 (6.4 MB); add on 16x32x32 (12.6 MB) gains nothing either way.
-int64_t inline_bytes() { return int64_t(8) << 20; }
+// 1 MB, with workers that poll for 50 us after each job (above). The 8 MB of the sleeping pool
+// (measured then: the calling thread alone as fast or 5-20% faster for add on 64x7x7, 2.4 MB,
+// global average pooling on 64x7x7 and 16x32x32, 0.8 and 4 MB, concat on 64x7x7, 6.4 MB) kept
+// those ops on one core, where libtorch's spinning OpenMP threads use two. NOT MEASURED on a
+// quiet machine yet (the machine ran at load 7-11 on 2 cores while this was written).
+int64_t inline_bytes() { return int64_t(1) << 20; }
 
 void parallel_chunks_sized(int64_t n, int64_t grain, int64_t bytes,
                            const std::function<void(int64_t, int64_t, int64_t)>& body) {
