@@ -197,8 +197,9 @@ void parallel_chunks(int64_t n, int64_t grain,
 // 1 MB, with workers that poll for 50 us after each job (above). The 8 MB of the sleeping pool
 // (measured then: the calling thread alone as fast or 5-20% faster for add on 64x7x7, 2.4 MB,
 // global average pooling on 64x7x7 and 16x32x32, 0.8 and 4 MB, concat on 64x7x7, 6.4 MB) kept
-// those ops on one core, where libtorch's spinning OpenMP threads use two. NOT MEASURED on a
-// quiet machine yet (the machine ran at load 7-11 on 2 cores while this was written).
+// those ops on one core, where libtorch's spinning OpenMP threads use two. Quiet A/B against the
+// sleeping pool (session 4, benchmarks/RESULTS.md): depthwise 3x3 calls of 0.05-0.25 ms 1.2-1.8x
+// faster, the whole training step unchanged within its noise.
 int64_t inline_bytes() { return int64_t(1) << 20; }
 
 void parallel_chunks_sized(int64_t n, int64_t grain, int64_t bytes,
