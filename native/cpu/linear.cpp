@@ -1,5 +1,6 @@
-// Fully connected layer on CPU: the three products (forward, dx, dw) share one small GEMM
-// kernel, c[r][j] (+)= sum_p a[r][p] * b[p][j], with blocks of 4 rows x 16 columns held in
+// Fully connected layer on CPU: a layer with at most 16 outputs (the classifier) runs its
+// forward as dot products along the input; otherwise the three products (forward, dx, dw) share
+// one small GEMM kernel, c[r][j] (+)= sum_p a[r][p] * b[p][j], with blocks of 4 rows x 16 columns held in
 // registers (8 independent FMA chains). Each output is summed by one thread over p in
 // increasing order, so results do not depend on the thread count. The layer's matrices are
 // small here (64 x 256 x 10 in the search network), so the transposes that put the reduction
@@ -128,6 +129,62 @@ float* transposed(int slot, const float* m, int64_t rows, int64_t cols, int64_t 
   return t;
 }
 
+/**
+ * y[r][o] = sum_p x[r][p] w[o][p] (+ b[o]) for R rows from r and O outputs from o: dot products
+ * along `in` (x and w are both row-major in `in`), 8 lanes per multiply-add, then each lane sum
+ * folded and the tail of `in` added in increasing order.
+ */
+template <int R, int O>
+inline void dot_block(const float* x, const float* w, const float* b, float* y, int64_t in, int64_t out, int64_t r,
+                      int64_t o) {
+  f8 acc[R][O];
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < O; ++j) acc[i][j] = splat<f8>(0.f);
+  int64_t p = 0;
+  for (; p + kLanes <= in; p += kLanes) {
+    f8 wv[O];
+    for (int j = 0; j < O; ++j) wv[j] = ld<f8>(w + (o + j) * in + p);
+    for (int i = 0; i < R; ++i) {
+      const f8 xv = ld<f8>(x + (r + i) * in + p);
+      for (int j = 0; j < O; ++j) acc[i][j] += xv * wv[j];
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < O; ++j) {
+      float s = hsum(acc[i][j]);
+      for (int64_t q = p; q < in; ++q) s += x[(r + i) * in + q] * w[(o + j) * in + q];
+      y[(r + i) * out + o + j] = b ? s + b[o + j] : s;
+    }
+}
+
+template <int R>
+inline void dot_rows(const float* x, const float* w, const float* b, float* y, int64_t in, int64_t out, int64_t r) {
+  int64_t o = 0;
+  for (; o + 2 <= out; o += 2) dot_block<R, 2>(x, w, b, y, in, out, r, o);
+  if (o < out) dot_block<R, 1>(x, w, b, y, in, out, r, o);
+}
+
+/**
+ * The forward for a layer with few outputs (the classifier: 10): dot products, no transpose of
+ * w and no lanes spent on padding columns (the GEMM path computes 16 columns for 10).
+ */
+void linear_forward_few_outputs(const float* x, const float* w, const float* b, float* y, int64_t n, int64_t in,
+                                int64_t out) {
+  const int64_t blocks = (n + 3) / 4;
+  pvll::parallel_for(blocks, std::max<int64_t>(1, (1 << 19) / std::max<int64_t>(1, 4 * in * out)),
+                     [&](int64_t b0, int64_t b1) {
+                       for (int64_t blk = b0; blk < b1; ++blk) {
+                         const int64_t r = blk * 4;
+                         switch (std::min<int64_t>(4, n - r)) {
+                           case 4: dot_rows<4>(x, w, b, y, in, out, r); break;
+                           case 3: dot_rows<3>(x, w, b, y, in, out, r); break;
+                           case 2: dot_rows<2>(x, w, b, y, in, out, r); break;
+                           default: dot_rows<1>(x, w, b, y, in, out, r); break;
+                         }
+                       }
+                     });
+}
+
 }  // namespace
 
 PVLL_API int pvll_linear_forward(const float* x, const float* w, const float* b, float* y, int64_t n, int64_t in,
@@ -136,9 +193,13 @@ PVLL_API int pvll_linear_forward(const float* x, const float* w, const float* b,
                "pvll_linear_forward: bad arguments (n=%lld in=%lld out=%lld)", (long long)n, (long long)in,
                (long long)out);
   PVLL_GUARD("pvll_linear_forward", {
-    const int64_t ld = (out + kLanes - 1) / kLanes * kLanes;
-    const float* wt = transposed(0, w, out, in, ld);  // [in, out] padded to ld columns
-    gemm(x, in, wt, ld, true, n, in, out, y, out, b, false);
+    if (out <= 16) {
+      linear_forward_few_outputs(x, w, b, y, n, in, out);
+    } else {
+      const int64_t ld = (out + kLanes - 1) / kLanes * kLanes;
+      const float* wt = transposed(0, w, out, in, ld);  // [in, out] padded to ld columns
+      gemm(x, in, wt, ld, true, n, in, out, y, out, b, false);
+    }
   });
   return PVLL_OK;
 }

@@ -138,6 +138,8 @@ int main() {
     failures += check_linear_fast(gen, 13, 33, 17, bias);
     failures += check_linear_fast(gen, 96, 768, 10, bias);
     failures += check_linear_fast(gen, 64, 16, 64, bias);
+    failures += check_linear_fast(gen, 6, 37, 16, bias);  // the dot-product forward: row and input tails
+    failures += check_linear_fast(gen, 5, 8, 1, bias);
   }
   failures += check_loss_gradient(gen);
   failures += check_loss_fast(gen, 64, 10);
