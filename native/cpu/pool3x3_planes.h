@@ -165,17 +165,20 @@ void narrow_forward_s2(bool max, const PlaneTables& t, const float* x, float* y,
 bool narrow_backward_s2(int64_t h, int64_t w);
 /** Whether the stride-2 max-pool backward of planes w columns wide runs on narrow_max_backward_s2. */
 bool narrow_max_backward_fits(int64_t w);
-/** Stride-2 max-pool backward of planes [p0, p1), 7 to 32 columns, rows in registers. */
+/** Stride-2 max-pool backward of planes [p0, p1), 7 to 32 columns, rows in registers
+ *  (pool3x3_narrow_max_backward.cpp). */
 void narrow_max_backward_s2(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
                             int64_t planes, int64_t p0, int64_t p1);
 
 /** Whether the stride-1 max-pool backward of planes w columns wide runs on narrow_max_backward_s1. */
 bool narrow_max_backward_s1_fits(int64_t w);
-/** Stride-1 max-pool backward of planes [p0, p1), at most 8 columns, rows in registers. */
+/** Stride-1 max-pool backward of planes [p0, p1), at most 8 columns, rows in registers
+ *  (pool3x3_narrow_max_backward.cpp). */
 void narrow_max_backward_s1(const PlaneTables& t, const float* x, const float* dy, float* dx, bool accumulate,
                             int64_t planes, int64_t p0, int64_t p1);
 
-/** Stride-2 average-pool backward of planes [p0, p1), 7 to 16 columns and at most 16 rows. */
+/** Stride-2 average-pool backward of planes [p0, p1), 7 to 16 columns and at most 16 rows
+ *  (pool3x3_narrow.cpp). */
 void narrow_avg_backward_s2(const PlaneTables& t, const float* dy, float* dx, bool accumulate, int64_t planes,
                             int64_t p0, int64_t p1);
 

@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "pool3x3_planes.h"
+#include "pool3x3_rows.h"
 
 namespace pvll::pool {
 namespace {
@@ -127,9 +128,6 @@ void max_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y) 
 void avg_forward_s2(const PlaneTables& t, Scratch& s, const float* x, float* y) { window_plane<false>(t, s, x, y); }
 
 namespace {
-
-/** Lanes 1..8 of the 16 values a, b: the block one column to the right. */
-inline i8 shift_in(i8 a, i8 b) { return __builtin_shuffle(a, b, i8{1, 2, 3, 4, 5, 6, 7, 8}); }
 
 /**
  * dy of one plane where whole vectors may be read past its end: dy itself (old data, read at
