@@ -11,7 +11,6 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -51,19 +50,6 @@ public final class CpuTimeBench {
     return best;
   }
 
-  static float[] normal(Random r, int n) {
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
-    return v;
-  }
-
-  static org.bytedeco.pytorch.Tensor torchOf(float[] data, int... shape) {
-    FloatPointer p = new FloatPointer(data);
-    org.bytedeco.pytorch.Tensor t = torch.from_blob(p, LayerBench.longs(shape)).clone();
-    p.close();
-    return t;
-  }
-
   /** Runs a libtorch call in a scope that frees its outputs at once, as the JMH benchmarks do. */
   static Runnable scoped(Runnable call) {
     return () -> {
@@ -97,12 +83,12 @@ public final class CpuTimeBench {
     for (int[] c : cases) {
       int cin = c[0], h = c[1], w = c[2], cout = c[3], k = c[4], p = c[5];
       int oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1;
-      float[] xs = normal(r, 64 * cin * h * w), ws = normal(r, cout * cin * k * k), bs = normal(r, cout);
+      float[] xs = LayerBench.normal(r, 64 * cin * h * w), ws = LayerBench.normal(r, cout * cin * k * k), bs = LayerBench.normal(r, cout);
       Tensor x = Tensor.of(d, xs, 64, cin, h, w), weight = Tensor.of(d, ws, cout, cin, k, k);
       Tensor bias = Tensor.of(d, bs, cout), y = Tensor.zeros(d, 64, cout, oh, ow);
-      var tx = torchOf(xs, 64, cin, h, w);
-      var tw = torchOf(ws, cout, cin, k, k);
-      var tb = torchOf(bs, cout);
+      var tx = LayerBench.torchOf(xs, 64, cin, h, w);
+      var tw = LayerBench.torchOf(ws, cout, cin, k, k);
+      var tb = LayerBench.torchOf(bs, cout);
       long[] one = {1, 1}, pad = {p, p};
       row(String.format("conv%dx%d p%d %dx%dx%d->%d fwd", k, k, p, cin, h, w, cout),
           () -> ConvOps.conv2dForward(x, weight, bias, y, 1, p, 1),
@@ -116,11 +102,11 @@ public final class CpuTimeBench {
     for (String shape : new String[] {"64x8x8", "64x7x7", "32x16x16", "32x14x14"}) {
       int[] chw = LayerBench.parse(shape);
       int c = chw[0], h = chw[1], w = chw[2], ho = (h - 1) / 2 + 1, wo = (w - 1) / 2 + 1;
-      float[] xs = normal(r, 64 * c * h * w), gs = normal(r, 64 * c * ho * wo);
+      float[] xs = LayerBench.normal(r, 64 * c * h * w), gs = LayerBench.normal(r, 64 * c * ho * wo);
       Tensor x = Tensor.of(d, xs, 64, c, h, w), dx = Tensor.empty(d, 64, c, h, w);
       Tensor y = Tensor.empty(d, 64, c, ho, wo), dy = Tensor.of(d, gs, 64, c, ho, wo);
-      var tx = torchOf(xs, 64, c, h, w);
-      var tdy = torchOf(gs, 64, c, ho, wo);
+      var tx = LayerBench.torchOf(xs, 64, c, h, w);
+      var tdy = LayerBench.torchOf(gs, 64, c, ho, wo);
       var indices = torch.max_pool2d_with_indices(tx, k3, s2, p1, d1, false).get1().clone();
       row("maxpool fwd " + shape, () -> PoolOps.maxPool3x3Forward(x, y, 2),
           () -> torch.max_pool2d(tx, k3, s2, p1, d1, false), 20);
@@ -142,18 +128,18 @@ public final class CpuTimeBench {
       int c = chw[0], h = chw[1], w = chw[2];
       int[] s = {64, c, h, w};
       int n = LayerBench.count(s);
-      float[] xs = normal(r, n), ys = normal(r, n), gs = normal(r, 64 * c);
+      float[] xs = LayerBench.normal(r, n), ys = LayerBench.normal(r, n), gs = LayerBench.normal(r, 64 * c);
       Tensor x = Tensor.of(d, xs, s), y = Tensor.of(d, ys, s), out = Tensor.empty(d, s);
       Tensor pooledGrad = Tensor.of(d, gs, 64, c);
-      var tx = torchOf(xs, s);
-      var ty = torchOf(ys, s);
-      var tg = torchOf(gs, 64, c, 1, 1);
+      var tx = LayerBench.torchOf(xs, s);
+      var ty = LayerBench.torchOf(ys, s);
+      var tg = LayerBench.torchOf(gs, 64, c, 1, 1);
       List<Tensor> parts = new ArrayList<>();
       org.bytedeco.pytorch.Tensor[] tparts = new org.bytedeco.pytorch.Tensor[4];
       for (int i = 0; i < 4; i++) {
-        float[] part = normal(r, n);
+        float[] part = LayerBench.normal(r, n);
         parts.add(Tensor.of(d, part, s));
-        tparts[i] = torchOf(part, s);
+        tparts[i] = LayerBench.torchOf(part, s);
       }
       Tensor cat = Tensor.empty(d, 64, 4 * c, h, w);
       TensorVector tcat = new TensorVector(tparts);
@@ -163,8 +149,8 @@ public final class CpuTimeBench {
           () -> tg.div(new Scalar(h * w)).expand(LayerBench.longs(s)).contiguous(), 50);
     }
     Tensor a = Tensor.of(d, new float[] {1f}, 1), b = Tensor.of(d, new float[] {2f}, 1), y = Tensor.empty(d, 1);
-    var ta = torchOf(new float[] {1f}, 1);
-    var tb = torchOf(new float[] {2f}, 1);
+    var ta = LayerBench.torchOf(new float[] {1f}, 1);
+    var tb = LayerBench.torchOf(new float[] {2f}, 1);
     row("call overhead (add of 1 element)", () -> TensorOps.add(a, b, y), () -> torch.add(ta, tb), 2000);
   }
 }
