@@ -79,11 +79,6 @@ public final class LstmPredictor implements Predictor {
   }
 
   @Override
-  public int parameterCount() {
-    return p.length;
-  }
-
-  @Override
   public double[] parameters() {
     return p;
   }

@@ -62,11 +62,6 @@ public final class MlpPredictor implements Predictor {
   }
 
   @Override
-  public int parameterCount() {
-    return p.length;
-  }
-
-  @Override
   public double[] parameters() {
     return p;
   }

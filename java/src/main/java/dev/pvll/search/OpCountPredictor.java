@@ -26,11 +26,6 @@ public final class OpCountPredictor implements Predictor {
   }
 
   @Override
-  public int parameterCount() {
-    return p.length;
-  }
-
-  @Override
   public double[] parameters() {
     return p;
   }

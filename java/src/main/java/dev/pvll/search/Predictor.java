@@ -12,7 +12,9 @@ public interface Predictor {
   ArchEncoding encoding();
 
   /** Number of parameters. */
-  int parameterCount();
+  default int parameterCount() {
+    return parameters().length;
+  }
 
   /** The live flat parameter vector (not a copy): writing to it changes the predictor. */
   double[] parameters();
