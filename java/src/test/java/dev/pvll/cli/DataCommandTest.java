@@ -5,37 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pvll.data.LocalFileServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.pvll.testing.CapturedStreams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class DataCommandTest {
   @TempDir Path dir;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private PrintStream oldOut;
-  private PrintStream oldErr;
+  @RegisterExtension final CapturedStreams io = new CapturedStreams();
 
   @BeforeEach
-  void capture() {
-    oldOut = System.out;
-    oldErr = System.err;
-    System.setOut(new PrintStream(out, true));
-    System.setErr(new PrintStream(err, true));
+  void useTemporaryCache() {
     System.setProperty("pvll.cache", dir.resolve("cache").toString());
   }
 
   @AfterEach
-  void restore() {
-    System.setOut(oldOut);
-    System.setErr(oldErr);
+  void clearCache() {
     System.clearProperty("pvll.cache");
   }
 
@@ -44,8 +35,8 @@ class DataCommandTest {
     try (LocalFileServer server = new LocalFileServer()) {
       server.put("cifar-10-binary.tar.gz", new byte[5000]);
       int code = Main.run("data", "download", "cifar10", "--mirror", server.base(), "--data-dir", dir.toString(), "--tries", "1");
-      assertEquals(1, code, err.toString());
-      assertTrue(err.toString().contains("checksum mismatch for " + server.base() + "cifar-10-binary.tar.gz"), err.toString());
+      assertEquals(1, code, io.err());
+      assertTrue(io.err().contains("checksum mismatch for " + server.base() + "cifar-10-binary.tar.gz"), io.err());
       assertFalse(Files.exists(dir.resolve("cifar10/cifar-10-binary.tar.gz")));
       assertFalse(Files.exists(dir.resolve("cifar10/cifar-10-binary.tar.gz.part")));
     }
@@ -54,11 +45,11 @@ class DataCommandTest {
   @Test
   void unknownOrUndownloadableNamesAndBadMirrors() {
     assertEquals(2, Main.run("data", "download", "imagenet"));
-    assertTrue(err.toString().contains("unknown data set 'imagenet'"), err.toString());
+    assertTrue(io.err().contains("unknown data set 'imagenet'"), io.err());
     assertEquals(2, Main.run("data", "download", "mnist"));
-    assertTrue(err.toString().contains("cannot download mnist"), err.toString());
+    assertTrue(io.err().contains("cannot download mnist"), io.err());
     assertEquals(2, Main.run("data", "download", "cifar10", "--mirror", "ftp://x/", "--data-dir", dir.toString()));
-    assertTrue(err.toString().contains("--mirror"), err.toString());
+    assertTrue(io.err().contains("--mirror"), io.err());
   }
 
   @Test
@@ -67,8 +58,8 @@ class DataCommandTest {
     dev.pvll.data.TestFilesAccess.writeFashionMnist(fm, 12, 5);
     Files.createDirectories(dir.resolve("data/broken-cifar"));
     int code = Main.run("data", "info", "--data-dir", dir.resolve("data").toString());
-    String s = out.toString();
-    assertEquals(0, code, s + err);
+    String s = io.out();
+    assertEquals(0, code, s + io.err());
     assertTrue(s.contains("fashion-mnist: " + fm + " (--data-dir, IDX)"), s);
     assertTrue(s.contains("train 12, test 5"), s);
     assertTrue(s.contains("cifar10: not found"), s);
@@ -85,6 +76,6 @@ class DataCommandTest {
     Files.write(c10.resolve("cifar-10-binary.tar.gz"), new byte[700]);
     int code = Main.run("data", "info", "--data-dir", dir.resolve("data").toString());
     assertEquals(1, code);
-    assertTrue(out.toString().contains("error: " + c10.resolve("cifar-10-binary.tar.gz")), out.toString());
+    assertTrue(io.out().contains("error: " + c10.resolve("cifar-10-binary.tar.gz")), io.out());
   }
 }

@@ -8,39 +8,20 @@ import dev.pvll.data.Datasets;
 import dev.pvll.search.SearchEngine;
 import dev.pvll.search.SearchPresets;
 import dev.pvll.space.Genotype;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.pvll.testing.CapturedStreams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code pvll score}: genotypes scored on a finished frozen-label run's weights; the run's files stay as they were. */
 @Timeout(120)
 class ScoreCommandTest {
   @TempDir Path dir;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private PrintStream oldOut;
-  private PrintStream oldErr;
-
-  @BeforeEach
-  void capture() {
-    oldOut = System.out;
-    oldErr = System.err;
-    System.setOut(new PrintStream(out, true));
-    System.setErr(new PrintStream(err, true));
-  }
-
-  @AfterEach
-  void restore() {
-    System.setOut(oldOut);
-    System.setErr(oldErr);
-  }
+  @RegisterExtension final CapturedStreams io = new CapturedStreams();
 
   @Test
   void scoresEqualTheRunsOwnLabelsAndTheRankingAgainstASummary() throws Exception {
@@ -63,8 +44,8 @@ class ScoreCommandTest {
     Files.writeString(summaryFile, summary);
 
     int code = Main.run("score", run.toString(), "--train-summary", summaryFile.toString(), "--random", "2");
-    assertEquals(0, code, err.toString());
-    String text = out.toString();
+    assertEquals(0, code, io.err());
+    String text = io.out();
     List<String> lines = text.lines().toList();
     String foundLine = lines.stream().filter(l -> l.startsWith("found ")).findFirst().orElseThrow(() -> new AssertionError(text));
     double scored = Double.parseDouble(foundLine.trim().split("\\s+")[1]);
@@ -77,8 +58,8 @@ class ScoreCommandTest {
 
     Files.writeString(summaryFile, "{\"not\": \"an array\"}");
     assertEquals(2, Main.run("score", run.toString(), "--train-summary", summaryFile.toString()));
-    assertTrue(err.toString().contains("--train-summary " + summaryFile), err.toString());
+    assertTrue(io.err().contains("--train-summary " + summaryFile), io.err());
     assertEquals(2, Main.run("score", dir.resolve("nothing").toString(), "--random", "1"));
-    assertTrue(err.toString().contains("RUN " + dir.resolve("nothing") + ": not a folder"), err.toString());
+    assertTrue(io.err().contains("RUN " + dir.resolve("nothing") + ": not a folder"), io.err());
   }
 }
