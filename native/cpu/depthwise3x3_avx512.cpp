@@ -124,21 +124,26 @@ void sweep_rows(const float* x, float* y, int h, int w, const __m512 (&wt)[9], b
 
 // ---------------------------------------------------------------- weight gradient
 
+// The nine tap sums of one x row (at its shifts l, c, r) times dy rows j+1, j, j-1, added to a.
+[[gnu::always_inline]] inline void weight_taps(__m512 l, __m512 c, __m512 r, __m512 dnext, __m512 dcur, __m512 dprev,
+                                               __m512 (&a)[9]) {
+  a[0] = _mm512_fmadd_ps(dnext, l, a[0]);
+  a[1] = _mm512_fmadd_ps(dnext, c, a[1]);
+  a[2] = _mm512_fmadd_ps(dnext, r, a[2]);
+  a[3] = _mm512_fmadd_ps(dcur, l, a[3]);
+  a[4] = _mm512_fmadd_ps(dcur, c, a[4]);
+  a[5] = _mm512_fmadd_ps(dcur, r, a[5]);
+  a[6] = _mm512_fmadd_ps(dprev, l, a[6]);
+  a[7] = _mm512_fmadd_ps(dprev, c, a[7]);
+  a[8] = _mm512_fmadd_ps(dprev, r, a[8]);
+}
+
 // The nine tap sums of one row (at offset in) of x, added to acc: x at its three shifts times
 // the dy rows below, at and above it (kernel rows 0, 1, 2).
 template <bool kPair>
 [[gnu::always_inline]] inline void weight_row(const Rows<kPair>& x, int64_t in, __m512 dnext, __m512 dcur,
                                               __m512 dprev, const Masks& m, __m512 (&acc)[9]) {
-  const __m512 l = x.load(m.left, in - 1), c = x.load(m.mid, in), r = x.load(m.right, in + 1);
-  acc[0] = _mm512_fmadd_ps(dnext, l, acc[0]);
-  acc[1] = _mm512_fmadd_ps(dnext, c, acc[1]);
-  acc[2] = _mm512_fmadd_ps(dnext, r, acc[2]);
-  acc[3] = _mm512_fmadd_ps(dcur, l, acc[3]);
-  acc[4] = _mm512_fmadd_ps(dcur, c, acc[4]);
-  acc[5] = _mm512_fmadd_ps(dcur, r, acc[5]);
-  acc[6] = _mm512_fmadd_ps(dprev, l, acc[6]);
-  acc[7] = _mm512_fmadd_ps(dprev, c, acc[7]);
-  acc[8] = _mm512_fmadd_ps(dprev, r, acc[8]);
+  weight_taps(x.load(m.left, in - 1), x.load(m.mid, in), x.load(m.right, in + 1), dnext, dcur, dprev, acc);
 }
 
 // The nine tap sums of one column vector of a plane, added to acc: x row j at its three shifts
@@ -162,20 +167,6 @@ template <bool kPair>
   }
   if (j < h) weight_row(x, (int64_t)j * w, _mm512_setzero_ps(), dcur, dprev, m, acc);
   for (int t = 0; t < 9; ++t) acc[t] = _mm512_add_ps(acc[t], odd[t]);
-}
-
-// The nine tap sums of one x row (at its shifts l, c, r) times dy rows j+1, j, j-1, added to a.
-[[gnu::always_inline]] inline void weight_taps(__m512 l, __m512 c, __m512 r, __m512 dnext, __m512 dcur, __m512 dprev,
-                                               __m512 (&a)[9]) {
-  a[0] = _mm512_fmadd_ps(dnext, l, a[0]);
-  a[1] = _mm512_fmadd_ps(dnext, c, a[1]);
-  a[2] = _mm512_fmadd_ps(dnext, r, a[2]);
-  a[3] = _mm512_fmadd_ps(dcur, l, a[3]);
-  a[4] = _mm512_fmadd_ps(dcur, c, a[4]);
-  a[5] = _mm512_fmadd_ps(dcur, r, a[5]);
-  a[6] = _mm512_fmadd_ps(dprev, l, a[6]);
-  a[7] = _mm512_fmadd_ps(dprev, c, a[7]);
-  a[8] = _mm512_fmadd_ps(dprev, r, a[8]);
 }
 
 // The nine tap sums of a plane whose rows fit NV vectors (at most 16 NV columns), added to acc:
