@@ -3,6 +3,7 @@
 // columns (the 8x8 and 7x7 maps). Same results, in the same addition order, as the per-plane
 // kernels of pool3x3_stride2.cpp and pool3x3_stride1.cpp.
 #include <algorithm>
+#include <type_traits>
 
 #include "pool3x3_planes.h"
 #include "pool3x3_rows.h"
@@ -195,16 +196,25 @@ void max_backward_s1_rows(const PlaneTables& t, const float* x, const float* x_e
   }
 }
 
-/** Planes [p0, p1) in groups of kNaNGroup, each with NaN handling only where it holds a NaN. */
+/** kernel(nan, begin, end) for the planes [p0, p1) in groups of 32 (planes a NaN check reads
+ *  while they stay in L1), nan a std::bool_constant: whether the group holds a NaN, so that NaN
+ *  handling runs only there. */
+template <class Kernel>
+void by_nan_groups(const PlaneTables& t, const float* x, int64_t p0, int64_t p1, Kernel&& kernel) {
+  constexpr int64_t kNaNGroup = 32;
+  for (int64_t p = p0; p < p1; p += kNaNGroup) {
+    const int64_t end = std::min(p1, p + kNaNGroup);
+    if (has_nan(x + p * t.hw, (end - p) * t.hw)) kernel(std::true_type{}, p, end);
+    else kernel(std::false_type{}, p, end);
+  }
+}
+
 template <int NV>
 void max_backward_groups(const PlaneTables& t, const float* x, const float* x_end, const float* dy,
                          const float* dy_end, float* dx, bool accumulate, int64_t p0, int64_t p1) {
-  constexpr int64_t kNaNGroup = 32;  // planes a NaN check reads while they stay in L1
-  for (int64_t p = p0; p < p1; p += kNaNGroup) {
-    const int64_t end = std::min(p1, p + kNaNGroup);
-    if (has_nan(x + p * t.hw, (end - p) * t.hw)) max_backward_planes<NV, true>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
-    else max_backward_planes<NV, false>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
-  }
+  by_nan_groups(t, x, p0, p1, [&](auto nan, int64_t begin, int64_t end) {
+    max_backward_planes<NV, decltype(nan)::value>(t, x, x_end, dy, dy_end, dx, accumulate, begin, end);
+  });
 }
 
 }  // namespace
@@ -215,12 +225,9 @@ void narrow_max_backward_s1(const PlaneTables& t, const float* x, const float* d
                             int64_t planes, int64_t p0, int64_t p1) {
   const float* x_end = x + planes * t.hw;
   const float* dy_end = dy + planes * t.hw;
-  constexpr int64_t kNaNGroup = 32;
-  for (int64_t p = p0; p < p1; p += kNaNGroup) {
-    const int64_t end = std::min(p1, p + kNaNGroup);
-    if (has_nan(x + p * t.hw, (end - p) * t.hw)) max_backward_s1_rows<true>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
-    else max_backward_s1_rows<false>(t, x, x_end, dy, dy_end, dx, accumulate, p, end);
-  }
+  by_nan_groups(t, x, p0, p1, [&](auto nan, int64_t begin, int64_t end) {
+    max_backward_s1_rows<decltype(nan)::value>(t, x, x_end, dy, dy_end, dx, accumulate, begin, end);
+  });
 }
 
 bool narrow_max_backward_fits(int64_t w) { return w >= 7 && w <= 4 * kLanes; }
