@@ -472,37 +472,37 @@ PVLL_API int pvll_cuda_conv2d_forward(const float* x, const float* w, const floa
                                       int h, int w_in, int cout, int kh, int kw, int stride, int padding,
                                       int dilation, void* stream) {
   return forward("pvll_cuda_conv2d_forward", x, w, bias, y, n, cin, h, w_in, cout, kh, kw, stride, padding,
-                 dilation, (cudaStream_t)stream);
+                 dilation, ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_conv2d_backward_input(const float* dy, const float* w, float* dx, int n, int cin, int h,
                                              int w_in, int cout, int kh, int kw, int stride, int padding,
                                              int dilation, int accumulate, void* stream) {
   return backward_input("pvll_cuda_conv2d_backward_input", dy, w, dx, n, cin, h, w_in, cout, kh, kw, stride,
-                        padding, dilation, accumulate, (cudaStream_t)stream);
+                        padding, dilation, accumulate, ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_conv2d_backward_weight(const float* x, const float* dy, float* dw, float* dbias, int n,
                                               int cin, int h, int w_in, int cout, int kh, int kw, int stride,
                                               int padding, int dilation, int accumulate, void* stream) {
   return backward_weight("pvll_cuda_conv2d_backward_weight", x, dy, dw, dbias, n, cin, h, w_in, cout, kh, kw,
-                         stride, padding, dilation, accumulate, (cudaStream_t)stream);
+                         stride, padding, dilation, accumulate, ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_pointwise_forward(const float* x, const float* w, float* y, int n, int cin, int h, int w_in,
                                          int cout, void* stream) {
   return forward("pvll_cuda_pointwise_forward", x, w, nullptr, y, n, cin, h, w_in, cout, 1, 1, 1, 0, 1,
-                 (cudaStream_t)stream);
+                 ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_pointwise_backward_input(const float* dy, const float* w, float* dx, int n, int cin, int h,
                                                 int w_in, int cout, int accumulate, void* stream) {
   return backward_input("pvll_cuda_pointwise_backward_input", dy, w, dx, n, cin, h, w_in, cout, 1, 1, 1, 0, 1,
-                        accumulate, (cudaStream_t)stream);
+                        accumulate, ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_pointwise_backward_weight(const float* x, const float* dy, float* dw, int n, int cin, int h,
                                                  int w_in, int cout, int accumulate, void* stream) {
   return backward_weight("pvll_cuda_pointwise_backward_weight", x, dy, dw, nullptr, n, cin, h, w_in, cout, 1, 1, 1,
-                         0, 1, accumulate, (cudaStream_t)stream);
+                         0, 1, accumulate, ::pvll_cuda::stream_of(stream));
 }

@@ -334,7 +334,7 @@ PVLL_API int pvll_cuda_depthwise_forward(const float* x, const float* w, float* 
   const char* op = "pvll_cuda_depthwise_forward";
   Dw s;
   if (int st = check(op, x, w, y, n, c, h, w_in, k, stride, dilation, &s)) return st;
-  const auto st_ = (cudaStream_t)stream;
+  const auto st_ = ::pvll_cuda::stream_of(stream);
   const Tile t = plan_tile(s, s.oh, s.ow, false);
   if (!t.fits) {
     dw_forward_direct<<<pvll_grid_for((long long)n * c * s.oh * s.ow, kMaxThreads), kMaxThreads, 0, st_>>>(x, w, y, s);
@@ -355,7 +355,7 @@ PVLL_API int pvll_cuda_depthwise_backward_input(const float* dy, const float* w,
   const char* op = "pvll_cuda_depthwise_backward_input";
   Dw s;
   if (int st = check(op, dy, w, dx, n, c, h, w_in, k, stride, dilation, &s)) return st;
-  const auto st_ = (cudaStream_t)stream;
+  const auto st_ = ::pvll_cuda::stream_of(stream);
   const Tile t = plan_tile(s, s.h, s.w, true);
   if (!t.fits) {
     dw_backward_input_direct<<<pvll_grid_for((long long)n * c * h * w_in, kMaxThreads), kMaxThreads, 0, st_>>>(
@@ -377,7 +377,7 @@ PVLL_API int pvll_cuda_depthwise_backward_weight(const float* x, const float* dy
   const char* op = "pvll_cuda_depthwise_backward_weight";
   Dw s;
   if (int st = check(op, x, dy, dw, n, c, h, w_in, k, stride, dilation, &s)) return st;
-  const auto st_ = (cudaStream_t)stream;
+  const auto st_ = ::pvll_cuda::stream_of(stream);
   const Tile t = plan_tile(s, s.oh, s.ow, false);
   const bool tiled = t.fits && (k == 3 || k == 5);
   // The split: about kWeightGradBlocks blocks in all, each over a whole run of items.

@@ -8,6 +8,13 @@
 namespace pvll_cuda {
 /** Stores the printf-style message as this thread's last error; returns status. */
 int fail(int status, const char* format, ...);
+
+/**
+ * The stream an op given `stream` enqueues on: stream itself, or for NULL this thread's current
+ * stream (pvll_cuda_set_thread_stream; the legacy default stream unless set, and the capturing
+ * stream while a graph is being captured on this thread).
+ */
+cudaStream_t stream_of(void* stream);
 }
 
 /** Returns PVLL_ERR_CUDA with the op name and cudaGetErrorString when call fails. */

@@ -36,7 +36,7 @@ PVLL_API int pvll_cuda_fill(int device, float* dst, float value, int64_t count, 
   CUDA_REQUIRE(count >= 0 && (count == 0 || dst), "pvll_cuda_fill: bad arguments");
   if (count == 0) return PVLL_OK;
   CUDA_CHECK("pvll_cuda_fill", cudaSetDevice(device));
-  fill_kernel<<<pvll_grid_for(count, kBlock), kBlock, 0, (cudaStream_t)stream>>>(dst, value, count);
+  fill_kernel<<<pvll_grid_for(count, kBlock), kBlock, 0, ::pvll_cuda::stream_of(stream)>>>(dst, value, count);
   CUDA_CHECK_LAUNCH("pvll_cuda_fill");
   return PVLL_OK;
 }
@@ -44,7 +44,7 @@ PVLL_API int pvll_cuda_fill(int device, float* dst, float value, int64_t count, 
 PVLL_API int pvll_cuda_relu_forward(const float* x, float* y, int64_t n, void* stream) {
   CUDA_REQUIRE(n >= 0 && (n == 0 || (x && y)), "pvll_cuda_relu_forward: bad arguments");
   if (n == 0) return PVLL_OK;
-  relu_forward_kernel<<<pvll_grid_for(n, kBlock), kBlock, 0, (cudaStream_t)stream>>>(x, y, n);
+  relu_forward_kernel<<<pvll_grid_for(n, kBlock), kBlock, 0, ::pvll_cuda::stream_of(stream)>>>(x, y, n);
   CUDA_CHECK_LAUNCH("pvll_cuda_relu_forward");
   return PVLL_OK;
 }
@@ -52,7 +52,7 @@ PVLL_API int pvll_cuda_relu_forward(const float* x, float* y, int64_t n, void* s
 PVLL_API int pvll_cuda_relu_backward(const float* x, const float* dy, float* dx, int64_t n, void* stream) {
   CUDA_REQUIRE(n >= 0 && (n == 0 || (x && dy && dx)), "pvll_cuda_relu_backward: bad arguments");
   if (n == 0) return PVLL_OK;
-  relu_backward_kernel<<<pvll_grid_for(n, kBlock), kBlock, 0, (cudaStream_t)stream>>>(x, dy, dx, n);
+  relu_backward_kernel<<<pvll_grid_for(n, kBlock), kBlock, 0, ::pvll_cuda::stream_of(stream)>>>(x, dy, dx, n);
   CUDA_CHECK_LAUNCH("pvll_cuda_relu_backward");
   return PVLL_OK;
 }
@@ -60,7 +60,7 @@ PVLL_API int pvll_cuda_relu_backward(const float* x, const float* dy, float* dx,
 PVLL_API int pvll_cuda_scale_add(const float* x, float alpha, float* y, int64_t n, int accumulate, void* stream) {
   CUDA_REQUIRE(n >= 0 && (n == 0 || (x && y)), "pvll_cuda_scale_add: bad arguments");
   if (n == 0) return PVLL_OK;
-  scale_add_kernel<<<pvll_grid_for(n, kBlock), kBlock, 0, (cudaStream_t)stream>>>(x, alpha, y, n, accumulate);
+  scale_add_kernel<<<pvll_grid_for(n, kBlock), kBlock, 0, ::pvll_cuda::stream_of(stream)>>>(x, alpha, y, n, accumulate);
   CUDA_CHECK_LAUNCH("pvll_cuda_scale_add");
   return PVLL_OK;
 }

@@ -66,7 +66,7 @@ PVLL_API int pvll_cuda_gumbel_noise(uint64_t seed, uint64_t counter, int64_t off
   CUDA_REQUIRE(offset >= 0 && n >= 0 && (n == 0 || g), "pvll_cuda_gumbel_noise: bad arguments (offset=%lld, n=%lld)",
                (long long)offset, (long long)n);
   if (n == 0) return PVLL_OK;
-  gumbel_noise_kernel<<<pvll_grid_for(n, kLayerBlock), kLayerBlock, 0, (cudaStream_t)stream>>>(seed, counter, offset,
+  gumbel_noise_kernel<<<pvll_grid_for(n, kLayerBlock), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(seed, counter, offset,
                                                                                                n, g);
   CUDA_CHECK_LAUNCH("pvll_cuda_gumbel_noise");
   return PVLL_OK;
@@ -80,7 +80,7 @@ PVLL_API int pvll_cuda_gumbel_softmax_argmax(const float* logits, int64_t rows, 
   CUDA_REQUIRE(tau > 0.f && std::isfinite(tau), "%s: tau must be positive and finite, got %g", op, (double)tau);
   CUDA_REQUIRE(rows == 0 || (logits && weights_out && indices_out), "%s: null pointer", op);
   if (rows == 0) return PVLL_OK;
-  gumbel_softmax_argmax_kernel<<<pvll_grid_for(rows, 64), 64, 0, (cudaStream_t)stream>>>(
+  gumbel_softmax_argmax_kernel<<<pvll_grid_for(rows, 64), 64, 0, ::pvll_cuda::stream_of(stream)>>>(
       logits, rows, cols, seed, counter, tau, gumbel_out, weights_out, indices_out);
   CUDA_CHECK_LAUNCH(op);
   return PVLL_OK;

@@ -122,7 +122,7 @@ PVLL_API int pvll_cuda_linear_forward(const float* x, const float* w, const floa
                "pvll_cuda_linear_forward: bad arguments (n=%lld in=%lld out=%lld)", (long long)n, (long long)in,
                (long long)out);
   if (n == 0) return PVLL_OK;
-  linear_forward_kernel<<<pvll_grid_for(n * out * 32, kLayerBlock), kLayerBlock, 0, (cudaStream_t)stream>>>(
+  linear_forward_kernel<<<pvll_grid_for(n * out * 32, kLayerBlock), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(
       x, w, b, y, n, in, out);
   CUDA_CHECK_LAUNCH("pvll_cuda_linear_forward");
   return PVLL_OK;
@@ -134,7 +134,7 @@ PVLL_API int pvll_cuda_linear_backward(const float* x, const float* w, const flo
                "pvll_cuda_linear_backward: bad arguments (n=%lld in=%lld out=%lld)", (long long)n, (long long)in,
                (long long)out);
   const long long total = (dx ? n * in : 0) + out * in + (db ? out : 0);
-  linear_backward_kernel<<<pvll_grid_for(total, kLayerBlock), kLayerBlock, 0, (cudaStream_t)stream>>>(
+  linear_backward_kernel<<<pvll_grid_for(total, kLayerBlock), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(
       x, w, dy, dx, dw, db, n, in, out, accumulate);
   CUDA_CHECK_LAUNCH("pvll_cuda_linear_backward");
   return PVLL_OK;
@@ -144,7 +144,7 @@ PVLL_API int pvll_cuda_softmax_cross_entropy(const float* logits, const float* l
                                              float* correct_out, float* dlogits, int64_t n, int64_t k, void* stream) {
   CUDA_REQUIRE(logits && labels && loss_out && correct_out && n > 0 && k > 0,
                "pvll_cuda_softmax_cross_entropy: bad arguments (n=%lld k=%lld)", (long long)n, (long long)k);
-  softmax_cross_entropy_kernel<<<1, kLossBlock, 0, (cudaStream_t)stream>>>(logits, labels, loss_out, correct_out,
+  softmax_cross_entropy_kernel<<<1, kLossBlock, 0, ::pvll_cuda::stream_of(stream)>>>(logits, labels, loss_out, correct_out,
                                                                           dlogits, n, k);
   CUDA_CHECK_LAUNCH("pvll_cuda_softmax_cross_entropy");
   return PVLL_OK;

@@ -181,7 +181,7 @@ PVLL_API int pvll_cuda_batch_norm_train_forward(const float* x, const float* gam
   CUDA_REQUIRE(n * hw > 1, "%s: needs more than 1 value per channel, got n*hw=%lld", op, (long long)(n * hw));
   CUDA_REQUIRE((running_mean == nullptr) == (running_var == nullptr),
                "%s: running_mean and running_var must both be given or both be NULL", op);
-  const cudaStream_t st = (cudaStream_t)stream;
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
   const int64_t count = n * hw;
   const int slices = slices_for(count);
   Scratch scratch(st);
@@ -207,7 +207,7 @@ PVLL_API int pvll_cuda_batch_norm_inference_forward(const float* x, const float*
   const int64_t chunks = std::min<int64_t>(65535, (hw + kLayerBlock - 1) / kLayerBlock);
   const dim3 grid((unsigned)(n * c), (unsigned)chunks);
   CUDA_REQUIRE(n * c <= 0x7fffffffLL, "%s: too many planes (%lld)", op, (long long)(n * c));
-  bn_inference<<<grid, kLayerBlock, 0, (cudaStream_t)stream>>>(x, gamma, beta, running_mean, running_var, y, c, hw,
+  bn_inference<<<grid, kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(x, gamma, beta, running_mean, running_var, y, c, hw,
                                                                eps);
   CUDA_CHECK_LAUNCH(op);
   return PVLL_OK;
@@ -220,7 +220,7 @@ PVLL_API int pvll_cuda_batch_norm_backward(const float* x, const float* dy, cons
   const char* op = "pvll_cuda_batch_norm_backward";
   if (int s = check_shape(op, n, c, hw)) return s;
   CUDA_REQUIRE(x && dy && save_mean && save_invstd && dx, "%s: NULL tensor", op);
-  const cudaStream_t st = (cudaStream_t)stream;
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
   const int64_t count = n * hw;
   const int slices = slices_for(count);
   Scratch scratch(st);

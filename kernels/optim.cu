@@ -167,7 +167,7 @@ PVLL_API int pvll_cuda_sgd_step(float* param, const float* grad, float* momentum
   CUDA_REQUIRE(momentum_buf || momentum == 0.f, "pvll_cuda_sgd_step: momentum %g needs a momentum buffer",
                (double)momentum);
   if (n == 0) return PVLL_OK;
-  sgd_kernel<<<pvll_grid_for(n, kLayerBlock), kLayerBlock, 0, (cudaStream_t)stream>>>(param, grad, momentum_buf, n, lr,
+  sgd_kernel<<<pvll_grid_for(n, kLayerBlock), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(param, grad, momentum_buf, n, lr,
                                                                                       momentum, weight_decay);
   CUDA_CHECK_LAUNCH("pvll_cuda_sgd_step");
   return PVLL_OK;
@@ -183,7 +183,7 @@ PVLL_API int pvll_cuda_adam_step(float* param, const float* grad, float* m, floa
   const double bc2 = 1 - std::pow(double(beta2), double(step));
   const float step_size = float(double(lr) / bc1);
   const float inv_sqrt_bc2 = float(1.0 / std::sqrt(bc2));
-  adam_kernel<<<pvll_grid_for(n, kLayerBlock), kLayerBlock, 0, (cudaStream_t)stream>>>(
+  adam_kernel<<<pvll_grid_for(n, kLayerBlock), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(
       param, grad, m, v, n, step_size, inv_sqrt_bc2, beta1, beta2, eps, weight_decay);
   CUDA_CHECK_LAUNCH("pvll_cuda_adam_step");
   return PVLL_OK;
@@ -192,13 +192,13 @@ PVLL_API int pvll_cuda_adam_step(float* param, const float* grad, float* m, floa
 PVLL_API int pvll_cuda_sum_squares(const float* const* buffers, const int64_t* sizes, int count, double* out,
                                    void* stream) {
   return sum_squares("pvll_cuda_sum_squares", const_cast<float* const*>(buffers), sizes, count, out,
-                     (cudaStream_t)stream);
+                     ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_scale_buffers(float* const* buffers, const int64_t* sizes, int count, float alpha,
                                      void* stream) {
   const char* op = "pvll_cuda_scale_buffers";
-  const cudaStream_t st = (cudaStream_t)stream;
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
   return for_tables(op, buffers, sizes, count, [&](const BufferTable& t, int blocks, int) -> int {
     scale_kernel<<<blocks, kLayerBlock, 0, st>>>(t, alpha, nullptr);
     CUDA_CHECK_LAUNCH(op);
@@ -210,7 +210,7 @@ PVLL_API int pvll_cuda_clip_grad_norm(float* const* buffers, const int64_t* size
                                       double* norm_out, void* stream) {
   const char* op = "pvll_cuda_clip_grad_norm";
   CUDA_REQUIRE(norm_out, "%s: norm_out is NULL", op);
-  const cudaStream_t st = (cudaStream_t)stream;
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
   Scratch scratch(st);  // [0]: the sum of squares (double), [1]: the factor (float)
   if (int s = scratch.alloc(2 * sizeof(double))) return s;
   double* sum = scratch.as<double>();

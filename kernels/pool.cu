@@ -264,7 +264,7 @@ PVLL_API int pvll_cuda_max_pool3x3_forward(const float* x, float* y, int64_t pla
                                            void* stream) {
   if (int s = check3("pvll_cuda_max_pool3x3_forward", x, y, planes, h, w, stride)) return s;
   const long long outputs = planes * ((h - 1) / stride + 1) * ((w - 1) / stride + 1);
-  LAUNCH_OVER(outputs, max_pool3x3_forward_kernel, (cudaStream_t)stream, x, y, planes, (int)h, (int)w, stride);
+  LAUNCH_OVER(outputs, max_pool3x3_forward_kernel, ::pvll_cuda::stream_of(stream), x, y, planes, (int)h, (int)w, stride);
   return PVLL_OK;
 }
 
@@ -274,7 +274,7 @@ PVLL_API int pvll_cuda_max_pool3x3_backward(const float* x, const float* dy, flo
   if (int s = check3(op, x, dx, planes, h, w, stride)) return s;
   CUDA_REQUIRE(planes == 0 || dy, "%s: NULL dy", op);
   if (planes == 0) return PVLL_OK;
-  const cudaStream_t st = (cudaStream_t)stream;
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
   const long long outputs = planes * ((h - 1) / stride + 1) * ((w - 1) / stride + 1);
   Scratch argmax(st);
   if (int s = argmax.alloc(sizeof(int) * outputs)) return s;
@@ -288,14 +288,14 @@ PVLL_API int pvll_cuda_avg_pool3x3_forward(const float* x, float* y, int64_t pla
                                            void* stream) {
   if (int s = check3("pvll_cuda_avg_pool3x3_forward", x, y, planes, h, w, stride)) return s;
   const long long outputs = planes * ((h - 1) / stride + 1) * ((w - 1) / stride + 1);
-  LAUNCH_OVER(outputs, avg_pool3x3_forward_kernel, (cudaStream_t)stream, x, y, planes, (int)h, (int)w, stride);
+  LAUNCH_OVER(outputs, avg_pool3x3_forward_kernel, ::pvll_cuda::stream_of(stream), x, y, planes, (int)h, (int)w, stride);
   return PVLL_OK;
 }
 
 PVLL_API int pvll_cuda_avg_pool3x3_backward(const float* dy, float* dx, int64_t planes, int64_t h, int64_t w,
                                             int stride, int accumulate, void* stream) {
   if (int s = check3("pvll_cuda_avg_pool3x3_backward", dy, dx, planes, h, w, stride)) return s;
-  LAUNCH_OVER(planes * h * w, avg_pool3x3_backward_kernel, (cudaStream_t)stream, dy, dx, planes, (int)h, (int)w,
+  LAUNCH_OVER(planes * h * w, avg_pool3x3_backward_kernel, ::pvll_cuda::stream_of(stream), dy, dx, planes, (int)h, (int)w,
               stride, accumulate);
   return PVLL_OK;
 }
@@ -303,7 +303,7 @@ PVLL_API int pvll_cuda_avg_pool3x3_backward(const float* dy, float* dx, int64_t 
 PVLL_API int pvll_cuda_global_avg_pool_forward(const float* x, float* y, int64_t planes, int64_t hw, void* stream) {
   CUDA_REQUIRE(x && y && planes >= 0 && hw > 0, "pvll_cuda_global_avg_pool_forward: bad arguments (planes=%lld hw=%lld)",
                (long long)planes, (long long)hw);
-  LAUNCH_OVER(planes * 32, global_avg_pool_forward_kernel, (cudaStream_t)stream, x, y, planes, hw, 1.f / (float)hw);
+  LAUNCH_OVER(planes * 32, global_avg_pool_forward_kernel, ::pvll_cuda::stream_of(stream), x, y, planes, hw, 1.f / (float)hw);
   return PVLL_OK;
 }
 
@@ -312,7 +312,7 @@ PVLL_API int pvll_cuda_global_avg_pool_backward(const float* dy, float* dx, int6
   CUDA_REQUIRE(dy && dx && planes >= 0 && hw > 0,
                "pvll_cuda_global_avg_pool_backward: bad arguments (planes=%lld hw=%lld)", (long long)planes,
                (long long)hw);
-  LAUNCH_OVER(planes * hw, global_avg_pool_backward_kernel, (cudaStream_t)stream, dy, dx, planes, hw,
+  LAUNCH_OVER(planes * hw, global_avg_pool_backward_kernel, ::pvll_cuda::stream_of(stream), dy, dx, planes, hw,
               1.f / (float)hw, accumulate);
   return PVLL_OK;
 }
@@ -322,7 +322,7 @@ PVLL_API int pvll_cuda_avg_pool_forward(const float* x, float* y, int n, int c, 
   if (int st = check_pool("pvll_cuda_avg_pool_forward", x, y, n, c, h, w, k, s, p)) return st;
   const int oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
   const long long planes = (long long)n * c;
-  LAUNCH_OVER(planes * oh * ow, avg_pool_forward_kernel, (cudaStream_t)stream, x, y, planes, h, w, k, s, p, oh, ow);
+  LAUNCH_OVER(planes * oh * ow, avg_pool_forward_kernel, ::pvll_cuda::stream_of(stream), x, y, planes, h, w, k, s, p, oh, ow);
   return PVLL_OK;
 }
 
@@ -331,7 +331,7 @@ PVLL_API int pvll_cuda_avg_pool_backward(const float* dy, float* dx, int n, int 
   if (int st = check_pool("pvll_cuda_avg_pool_backward", dy, dx, n, c, h, w, k, s, p)) return st;
   const int oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
   const long long planes = (long long)n * c;
-  LAUNCH_OVER(planes * h * w, avg_pool_backward_kernel, (cudaStream_t)stream, dy, dx, planes, h, w, k, s, p, oh, ow,
+  LAUNCH_OVER(planes * h * w, avg_pool_backward_kernel, ::pvll_cuda::stream_of(stream), dy, dx, planes, h, w, k, s, p, oh, ow,
               accumulate);
   return PVLL_OK;
 }
@@ -340,7 +340,7 @@ PVLL_API int pvll_cuda_crop_forward(const float* x, float* y, int n, int c, int 
                                     int ow, void* stream) {
   if (int st = check_crop("pvll_cuda_crop_forward", x, y, n, c, h, w, top, left, oh, ow)) return st;
   const long long planes = (long long)n * c;
-  LAUNCH_OVER(planes * oh * ow, crop_forward_kernel, (cudaStream_t)stream, x, y, planes, h, w, top, left, oh, ow);
+  LAUNCH_OVER(planes * oh * ow, crop_forward_kernel, ::pvll_cuda::stream_of(stream), x, y, planes, h, w, top, left, oh, ow);
   return PVLL_OK;
 }
 
@@ -348,7 +348,7 @@ PVLL_API int pvll_cuda_crop_backward(const float* dy, float* dx, int n, int c, i
                                      int ow, int accumulate, void* stream) {
   if (int st = check_crop("pvll_cuda_crop_backward", dy, dx, n, c, h, w, top, left, oh, ow)) return st;
   const long long planes = (long long)n * c;
-  LAUNCH_OVER(planes * h * w, crop_backward_kernel, (cudaStream_t)stream, dy, dx, planes, h, w, top, left, oh, ow,
+  LAUNCH_OVER(planes * h * w, crop_backward_kernel, ::pvll_cuda::stream_of(stream), dy, dx, planes, h, w, top, left, oh, ow,
               accumulate);
   return PVLL_OK;
 }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "capture_pool.cuh"
 #include "cuda_check.cuh"
 #include "scratch.cuh"
 
@@ -26,6 +27,29 @@ struct DeviceCache {
 
 std::mutex cache_mutex;
 std::vector<DeviceCache> caches(64);
+
+thread_local cudaStream_t thread_stream = nullptr;  // stream_of(NULL)
+}  // namespace
+
+namespace pvll_cuda {
+/**
+ * The memory of one captured graph: every block allocated on its device by the capturing thread
+ * while the pool is attached. Blocks freed during the capture go to the pool's own free list and
+ * serve later allocations of the same capture (the captured work is one stream-ordered sequence,
+ * so reuse is ordered as it is for plain launches); blocks freed after the capture stay with the
+ * graph, which still reads and writes them at every replay, until capture_pool_release.
+ */
+struct CapturePool {
+  int device;
+  std::unordered_map<void*, size_t> owned;
+  std::multimap<size_t, void*> free_blocks;
+  bool attached = true;
+};
+}  // namespace pvll_cuda
+
+namespace {
+thread_local pvll_cuda::CapturePool* attached_pool = nullptr;
+std::unordered_map<void*, pvll_cuda::CapturePool*> pool_of_block;  // guarded by cache_mutex
 
 size_t round_size(long long bytes) {
   if (bytes <= 512) return 512;
@@ -48,6 +72,49 @@ int release_free_blocks(int device) {
 }  // namespace
 
 namespace pvll_cuda {
+cudaStream_t stream_of(void* stream) { return stream ? (cudaStream_t)stream : thread_stream; }
+
+cudaStream_t thread_stream_get() { return thread_stream; }
+
+void thread_stream_set(cudaStream_t stream) { thread_stream = stream; }
+
+CapturePool* capture_pool_attach(int device) {
+  auto* pool = new CapturePool{device, {}, {}, true};
+  attached_pool = pool;
+  return pool;
+}
+
+void capture_pool_detach(CapturePool* pool) {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  pool->attached = false;
+  pool->free_blocks.clear();
+  if (attached_pool == pool) attached_pool = nullptr;
+}
+
+bool capture_pool_attached() { return attached_pool != nullptr; }
+
+long long capture_pool_bytes(const CapturePool* pool) {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  long long total = 0;
+  for (auto& block : pool->owned) total += (long long)block.second;
+  return total;
+}
+
+void capture_pool_release(CapturePool* pool) {
+  if (pool == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    if (attached_pool == pool) attached_pool = nullptr;
+    DeviceCache& cache = caches[pool->device];
+    for (auto& block : pool->owned) {
+      pool_of_block.erase(block.first);
+      cache.in_use -= (long long)block.second;
+      cache.free_blocks.emplace(block.second, block.first);
+    }
+  }
+  delete pool;
+}
+
 int fail(int status, const char* format, ...) {
   va_list args;
   va_start(args, format);
@@ -106,10 +173,23 @@ PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
   const size_t size = round_size(bytes);
   std::lock_guard<std::mutex> lock(cache_mutex);
   DeviceCache& cache = caches[device];
+  pvll_cuda::CapturePool* pool = attached_pool && attached_pool->device == device ? attached_pool : nullptr;
+  if (pool) {
+    auto own = pool->free_blocks.lower_bound(size);
+    if (own != pool->free_blocks.end() && own->first <= size * 2) {
+      *out = own->second;
+      pool->free_blocks.erase(own);
+      return PVLL_OK;
+    }
+  }
   auto hit = cache.free_blocks.lower_bound(size);
   if (hit != cache.free_blocks.end() && hit->first <= size * 2) {
     *out = hit->second;
     cache.in_use += (long long)hit->first;
+    if (pool) {
+      pool->owned[hit->second] = hit->first;
+      pool_of_block[hit->second] = pool;
+    }
     cache.free_blocks.erase(hit);
     return PVLL_OK;
   }
@@ -135,6 +215,10 @@ PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
   cache.block_sizes[p] = size;
   cache.cached += (long long)size;
   cache.in_use += (long long)size;
+  if (pool) {
+    pool->owned[p] = size;
+    pool_of_block[p] = pool;
+  }
   *out = p;
   return PVLL_OK;
 }
@@ -146,6 +230,11 @@ PVLL_API int pvll_cuda_free(int device, void* ptr) {
   DeviceCache& cache = caches[device];
   auto it = cache.block_sizes.find(ptr);
   CUDA_REQUIRE(it != cache.block_sizes.end(), "pvll_cuda_free: %p was not allocated by pvll on cuda:%d", ptr, device);
+  auto pooled = pool_of_block.find(ptr);
+  if (pooled != pool_of_block.end()) {  // a graph's block: reusable within its capture, else kept
+    if (pooled->second->attached) pooled->second->free_blocks.emplace(it->second, ptr);
+    return PVLL_OK;
+  }
   cache.in_use -= (long long)it->second;
   cache.free_blocks.emplace(it->second, ptr);
   return PVLL_OK;
@@ -184,7 +273,7 @@ PVLL_API int pvll_cuda_copy_device(int device, const float* src, float* dst, int
   CUDA_REQUIRE(count >= 0, "pvll_cuda_copy_device: negative count");
   CUDA_CHECK("pvll_cuda_copy_device", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_copy_device",
-             cudaMemcpyAsync(dst, src, (size_t)count * 4, cudaMemcpyDeviceToDevice, (cudaStream_t)stream));
+             cudaMemcpyAsync(dst, src, (size_t)count * 4, cudaMemcpyDeviceToDevice, ::pvll_cuda::stream_of(stream)));
   return PVLL_OK;
 }
 
@@ -229,6 +318,7 @@ namespace pvll_cuda {
 int scratch_alloc(size_t bytes, void** out) {
   int device = 0;
   CUDA_CHECK("scratch_alloc", cudaGetDevice(&device));
+  if (attached_pool) return pvll_cuda_malloc(device, (int64_t)bytes, out);  // capture: no event queries
   {
     std::lock_guard<std::mutex> lock(pending_mutex);
     reap_pending();
@@ -240,6 +330,7 @@ int scratch_release(void* ptr, cudaStream_t stream) {
   if (ptr == nullptr) return PVLL_OK;
   int device = 0;
   CUDA_CHECK("scratch_release", cudaGetDevice(&device));
+  if (attached_pool) return pvll_cuda_free(device, ptr);  // capture: stream-ordered reuse in the pool
   std::lock_guard<std::mutex> lock(pending_mutex);
   // Events are only reused on the device they were made on: keep it simple and make a fresh one
   // when the spare one belongs elsewhere (cudaEventRecord fails across devices).
@@ -310,7 +401,7 @@ PVLL_API int pvll_cuda_stream_destroy(int device, void* stream) {
 
 PVLL_API int pvll_cuda_stream_synchronize(int device, void* stream) {
   CUDA_CHECK("pvll_cuda_stream_synchronize", cudaSetDevice(device));
-  CUDA_CHECK("pvll_cuda_stream_synchronize", cudaStreamSynchronize((cudaStream_t)stream));
+  CUDA_CHECK("pvll_cuda_stream_synchronize", cudaStreamSynchronize(::pvll_cuda::stream_of(stream)));
   return PVLL_OK;
 }
 
@@ -334,7 +425,7 @@ PVLL_API int pvll_cuda_event_destroy(int device, void* event) {
 PVLL_API int pvll_cuda_event_record(int device, void* event, void* stream) {
   CUDA_REQUIRE(event, "pvll_cuda_event_record: event is NULL");
   CUDA_CHECK("pvll_cuda_event_record", cudaSetDevice(device));
-  CUDA_CHECK("pvll_cuda_event_record", cudaEventRecord((cudaEvent_t)event, (cudaStream_t)stream));
+  CUDA_CHECK("pvll_cuda_event_record", cudaEventRecord((cudaEvent_t)event, ::pvll_cuda::stream_of(stream)));
   return PVLL_OK;
 }
 
@@ -348,7 +439,7 @@ PVLL_API int pvll_cuda_event_synchronize(int device, void* event) {
 PVLL_API int pvll_cuda_stream_wait_event(int device, void* stream, void* event) {
   CUDA_REQUIRE(event, "pvll_cuda_stream_wait_event: event is NULL");
   CUDA_CHECK("pvll_cuda_stream_wait_event", cudaSetDevice(device));
-  CUDA_CHECK("pvll_cuda_stream_wait_event", cudaStreamWaitEvent((cudaStream_t)stream, (cudaEvent_t)event, 0));
+  CUDA_CHECK("pvll_cuda_stream_wait_event", cudaStreamWaitEvent(::pvll_cuda::stream_of(stream), (cudaEvent_t)event, 0));
   return PVLL_OK;
 }
 
@@ -357,7 +448,7 @@ PVLL_API int pvll_cuda_copy_to_device_async(int device, const float* host, float
   if (count == 0) return PVLL_OK;
   CUDA_CHECK("pvll_cuda_copy_to_device_async", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_copy_to_device_async",
-             cudaMemcpyAsync(dev, host, (size_t)count * 4, cudaMemcpyHostToDevice, (cudaStream_t)stream));
+             cudaMemcpyAsync(dev, host, (size_t)count * 4, cudaMemcpyHostToDevice, ::pvll_cuda::stream_of(stream)));
   return PVLL_OK;
 }
 
@@ -366,7 +457,7 @@ PVLL_API int pvll_cuda_read_doubles(int device, const double* dev, double* host,
   if (count == 0) return PVLL_OK;
   CUDA_CHECK("pvll_cuda_read_doubles", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_read_doubles",
-             cudaMemcpyAsync(host, dev, (size_t)count * sizeof(double), cudaMemcpyDeviceToHost, (cudaStream_t)stream));
-  CUDA_CHECK("pvll_cuda_read_doubles", cudaStreamSynchronize((cudaStream_t)stream));
+             cudaMemcpyAsync(host, dev, (size_t)count * sizeof(double), cudaMemcpyDeviceToHost, ::pvll_cuda::stream_of(stream)));
+  CUDA_CHECK("pvll_cuda_read_doubles", cudaStreamSynchronize(::pvll_cuda::stream_of(stream)));
   return PVLL_OK;
 }

@@ -112,13 +112,13 @@ int concat_split(const char* op, float* const* parts, const int64_t* channels, i
 PVLL_API int pvll_cuda_concat_channels(const float* const* xs, const int64_t* channels, int count, float* y, int64_t n,
                                        int64_t hw, void* stream) {
   return concat_split("pvll_cuda_concat_channels", const_cast<float* const*>(xs), channels, count, y, n, hw, 0, 0,
-                      (cudaStream_t)stream);
+                      ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_split_channels(const float* dy, float* const* dxs, const int64_t* channels, int count, int64_t n,
                                       int64_t hw, int accumulate, void* stream) {
   return concat_split("pvll_cuda_split_channels", dxs, channels, count, const_cast<float*>(dy), n, hw, 1, accumulate,
-                      (cudaStream_t)stream);
+                      ::pvll_cuda::stream_of(stream));
 }
 
 static int drop_path(const char* op, const float* src, const float* mask, float* dst, int64_t n, int64_t per_sample,
@@ -135,19 +135,19 @@ static int drop_path(const char* op, const float* src, const float* mask, float*
 
 PVLL_API int pvll_cuda_drop_path_forward(const float* x, const float* mask, float* y, int64_t n, int64_t per_sample,
                                          float keep_prob, void* stream) {
-  return drop_path("pvll_cuda_drop_path_forward", x, mask, y, n, per_sample, keep_prob, 0, (cudaStream_t)stream);
+  return drop_path("pvll_cuda_drop_path_forward", x, mask, y, n, per_sample, keep_prob, 0, ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_drop_path_backward(const float* dy, const float* mask, float* dx, int64_t n, int64_t per_sample,
                                           float keep_prob, int accumulate, void* stream) {
   return drop_path("pvll_cuda_drop_path_backward", dy, mask, dx, n, per_sample, keep_prob, accumulate,
-                   (cudaStream_t)stream);
+                   ::pvll_cuda::stream_of(stream));
 }
 
 PVLL_API int pvll_cuda_add(const float* a, const float* b, float* y, int64_t count, void* stream) {
   CUDA_REQUIRE(count >= 0 && (count == 0 || (a && b && y)), "pvll_cuda_add: bad arguments");
   if (count == 0) return PVLL_OK;
-  add_kernel<<<pvll_grid_for(count, kLayerBlock), kLayerBlock, 0, (cudaStream_t)stream>>>(a, b, y, count);
+  add_kernel<<<pvll_grid_for(count, kLayerBlock), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(a, b, y, count);
   CUDA_CHECK_LAUNCH("pvll_cuda_add");
   return PVLL_OK;
 }
@@ -155,7 +155,7 @@ PVLL_API int pvll_cuda_add(const float* a, const float* b, float* y, int64_t cou
 PVLL_API int pvll_cuda_dot(const float* a, const float* b, int64_t n, double* out, void* stream) {
   const char* op = "pvll_cuda_dot";
   CUDA_REQUIRE(n >= 0 && out && (n == 0 || (a && b)), "%s: bad arguments (n=%lld)", op, (long long)n);
-  const cudaStream_t st = (cudaStream_t)stream;
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
   const int slices = (int)std::max<long long>(1, std::min<long long>(kDotMaxSlices, (n + kDotSlice - 1) / kDotSlice));
   Scratch scratch(st);
   if (int s = scratch.alloc(sizeof(double) * slices)) return s;

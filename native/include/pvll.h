@@ -12,4 +12,5 @@
 #include "pvll_optim.h"
 #include "pvll_pool.h"
 #include "pvll_tensor_ops.h"
+#include "pvll_step.h"
 #endif

@@ -110,6 +110,32 @@ public final class OptimOps {
     return norm;
   }
 
+  /**
+   * {@link #clipGradNorm(float, Tensor...)} without waiting for the result: the norm before
+   * clipping goes, as a double, into the first 8 bytes of normOut (at least 2 floats, on the
+   * gradients' device), and the factor is applied on the device. Capturable into a
+   * {@link CudaGraph}. On the CPU it runs at once, as clipGradNorm.
+   */
+  public static void clipGradNormAsync(float maxNorm, Tensor normOut, Tensor... grads) {
+    String op = "clip_grad_norm_async";
+    required(op, "normOut", normOut);
+    Device d = checkGrads(op, grads);
+    if (normOut.size() < 2) throw new IllegalArgumentException(op + ": normOut needs 2 floats (a double), got " + normOut.size());
+    if (d != null && !d.equals(normOut.device())) {
+      throw new IllegalArgumentException(op + ": normOut is on " + normOut.device() + ", the gradients on " + d);
+    }
+    if (d != null && d.isCuda()) {
+      long[] addresses = addresses(grads), sizes = sizes(grads);
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_clip_grad_norm(addresses, sizes, grads.length, maxNorm,
+          normOut.address(), 0));
+      return;
+    }
+    long bits = Double.doubleToRawLongBits(clipGradNorm(maxNorm, grads));
+    try (Tensor head = normOut.view(0, 2)) {
+      head.copyFrom(new float[] {Float.intBitsToFloat((int) bits), Float.intBitsToFloat((int) (bits >>> 32))});
+    }
+  }
+
   /** {@link #clipGradNorm(float, Tensor...)} over a list. */
   public static double clipGradNorm(float maxNorm, List<Tensor> grads) {
     return clipGradNorm(maxNorm, grads.toArray(new Tensor[0]));

@@ -124,7 +124,7 @@ public final class ParameterStore implements AutoCloseable {
   }
 
   /** Sorted, merged copies of [start, end) ranges. */
-  static List<long[]> merge(List<long[]> ranges) {
+  public static List<long[]> merge(List<long[]> ranges) {
     List<long[]> sorted = new ArrayList<>();
     for (long[] r : ranges) sorted.add(r.clone());
     sorted.sort((a, b) -> Long.compare(a[0], b[0]));

@@ -27,7 +27,7 @@ final class SearchCell {
   private final ParameterStore.Segment[][] segments; // [edge][primitive], null where no parameters
   private final List<Tensor> states = new ArrayList<>();
   private final Tensor[] edgeOutputs;
-  private CellChoice choice;
+  private EdgeSelection selection;
 
   SearchCell(ParameterStore store, ParameterStore buffers, String name, int nodes, int cPrevPrev, int cPrev, int c,
       boolean reduction, boolean reductionPrev) {
@@ -67,6 +67,16 @@ final class SearchCell {
     return reduction;
   }
 
+  /** Calls action with the parameter segment of the op selected on each edge (ops without parameters: none). */
+  void forEachSelectedSegment(EdgeSelection sel, java.util.function.Consumer<ParameterStore.Segment> action) {
+    for (int e = 0; e < segments.length; e++) {
+      ParameterStore.Segment[] edge = segments[e];
+      sel.onEdge(e, p -> {
+        if (edge[p] != null) action.accept(edge[p]);
+      });
+    }
+  }
+
   /** The parameter segments of the ops a choice runs. */
   void activeSegments(CellChoice c, List<long[]> out) {
     for (int e = 0; e < segments.length; e++) {
@@ -79,7 +89,12 @@ final class SearchCell {
     if (c.edges() != ops.length) {
       throw new IllegalArgumentException("architecture has " + c.edges() + " edges per cell, the network " + ops.length);
     }
-    choice = c;
+    return forward(in0, in1, EdgeSelection.of(c), mode);
+  }
+
+  /** The forward pass with the ops and weights of selection (host-side or read from tensors). */
+  Tensor forward(Tensor in0, Tensor in1, EdgeSelection sel, Mode mode) {
+    selection = sel;
     states.clear();
     states.add(pre0.forward(in0, mode));
     states.add(pre1.forward(in1, mode));
@@ -89,11 +104,14 @@ final class SearchCell {
       Tensor node = Tensor.zeros(s1.device(), s1.dim(0), channels, h, w);
       for (int i = 0; i < j + 2; i++) {
         int e = topology.firstEdgeOf(j + 2) + i;
-        Layer op = ops[e][c.op(e)];
+        Tensor input = states.get(i);
         edgeOutputs[e] = null;
-        if (op == null) continue;
-        edgeOutputs[e] = op.forward(states.get(i), mode);
-        ElementwiseOps.scaleAdd(edgeOutputs[e], c.weight(e), node, true);
+        sel.onEdge(e, p -> {
+          Layer op = ops[e][p];
+          if (op == null) return;
+          edgeOutputs[e] = op.forward(input, mode);
+          sel.scaleAdd(e, edgeOutputs[e], node, true);
+        });
       }
       states.add(node);
     }
@@ -117,16 +135,22 @@ final class SearchCell {
     TensorOps.splitChannels(dOut, dNodes, false);
     dStates[0] = Tensor.zeros(dOut.device(), states.get(0).shape());
     dStates[1] = Tensor.zeros(dOut.device(), states.get(1).shape());
+    if (edgeGradients != null && selection.hostChoice() == null) {
+      throw new IllegalStateException("edge gradients need an architecture known on the host");
+    }
     for (int j = nodes - 1; j >= 0; j--) {
       Tensor dNode = dStates[j + 2];
       Tensor scaled = Tensor.emptyLike(dNode);
       for (int i = 0; i < j + 2; i++) {
         int e = topology.firstEdgeOf(j + 2) + i;
-        Layer op = ops[e][choice.op(e)];
-        if (op == null) continue;
-        if (edgeGradients != null) edgeGradients[e] += ElementwiseOps.dot(dNode, edgeOutputs[e]);
-        ElementwiseOps.scaleAdd(dNode, choice.weight(e), scaled, false);
-        op.backward(scaled, dStates[i], true);
+        Tensor dInput = dStates[i];
+        selection.onEdge(e, p -> {
+          Layer op = ops[e][p];
+          if (op == null) return;
+          if (edgeGradients != null) edgeGradients[e] += ElementwiseOps.dot(dNode, edgeOutputs[e]);
+          selection.scaleAdd(e, dNode, scaled, false);
+          op.backward(scaled, dInput, true);
+        });
       }
       scaled.close();
     }

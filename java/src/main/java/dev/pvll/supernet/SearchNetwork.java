@@ -1,6 +1,8 @@
 package dev.pvll.supernet;
 
+import dev.pvll.kernels.Branching;
 import dev.pvll.kernels.Device;
+import dev.pvll.kernels.StepOps;
 import dev.pvll.space.NetworkConfig;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.BatchNorm;
@@ -80,16 +82,60 @@ public final class SearchNetwork implements AutoCloseable {
 
   /** Logits [N, classes] of images x [N, C, H, W] through the sampled architecture. */
   public Tensor forward(Tensor x, SampledArchitecture arch, Mode mode) {
+    for (SearchCell cell : cells) {
+      int edges = arch.forCell(cell.isReduction()).edges();
+      if (edges != config.edges()) {
+        throw new IllegalArgumentException("architecture has " + edges + " edges per cell, the network " + config.edges());
+      }
+    }
+    Tensor logits = forward(x, r -> EdgeSelection.of(arch.forCell(r)), mode);
     architecture = arch;
+    return logits;
+  }
+
+  /**
+   * Logits through the architecture held in arch's tensors, each edge's op picked by branching:
+   * read on the host for plain launches, or recorded as a switch node while a CUDA graph is
+   * captured, so that the same launches serve every architecture.
+   */
+  public Tensor forward(Tensor x, DeviceArchitecture arch, Branching branching, Mode mode) {
+    Tensor logits = forward(x, r -> arch.forCell(r, branching), mode);
+    architecture = null;
+    return logits;
+  }
+
+  private Tensor forward(Tensor x, java.util.function.Function<Boolean, EdgeSelection> selectionOf, Mode mode) {
     states.clear();
     Tensor stem = stemBn.forward(stemConv.forward(x, mode), mode);
     states.add(stem);
     for (int k = 0; k < cells.size(); k++) {
       SearchCell cell = cells.get(k);
       Tensor in0 = states.get(Math.max(k - 1, 0)), in1 = states.get(k);
-      states.add(cell.forward(in0, in1, arch.forCell(cell.isReduction()), mode));
+      states.add(cell.forward(in0, in1, selectionOf.apply(cell.isReduction()), mode));
     }
     return classifier.forward(pool.forward(states.get(states.size() - 1), mode), mode);
+  }
+
+  /**
+   * The SGD step of {@link dev.pvll.nn.ParameterStore#sgdStep} over the parameters a step with
+   * arch's architecture used, with the learning rate and gate of control ({@link StepOps}): the
+   * shared parts always, each edge's op through branching.
+   */
+  public void sgdStep(DeviceArchitecture arch, Branching branching, Tensor control, SgdConfig sgd) {
+    for (long[] r : ParameterStore.merge(sharedRanges)) sgdRange(r[0], r[1], control, sgd);
+    for (SearchCell cell : cells) {
+      cell.forEachSelectedSegment(arch.forCell(cell.isReduction(), branching),
+          s -> sgdRange(s.start(), s.end(), control, sgd));
+    }
+  }
+
+  private void sgdRange(long start, long end, Tensor control, SgdConfig sgd) {
+    int len = (int) (end - start);
+    if (len == 0) return;
+    try (Tensor p = store.values().view(start, len); Tensor g = store.grads().view(start, len);
+        Tensor m = store.momentum().view(start, len)) {
+      StepOps.sgdStepBy(p, g, m, control, sgd.momentum(), sgd.weightDecay());
+    }
   }
 
   /** Back-propagates dL/dlogits of the last training forward into the parameter gradients. */

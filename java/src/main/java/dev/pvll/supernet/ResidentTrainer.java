@@ -1,0 +1,249 @@
+package dev.pvll.supernet;
+
+import dev.pvll.kernels.Branching;
+import dev.pvll.kernels.CudaGraph;
+import dev.pvll.kernels.Device;
+import dev.pvll.kernels.LossOps;
+import dev.pvll.kernels.OptimOps;
+import dev.pvll.kernels.Scope;
+import dev.pvll.kernels.StepOps;
+import dev.pvll.kernels.Tensor;
+import dev.pvll.nn.Mode;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training step and validation batch of the search network with everything that changes
+ * between steps held on the device: the sampled architecture ({@link DeviceArchitecture}), the
+ * learning rate and update gate ({@link StepOps} control), and the loss and correct count of
+ * every step (a log the host reads once per epoch, {@link #finishTraining}). Nothing in a step
+ * reads the device back, so steps queue up behind each other.
+ *
+ * <p>On CUDA with graphs ({@link CudaGraph#supported}, and not switched off) the training step
+ * is captured as one graph at its first use, each edge's op a switch node, and replayed for
+ * every batch and every architecture; validation likewise, one graph per evaluation mode. Plain
+ * launches run the same ops (each edge's op picked on the host from the architecture's host
+ * copy): same results, bit for bit. A batch of another size than the captured one runs plain.
+ *
+ * <p>Semantics are {@link SupernetTrainer}'s: zero the gradients, forward, cross-entropy,
+ * backward, clip, SGD on the shared parameters and the chosen ops only; a step whose loss is not
+ * finite updates nothing (its forward still updates BN running statistics).
+ */
+public final class ResidentTrainer implements AutoCloseable {
+  /** Mean loss, correct count, images and how many steps were recorded, over a run of steps. */
+  public record Totals(double meanLoss, long correct, long images, int steps, int nonFiniteSteps) {}
+
+  private final SearchNetwork network;
+  private final SgdConfig sgd;
+  private final Device device;
+  private final int batchSize;
+  private final boolean useGraphs;
+  private final DeviceArchitecture architecture;
+  private final List<Tensor> owned = new ArrayList<>();
+  private final Tensor images, labels, lossOut, correctOut, normOut;
+  private final Tensor trainControl, evalControl;
+  private Tensor trainLog, evalLog;
+  private int trainSteps, evalSteps;
+  private final List<Integer> trainSizes = new ArrayList<>(), evalSizes = new ArrayList<>();
+  private CudaGraph trainGraph;
+  private final Map<Mode, CudaGraph> evalGraphs = new EnumMap<>(Mode.class);
+
+  /**
+   * @param batchSize the batch size of the captured graphs (other sizes run plain)
+   * @param useGraphs false: plain launches even where graphs are available
+   * @param logCapacity steps an epoch may record before {@link #finishTraining} (likewise validation)
+   */
+  public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity) {
+    if (batchSize < 1 || logCapacity < 1) {
+      throw new IllegalArgumentException("batch size and log capacity must be positive, got " + batchSize + ", " + logCapacity);
+    }
+    this.network = network;
+    this.sgd = sgd;
+    this.device = network.parameters().values().device();
+    this.batchSize = batchSize;
+    this.useGraphs = useGraphs && CudaGraph.supported(device);
+    var c = network.config();
+    this.architecture = Scope.unowned(() -> new DeviceArchitecture(device, c.edges()));
+    images = keep(new int[] {batchSize, c.inputChannels(), c.imageSize(), c.imageSize()});
+    labels = keep(new int[] {batchSize});
+    lossOut = keep(new int[] {1});
+    correctOut = keep(new int[] {1});
+    normOut = keep(new int[] {2});
+    trainControl = keep(new int[] {StepOps.CONTROL_SIZE});
+    evalControl = keep(new int[] {StepOps.CONTROL_SIZE});
+    trainLog = keep(new int[] {logCapacity, 2});
+    evalLog = keep(new int[] {logCapacity, 2});
+  }
+
+  private Tensor keep(int[] shape) {
+    Tensor t = Scope.unowned(() -> Tensor.zeros(device, shape));
+    owned.add(t);
+    return t;
+  }
+
+  /** Whether steps replay captured CUDA graphs. */
+  public boolean usesGraphs() {
+    return useGraphs;
+  }
+
+  public SearchNetwork network() {
+    return network;
+  }
+
+  /** Makes arch the architecture of the steps enqueued from now on. */
+  public void setArchitecture(SampledArchitecture arch) {
+    architecture.set(arch);
+  }
+
+  /** Starts an epoch at learning rate lr: the training log is emptied. */
+  public void beginTraining(float lr) {
+    trainControl.copyFrom(new float[] {0f, lr, 0f, 0f});
+    trainSteps = 0;
+    trainSizes.clear();
+  }
+
+  /** Starts a validation pass: the validation log is emptied. */
+  public void beginValidation() {
+    evalControl.copyFrom(new float[] {0f, 0f, 0f, 0f});
+    evalSteps = 0;
+    evalSizes.clear();
+  }
+
+  /** Enqueues one training step on images [N, C, H, W] and labels [N] (class indices as floats). */
+  public void trainStep(Tensor x, Tensor y) {
+    checkRoom(trainSteps, trainLog, "training");
+    if (x.dim(0) == batchSize && useGraphs) {
+      stage(x, y);
+      if (trainGraph == null) trainGraph = CudaGraph.capture(device, b -> runTrainStep(images, labels, b));
+      trainGraph.launch();
+    } else if (x.dim(0) == batchSize) {
+      stage(x, y);
+      runTrainStep(images, labels, architecture.hostBranching());
+    } else {
+      runTrainStep(onDevice(x), onDevice(y), architecture.hostBranching());
+    }
+    trainSteps++;
+    trainSizes.add(x.dim(0));
+  }
+
+  /** Enqueues one validation batch in mode (EVAL or EVAL_BATCH_STATS). */
+  public void evaluate(Tensor x, Tensor y, Mode mode) {
+    if (mode == Mode.TRAIN) throw new IllegalArgumentException("evaluate needs an evaluation mode, got " + mode);
+    checkRoom(evalSteps, evalLog, "validation");
+    if (x.dim(0) == batchSize && useGraphs) {
+      stage(x, y);
+      CudaGraph g = evalGraphs.get(mode);
+      if (g == null) {
+        g = CudaGraph.capture(device, b -> runEvaluation(images, labels, mode, b));
+        evalGraphs.put(mode, g);
+      }
+      g.launch();
+    } else if (x.dim(0) == batchSize) {
+      stage(x, y);
+      runEvaluation(images, labels, mode, architecture.hostBranching());
+    } else {
+      runEvaluation(onDevice(x), onDevice(y), mode, architecture.hostBranching());
+    }
+    evalSteps++;
+    evalSizes.add(x.dim(0));
+  }
+
+  /** Waits for the enqueued training steps and sums their log; throws on a bad label. */
+  public Totals finishTraining() {
+    return totals(trainLog, trainControl, trainSizes, "training");
+  }
+
+  /** Waits for the enqueued validation batches and sums their log; throws on a bad label. */
+  public Totals finishValidation() {
+    return totals(evalLog, evalControl, evalSizes, "validation");
+  }
+
+  /** The per-step (loss, correct) pairs of the training log so far (waits for the device). */
+  public float[] trainingLog() {
+    float[] all = trainLog.toArray();
+    return java.util.Arrays.copyOf(all, 2 * trainSteps);
+  }
+
+  private void runTrainStep(Tensor x, Tensor y, Branching branching) {
+    try (Scope step = Scope.open()) {
+      network.parameters().zeroGrads();
+      Tensor logits = network.forward(x, architecture, branching, Mode.TRAIN);
+      Tensor dLogits = Tensor.emptyLike(logits);
+      LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, dLogits);
+      StepOps.recordStep(lossOut, correctOut, null, trainControl, trainLog);
+      network.backward(dLogits);
+      OptimOps.clipGradNormAsync(sgd.gradClip(), normOut, network.parameters().grads());
+      network.sgdStep(architecture, branching, trainControl, sgd);
+    }
+  }
+
+  private void runEvaluation(Tensor x, Tensor y, Mode mode, Branching branching) {
+    try (Scope step = Scope.open()) {
+      Tensor logits = network.forward(x, architecture, branching, mode);
+      LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, null);
+      StepOps.recordStep(lossOut, correctOut, null, evalControl, evalLog);
+    }
+  }
+
+  private void stage(Tensor x, Tensor y) {
+    images.copyFrom(x);
+    labels.copyFrom(y);
+  }
+
+  private Tensor onDevice(Tensor t) {
+    return t.device().equals(device) ? t : t.to(device);
+  }
+
+  private void checkRoom(int steps, Tensor log, String what) {
+    if (steps >= log.dim(0)) {
+      throw new IllegalStateException(what + " log is full (" + log.dim(0) + " steps): call finish"
+          + (what.equals("training") ? "Training" : "Validation") + " and begin again");
+    }
+  }
+
+  private Totals totals(Tensor log, Tensor control, List<Integer> sizes, String what) {
+    float[] values = log.toArray();
+    double lossSum = 0;
+    long correct = 0, images = 0;
+    int nonFinite = 0;
+    for (int i = 0; i < sizes.size(); i++) {
+      float loss = values[2 * i], c = values[2 * i + 1];
+      if (c < 0) {
+        throw new dev.pvll.kernels.KernelException("softmax_cross_entropy", dev.pvll.kernels.KernelException.INVALID_ARGUMENT,
+            what + " step " + i + ": label at row " + (long) (-c - 1) + " is not a class index in [0, "
+                + network.config().classes() + ")");
+      }
+      if (!Float.isFinite(loss)) nonFinite++;
+      lossSum += (double) loss * sizes.get(i);
+      correct += (long) c;
+      images += sizes.get(i);
+    }
+    float counted = control.toArray()[StepOps.COUNT];
+    if (counted != sizes.size()) {
+      throw new IllegalStateException(what + " log counted " + counted + " steps, " + sizes.size() + " were enqueued");
+    }
+    return new Totals(lossSum / Math.max(1, images), correct, images, sizes.size(), nonFinite);
+  }
+
+  @Override
+  public void close() {
+    RuntimeException first = null;
+    List<AutoCloseable> all = new ArrayList<>();
+    if (trainGraph != null) all.add(trainGraph);
+    all.addAll(evalGraphs.values());
+    all.add(architecture);
+    all.addAll(owned);
+    for (AutoCloseable c : all) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        if (first == null) first = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+      }
+    }
+    trainGraph = null;
+    evalGraphs.clear();
+    if (first != null) throw first;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.pvll.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Graph capture and switch nodes on a GPU (skipped without one). */
+class CudaGraphCudaTest {
+  @Test
+  void graphsAreNotOfferedOnTheCpu() {
+    assertFalse(CudaGraph.supported(Device.cpu()));
+    assertThrows(IllegalArgumentException.class, () -> CudaGraph.capture(Device.cpu(), b -> {}));
+  }
+
+  @Test
+  void aSwitchRunsTheCaseTheDeviceValueNamesAtEachReplay() {
+    Device gpu = CudaPair.gpu();
+    assertTrue(CudaGraph.supported(gpu), "a GPU of this project's device tests has CUDA 12.8+ (switch nodes)");
+    try (Scope s = Scope.open()) {
+      Tensor selector = Tensor.zeros(gpu, 2), out = Tensor.zeros(gpu, 4), x = Tensor.full(gpu, 1f, 4);
+      Tensor weights = Tensor.of(gpu, new float[] {10f, 20f, 30f}, 3);
+      try (CudaGraph g = CudaGraph.capture(gpu, branching -> {
+        out.fill(0f);
+        branching.branch(selector, 1, 4, k -> {
+          if (k == 3) return; // an empty case
+          try (Tensor slot = out.view(k, 1)) {
+            slot.fill(k + 1f);
+          }
+          Tensor tmp = Tensor.empty(gpu, 4); // memory of the graph
+          StepOps.scaleAddBy(x, weights, k, tmp, false);
+          try (Tensor last = out.view(3, 1); Tensor t3 = tmp.view(3, 1)) {
+            last.copyFrom(t3);
+          }
+        });
+      })) {
+        assertTrue(g.nodes() >= 3, "fill, set-switch kernel and switch node: " + g.nodes());
+        assertTrue(g.bytes() > 0, "the captured temporaries belong to the graph");
+        float[][] expected = {
+          {1, 0, 0, 10}, {0, 2, 0, 20}, {0, 0, 3, 30}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 10}};
+        float[] values = {0, 1, 2, 3, 7, Float.NaN, 0.5f};
+        for (int i = 0; i < values.length; i++) {
+          out.fill(-1f); // a plain op before the replay: ordered before it
+          selector.copyFrom(new float[] {-5f, values[i]});
+          g.launch();
+          assertArrayEquals(expected[i], out.toArray(), "selector " + values[i]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void anErrorInsideACaptureLeavesNothingOpen() {
+    Device gpu = CudaPair.gpu();
+    try (Scope s = Scope.open()) {
+      Tensor t = Tensor.zeros(gpu, 8);
+      assertThrows(IllegalStateException.class, () -> CudaGraph.capture(gpu, b -> {
+        t.fill(5f);
+        b.branch(t, 0, 2, k -> {
+          throw new IllegalStateException("planted");
+        });
+      }));
+      t.fill(3f); // runs now: no capture is open any more
+      assertArrayEquals(new float[] {3, 3, 3, 3, 3, 3, 3, 3}, t.toArray());
+      try (CudaGraph g = CudaGraph.capture(gpu, b -> t.fill(4f))) {
+        assertArrayEquals(new float[] {3, 3, 3, 3, 3, 3, 3, 3}, t.toArray(), "captured, not run");
+        g.launch();
+        assertEquals(4f, t.toArray()[7]);
+      }
+    }
+  }
+}

@@ -1,0 +1,269 @@
+// CUDA graphs whose launch sequence does not depend on the data (pvll_cuda_graph.h): stream
+// capture on this thread, switch nodes whose case a one-thread kernel picks from a float in
+// device memory, each case's body captured into the node's body graph; the graph owns the
+// device memory its captured ops allocated (capture_pool.cuh) until it is destroyed.
+// Launches go on this thread's stream, by default the legacy default stream, so a replay is
+// ordered with the plain ops before and after it like any other op.
+#include <vector>
+
+#include "capture_pool.cuh"
+#include "cuda_check.cuh"
+
+namespace {
+/** The capture in progress on this thread. */
+struct Capture {
+  int device = -1;
+  cudaStream_t main = nullptr, body = nullptr;
+  cudaStream_t saved_thread_stream = nullptr;
+  pvll_cuda::CapturePool* pool = nullptr;
+  std::vector<cudaGraph_t> bodies;  // of the open switch; empty when none
+  int current_case = -1;            // body being captured, -1 none
+  int last_case = -1;
+};
+thread_local Capture* capture = nullptr;
+
+/** A captured, instantiated graph and the memory it owns. */
+struct Graph {
+  int device;
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  pvll_cuda::CapturePool* pool;
+  long long nodes;
+};
+
+__global__ void set_switch_kernel(cudaGraphConditionalHandle handle, const float* selector, int cases) {
+  const float v = *selector;
+  // NaN and values outside [0, cases) select no body (a switch value >= cases runs nothing).
+  const unsigned index = v >= 0.f && v < (float)cases ? (unsigned)v : (unsigned)cases;
+  cudaGraphSetConditional(handle, index);
+}
+
+int require_capture(const char* op) {
+  if (capture == nullptr) return pvll_cuda::fail(PVLL_ERR_INVALID_ARGUMENT, "%s: no capture is open on this thread", op);
+  return PVLL_OK;
+}
+
+/** Ends the body capture in progress; an empty body gets an empty node. */
+int end_case(const char* op) {
+  if (capture->current_case < 0) return PVLL_OK;
+  cudaGraph_t captured = nullptr;
+  const int index = capture->current_case;
+  capture->current_case = -1;
+  pvll_cuda::thread_stream_set(capture->main);
+  CUDA_CHECK(op, cudaStreamEndCapture(capture->body, &captured));
+  size_t count = 0;
+  CUDA_CHECK(op, cudaGraphGetNodes(capture->bodies[(size_t)index], nullptr, &count));
+  if (count == 0) {
+    cudaGraphNode_t empty;
+    CUDA_CHECK(op, cudaGraphAddEmptyNode(&empty, capture->bodies[(size_t)index], nullptr, 0));
+  }
+  return PVLL_OK;
+}
+
+/** Tears the capture down after an error or an abort; returns nothing, reports nothing. */
+void discard_capture() {
+  if (capture == nullptr) return;
+  cudaGraph_t g = nullptr;
+  if (capture->current_case >= 0) {
+    if (cudaStreamEndCapture(capture->body, &g) == cudaSuccess && g) { /* body graphs belong to the node */ }
+  }
+  g = nullptr;
+  if (cudaStreamEndCapture(capture->main, &g) == cudaSuccess && g) cudaGraphDestroy(g);
+  (void)cudaGetLastError();
+  pvll_cuda::thread_stream_set(capture->saved_thread_stream);
+  pvll_cuda::capture_pool_release(capture->pool);  // nothing captured ever ran
+  cudaStreamDestroy(capture->main);
+  cudaStreamDestroy(capture->body);
+  (void)cudaGetLastError();
+  delete capture;
+  capture = nullptr;
+}
+}  // namespace
+
+PVLL_API int pvll_cuda_set_thread_stream(int device, void* stream) {
+  CUDA_REQUIRE(capture == nullptr, "pvll_cuda_set_thread_stream: a graph capture is open on this thread");
+  CUDA_CHECK("pvll_cuda_set_thread_stream", cudaSetDevice(device));
+  pvll_cuda::thread_stream_set((cudaStream_t)stream);
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_graphs_supported(int device, int* supported) {
+  CUDA_REQUIRE(supported, "pvll_cuda_graphs_supported: supported is NULL");
+  *supported = 0;
+  int runtime = 0, driver = 0;
+  CUDA_CHECK("pvll_cuda_graphs_supported", cudaRuntimeGetVersion(&runtime));
+  CUDA_CHECK("pvll_cuda_graphs_supported", cudaDriverGetVersion(&driver));
+  int count = 0;
+  CUDA_CHECK("pvll_cuda_graphs_supported", cudaGetDeviceCount(&count));
+  *supported = runtime >= 12080 && driver >= 12080 && device >= 0 && device < count ? 1 : 0;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_capture_begin(int device) {
+  const char* op = "pvll_cuda_capture_begin";
+  CUDA_REQUIRE(capture == nullptr, "%s: a capture is already open on this thread", op);
+  CUDA_CHECK(op, cudaSetDevice(device));
+  auto* c = new Capture();
+  c->device = device;
+  cudaError_t err = cudaStreamCreateWithFlags(&c->main, cudaStreamNonBlocking);
+  if (err == cudaSuccess) err = cudaStreamCreateWithFlags(&c->body, cudaStreamNonBlocking);
+  // Relaxed: the captured ops may allocate (cudaMalloc) while the capture is open.
+  if (err == cudaSuccess) err = cudaStreamBeginCapture(c->main, cudaStreamCaptureModeRelaxed);
+  if (err != cudaSuccess) {
+    if (c->main) cudaStreamDestroy(c->main);
+    if (c->body) cudaStreamDestroy(c->body);
+    delete c;
+    (void)cudaGetLastError();
+    return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cannot start a stream capture on cuda:%d: %s", op, device,
+                           cudaGetErrorString(err));
+  }
+  c->saved_thread_stream = pvll_cuda::thread_stream_get();
+  pvll_cuda::thread_stream_set(c->main);
+  c->pool = pvll_cuda::capture_pool_attach(device);
+  capture = c;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_switch_begin(const float* selector, int cases) {
+  const char* op = "pvll_cuda_switch_begin";
+  if (int s = require_capture(op)) return s;
+  CUDA_REQUIRE(capture->bodies.empty(), "%s: a switch is already open (switches do not nest)", op);
+  CUDA_REQUIRE(selector && cases >= 1, "%s: bad arguments (cases=%d)", op, cases);
+  cudaStreamCaptureStatus status;
+  cudaGraph_t graph = nullptr;
+  const cudaGraphNode_t* deps = nullptr;
+  size_t deps_count = 0;
+  CUDA_CHECK(op, cudaStreamGetCaptureInfo(capture->main, &status, nullptr, &graph, &deps, nullptr, &deps_count));
+  CUDA_REQUIRE(status == cudaStreamCaptureStatusActive, "%s: the capture was invalidated by an earlier error", op);
+  cudaGraphConditionalHandle handle;
+  CUDA_CHECK(op, cudaGraphConditionalHandleCreate(&handle, graph, 0, 0));
+  set_switch_kernel<<<1, 1, 0, capture->main>>>(handle, selector, cases);
+  CUDA_CHECK_LAUNCH(op);
+  CUDA_CHECK(op, cudaStreamGetCaptureInfo(capture->main, &status, nullptr, &graph, &deps, nullptr, &deps_count));
+  cudaGraphNodeParams params = {};
+  params.type = cudaGraphNodeTypeConditional;
+  params.conditional.handle = handle;
+  params.conditional.type = cudaGraphCondTypeSwitch;
+  params.conditional.size = (unsigned)cases;
+  cudaGraphNode_t node;
+  CUDA_CHECK(op, cudaGraphAddNode(&node, graph, deps, nullptr, deps_count, &params));
+  CUDA_CHECK(op, cudaStreamUpdateCaptureDependencies(capture->main, &node, nullptr, 1, cudaStreamSetCaptureDependencies));
+  capture->bodies.assign(params.conditional.phGraph_out, params.conditional.phGraph_out + cases);
+  capture->current_case = -1;
+  capture->last_case = -1;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_switch_case(int index) {
+  const char* op = "pvll_cuda_switch_case";
+  if (int s = require_capture(op)) return s;
+  CUDA_REQUIRE(!capture->bodies.empty(), "%s: no switch is open", op);
+  CUDA_REQUIRE(index > capture->last_case && index < (int)capture->bodies.size(),
+               "%s: case %d after case %d of a %d-way switch (each case once, in increasing order)", op, index,
+               capture->last_case, (int)capture->bodies.size());
+  if (int s = end_case(op)) return s;
+  CUDA_CHECK(op, cudaStreamBeginCaptureToGraph(capture->body, capture->bodies[(size_t)index], nullptr, nullptr, 0,
+                                               cudaStreamCaptureModeRelaxed));
+  capture->current_case = index;
+  capture->last_case = index;
+  pvll_cuda::thread_stream_set(capture->body);
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_switch_end(int cases) {
+  const char* op = "pvll_cuda_switch_end";
+  if (int s = require_capture(op)) return s;
+  CUDA_REQUIRE(!capture->bodies.empty() && (int)capture->bodies.size() == cases,
+               "%s: no %d-way switch is open", op, cases);
+  if (int s = end_case(op)) return s;
+  for (cudaGraph_t body : capture->bodies) {  // cases never opened get an empty node too
+    size_t count = 0;
+    CUDA_CHECK(op, cudaGraphGetNodes(body, nullptr, &count));
+    if (count == 0) {
+      cudaGraphNode_t empty;
+      CUDA_CHECK(op, cudaGraphAddEmptyNode(&empty, body, nullptr, 0));
+    }
+  }
+  capture->bodies.clear();
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_capture_end(int device, void** graph_out) {
+  const char* op = "pvll_cuda_capture_end";
+  if (int s = require_capture(op)) return s;
+  CUDA_REQUIRE(graph_out, "%s: graph is NULL", op);
+  CUDA_REQUIRE(capture->device == device, "%s: the capture is on cuda:%d, not cuda:%d", op, capture->device, device);
+  *graph_out = nullptr;
+  if (!capture->bodies.empty()) {
+    discard_capture();
+    return pvll_cuda::fail(PVLL_ERR_INVALID_ARGUMENT, "%s: a switch was still open; the capture is discarded", op);
+  }
+  cudaGraph_t graph = nullptr;
+  cudaError_t err = cudaStreamEndCapture(capture->main, &graph);
+  if (err != cudaSuccess || graph == nullptr) {
+    (void)cudaGetLastError();
+    discard_capture();
+    return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cudaStreamEndCapture failed: %s", op, cudaGetErrorString(err));
+  }
+  cudaGraphExec_t exec = nullptr;
+  err = cudaGraphInstantiate(&exec, graph, 0);
+  size_t nodes = 0;
+  if (err == cudaSuccess) err = cudaGraphGetNodes(graph, nullptr, &nodes);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    if (exec) cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+    discard_capture();
+    return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cannot instantiate the captured graph: %s", op, cudaGetErrorString(err));
+  }
+  pvll_cuda::capture_pool_detach(capture->pool);
+  pvll_cuda::thread_stream_set(capture->saved_thread_stream);
+  *graph_out = new Graph{device, graph, exec, capture->pool, (long long)nodes};
+  cudaStreamDestroy(capture->main);
+  cudaStreamDestroy(capture->body);
+  delete capture;
+  capture = nullptr;
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_capture_abort(int device) {
+  (void)device;
+  discard_capture();
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_graph_launch(void* graph, void* stream) {
+  const char* op = "pvll_cuda_graph_launch";
+  CUDA_REQUIRE(graph, "%s: graph is NULL", op);
+  CUDA_REQUIRE(capture == nullptr, "%s: cannot launch a graph while a capture is open on this thread", op);
+  auto* g = static_cast<Graph*>(graph);
+  CUDA_CHECK(op, cudaSetDevice(g->device));
+  CUDA_CHECK(op, cudaGraphLaunch(g->exec, pvll_cuda::stream_of(stream)));
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_graph_destroy(void* graph) {
+  if (graph == nullptr) return PVLL_OK;
+  auto* g = static_cast<Graph*>(graph);
+  // The memory goes back to the cache only once no replay can still be using it.
+  cudaError_t err = cudaSetDevice(g->device);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  cudaGraphExecDestroy(g->exec);
+  cudaGraphDestroy(g->graph);
+  if (err == cudaSuccess) pvll_cuda::capture_pool_release(g->pool);  // else leaked: the device is unusable anyway
+  delete g;
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    return pvll_cuda::fail(PVLL_ERR_CUDA, "pvll_cuda_graph_destroy: waiting for the device failed: %s",
+                           cudaGetErrorString(err));
+  }
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_graph_info(void* graph, int64_t* nodes, int64_t* bytes) {
+  CUDA_REQUIRE(graph && nodes && bytes, "pvll_cuda_graph_info: NULL argument");
+  auto* g = static_cast<Graph*>(graph);
+  *nodes = g->nodes;
+  *bytes = pvll_cuda::capture_pool_bytes(g->pool);
+  return PVLL_OK;
+}
