@@ -1,21 +1,31 @@
 package dev.pvll.cli;
 
+import dev.pvll.kernels.CudaGraph;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.space.NetworkConfig;
 import dev.pvll.space.Primitive;
+import dev.pvll.nn.Mode;
 import dev.pvll.supernet.CellChoice;
+import dev.pvll.supernet.ResidentTrainer;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
 import dev.pvll.supernet.SupernetTrainer;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pvll bench step}: images/s and ms per training step and per validation batch of the search network. */
+/**
+ * {@code pvll bench step}: images/s and ms per training step and per validation batch of the
+ * search network, in three modes: {@code plain} (SupernetTrainer: the architecture picked on the
+ * host, the loss read back after every step), {@code resident} (ResidentTrainer with plain
+ * launches: nothing read back until the end of the timed steps) and {@code graph} (the same step
+ * replayed as one captured CUDA graph; CUDA 12.8+ only).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure the search network's training step and validation pass.")
 final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WHAT", description = "step") String what;
@@ -27,6 +37,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "timed steps per architecture") int steps = 5;
   @Option(names = "--architectures", description = "fixed sampled architectures to time") int architectures = 3;
   @Option(names = "--threads", description = "CPU kernel threads (default: all cores)") Integer threads;
+  @Option(names = "--modes", split = ",", description = "plain, resident, graph (default: all that the device offers)")
+  List<String> modes;
 
   @Override
   public Integer call() {
@@ -38,7 +50,13 @@ final class BenchCommand implements Callable<Integer> {
     };
     NetworkConfig config = base.withCells(cells != null ? cells : base.cells()).withChannels(channels != null ? channels : base.channels());
     if (threads != null) dev.pvll.kernels.CpuInfo.setThreads(threads);
+    if (steps < 1 || architectures < 1) throw new IllegalArgumentException("--steps and --architectures must be at least 1");
     Device d = device.equals("auto") ? Device.best() : Device.parse(device);
+    List<String> chosen = modes != null ? modes : CudaGraph.supported(d) ? List.of("plain", "resident", "graph") : List.of("plain", "resident");
+    for (String m : chosen) {
+      if (!List.of("plain", "resident", "graph").contains(m)) throw new IllegalArgumentException("--modes: unknown mode '" + m + "', use plain, resident, graph");
+      if (m.equals("graph") && !CudaGraph.supported(d)) throw new IllegalArgumentException("--modes graph needs CUDA 12.8+ on a GPU; " + d + " has none");
+    }
     Random r = new Random(1);
     int size = config.imageSize();
     float[] images = new float[batch * config.inputChannels() * size * size];
@@ -47,24 +65,55 @@ final class BenchCommand implements Callable<Integer> {
     for (int i = 0; i < batch; i++) labels[i] = r.nextInt(config.classes());
     System.out.printf("search network %d cells, C=%d, %dx%dx%d, batch %d on %s%n", config.cells(), config.channels(), config.inputChannels(),
         size, size, batch, d);
-    System.out.printf("%-14s %12s %12s %12s %12s%n", "architecture", "train ms", "train img/s", "valid ms", "valid img/s");
+    System.out.printf("%-14s %-9s %12s %12s %12s %12s%n", "architecture", "mode", "train ms", "train img/s", "valid ms", "valid img/s");
     try (SearchNetwork net = new SearchNetwork(config, d, 1); Tensor x = Tensor.of(d, images, batch, config.inputChannels(), size, size);
-        Tensor y = Tensor.of(d, labels, batch)) {
+        Tensor y = Tensor.of(d, labels, batch);
+        ResidentTrainer resident = new ResidentTrainer(net, SgdConfig.DARTS, batch, false, steps + 2);
+        ResidentTrainer graphed = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2)) {
       SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
       for (int a = 0; a < architectures; a++) {
         SampledArchitecture arch = random(r, config.edges());
-        for (int w = 0; w < 2; w++) trainer.trainStep(x, y, arch, 0.01f);
-        long t0 = System.nanoTime();
-        for (int s = 0; s < steps; s++) trainer.trainStep(x, y, arch, 0.01f);
-        double trainMs = (System.nanoTime() - t0) / 1e6 / steps;
-        trainer.evaluate(x, y, arch);
-        t0 = System.nanoTime();
-        for (int s = 0; s < steps; s++) trainer.evaluate(x, y, arch);
-        double evalMs = (System.nanoTime() - t0) / 1e6 / steps;
-        System.out.printf("%-14s %12.1f %12.0f %12.1f %12.0f%n", "random #" + (a + 1), trainMs, batch * 1000 / trainMs, evalMs, batch * 1000 / evalMs);
+        for (String m : chosen) {
+          double[] ms = m.equals("plain") ? timePlain(trainer, x, y, arch) : timeResident(m.equals("graph") ? graphed : resident, x, y, arch);
+          System.out.printf("%-14s %-9s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
+              batch * 1000 / ms[1]);
+        }
       }
     }
     return 0;
+  }
+
+  /** ms per training step and per validation batch with the loss read back after each. */
+  private double[] timePlain(SupernetTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch) {
+    for (int w = 0; w < 2; w++) trainer.trainStep(x, y, arch, 0.01f);
+    long t0 = System.nanoTime();
+    for (int s = 0; s < steps; s++) trainer.trainStep(x, y, arch, 0.01f);
+    double trainMs = (System.nanoTime() - t0) / 1e6 / steps;
+    trainer.evaluate(x, y, arch);
+    t0 = System.nanoTime();
+    for (int s = 0; s < steps; s++) trainer.evaluate(x, y, arch);
+    return new double[] {trainMs, (System.nanoTime() - t0) / 1e6 / steps};
+  }
+
+  /** The same with the steps queued back to back and the log read once at the end. */
+  private double[] timeResident(ResidentTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch) {
+    trainer.setArchitecture(arch);
+    trainer.beginTraining(0.01f);
+    for (int w = 0; w < 2; w++) trainer.trainStep(x, y); // the first also captures the graph
+    trainer.finishTraining();
+    trainer.beginTraining(0.01f);
+    long t0 = System.nanoTime();
+    for (int s = 0; s < steps; s++) trainer.trainStep(x, y);
+    trainer.finishTraining();
+    double trainMs = (System.nanoTime() - t0) / 1e6 / steps;
+    trainer.beginValidation();
+    trainer.evaluate(x, y, Mode.EVAL);
+    trainer.finishValidation();
+    trainer.beginValidation();
+    t0 = System.nanoTime();
+    for (int s = 0; s < steps; s++) trainer.evaluate(x, y, Mode.EVAL);
+    trainer.finishValidation();
+    return new double[] {trainMs, (System.nanoTime() - t0) / 1e6 / steps};
   }
 
   private static SampledArchitecture random(Random r, int edges) {

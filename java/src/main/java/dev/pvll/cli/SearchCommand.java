@@ -41,6 +41,11 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--device", description = "cpu, cuda:N or auto")
   String device;
 
+  @Option(names = "--cuda-graphs", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "on a GPU, replay each training step and validation batch as one captured CUDA graph (default); "
+          + "--no-cuda-graphs runs the same step as plain launches")
+  boolean cudaGraphs = true;
+
   @Option(names = "--seed") Long seed;
   @Option(names = "--warmup", description = "warm-up population N (0 = no warm-up)") Integer warmup;
   @Option(names = "--steps", description = "search steps T") Integer steps;
@@ -64,6 +69,7 @@ final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!cudaGraphs) System.setProperty(SearchEngine.CUDA_GRAPHS_PROPERTY, "false");
     SearchEngine engine;
     if (resume != null) {
       if (out != null) throw new IllegalArgumentException("--resume and --out cannot be used together: the run continues in its own folder");

@@ -58,6 +58,15 @@ public final class SearchEngine implements AutoCloseable {
   static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
   static final String CHECKPOINT = "checkpoint.bin";
 
+  /**
+   * System property choosing the device-resident step ({@link dev.pvll.supernet.ResidentTrainer})
+   * for the supernet's epochs and validation passes: "auto" (default: on CUDA devices), "on" or
+   * "off". The numbers are the same either way (bit for bit on the CPU).
+   */
+  public static final String RESIDENT_STEP_PROPERTY = "pvll.residentStep";
+  /** System property: "false" runs the resident step as plain launches instead of CUDA graphs. */
+  public static final String CUDA_GRAPHS_PROPERTY = "pvll.cudaGraphs";
+
   private final SearchConfig config;
   private final Path outDir;
   private final SearchNetwork network;
@@ -600,6 +609,7 @@ public final class SearchEngine implements AutoCloseable {
 
   @Override
   public void close() {
+    epochs.close();
     network.close();
   }
 

@@ -5,8 +5,10 @@ import dev.pvll.data.Batch;
 import dev.pvll.data.BatchLoader;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Normalization;
+import dev.pvll.kernels.Device;
 import dev.pvll.nn.Mode;
 import dev.pvll.supernet.CellChoice;
+import dev.pvll.supernet.ResidentTrainer;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.StepResult;
 import dev.pvll.supernet.SupernetTrainer;
@@ -17,7 +19,10 @@ import java.util.Arrays;
  * the label of METHOD.md Eq. 5. Batches come from the background loader; the order and the
  * augmentation of epoch e depend only on the seed and e, so a resumed run sees the same data.
  */
-final class SupernetEpochs {
+final class SupernetEpochs implements AutoCloseable {
+  static final String RESIDENT_PROPERTY = SearchEngine.RESIDENT_STEP_PROPERTY;
+  static final String GRAPHS_PROPERTY = SearchEngine.CUDA_GRAPHS_PROPERTY;
+
   /** Mean loss and accuracy over an epoch or a validation pass. */
   record Stats(double loss, double accuracy, int images) {}
 
@@ -29,6 +34,8 @@ final class SupernetEpochs {
   private final Augmentation trainAugmentation;
   private final Augmentation validationAugmentation;
   private final Mode labelMode;
+  private final Device device;
+  private final ResidentTrainer resident; // null: SupernetTrainer's plain steps
 
   SupernetEpochs(SupernetTrainer trainer, Dataset data, int[] train, int[] validation, Normalization normalization, SearchConfig config) {
     this.trainer = trainer;
@@ -41,6 +48,23 @@ final class SupernetEpochs {
     this.trainAugmentation = config.cutout() > 0 ? a.withCutout(config.cutout()) : a;
     this.validationAugmentation = Augmentation.none(normalization);
     this.labelMode = config.labelMode().equals("batch-stats") || config.frozenLabels() ? Mode.EVAL_BATCH_STATS : Mode.EVAL;
+    this.device = trainer.network().parameters().values().device();
+    String mode = System.getProperty(RESIDENT_PROPERTY, "auto");
+    if (!mode.equals("auto") && !mode.equals("on") && !mode.equals("off")) {
+      throw new IllegalArgumentException("-D" + RESIDENT_PROPERTY + " must be auto, on or off, got '" + mode + "'");
+    }
+    boolean useResident = mode.equals("on") || (mode.equals("auto") && device.isCuda());
+    int capacity = Math.max(Math.max(1, trainImagesPerEpoch() / config.batchSize()),
+        (this.validation.length + config.batchSize() - 1) / config.batchSize());
+    this.resident = useResident
+        ? new ResidentTrainer(trainer.network(), trainer.sgd(), config.batchSize(),
+            !"false".equals(System.getProperty(GRAPHS_PROPERTY)), capacity)
+        : null;
+  }
+
+  /** Whether epochs run the device-resident step, and whether as CUDA graphs ("plain", "resident", "graph"). */
+  String stepMode() {
+    return resident == null ? "plain" : resident.usesGraphs() ? "graph" : "resident";
   }
 
   /** Images per training epoch. */
@@ -71,7 +95,9 @@ final class SupernetEpochs {
     int batches = Math.max(1, trainImagesPerEpoch() / config.batchSize());
     double lossSum = 0;
     long correct = 0, seen = 0;
-    BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), trainAugmentation, config.seed(), epoch).withDropLast(true);
+    BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), trainAugmentation, config.seed(), epoch).withDropLast(true)
+        .withDevice(device);
+    if (resident != null) return trainResident(archOfBatch, epoch, lr, batches, options);
     try (BatchLoader loader = new BatchLoader(data, train, options)) {
       for (int b = 0; b < batches && loader.hasNext(); b++) {
         Batch batch = loader.next();
@@ -87,6 +113,30 @@ final class SupernetEpochs {
     return new Stats(lossSum / Math.max(1, seen), (double) correct / Math.max(1, seen), (int) seen);
   }
 
+  /** The epoch through the resident step: queued back to back, the log read once at the end. */
+  private Stats trainResident(java.util.function.IntFunction<SampledArchitecture> archOfBatch, int epoch, float lr, int batches,
+      BatchLoader.Options options) {
+    resident.beginTraining(lr);
+    SampledArchitecture current = null;
+    try (BatchLoader loader = new BatchLoader(data, train, options)) {
+      for (int b = 0; b < batches && loader.hasNext(); b++) {
+        Batch batch = loader.next();
+        SampledArchitecture arch = archOfBatch.apply(b);
+        if (arch != current) resident.setArchitecture(arch);
+        current = arch;
+        resident.trainStep(batch.images(), batch.labels());
+      }
+    }
+    ResidentTrainer.Totals t = resident.finishTraining();
+    if (t.nonFiniteSteps() > 0) {
+      float[] log = resident.trainingLog();
+      int first = 0;
+      while (first < t.steps() - 1 && Float.isFinite(log[2 * first])) first++;
+      throw new SearchDivergedException("training loss became " + log[2 * first] + " in epoch " + epoch + ", batch " + first);
+    }
+    return new Stats(t.meanLoss(), (double) t.correct() / Math.max(1, t.images()), (int) t.images());
+  }
+
   /** Mean cross-entropy and accuracy over the validation split, in the run's label mode. */
   Stats validate(SampledArchitecture arch) {
     return validate(arch, labelMode);
@@ -94,22 +144,45 @@ final class SupernetEpochs {
 
   /** The same in the given evaluation mode (EVAL: running BN statistics; EVAL_BATCH_STATS: each batch's own). */
   Stats validate(SampledArchitecture arch, Mode mode) {
-    double lossSum = 0;
-    long correct = 0, seen = 0;
     BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), validationAugmentation, config.seed(), 0)
-        .withShuffle(false).withDropLast(false);
-    try (BatchLoader loader = new BatchLoader(data, validation, options)) {
-      while (loader.hasNext()) {
-        Batch batch = loader.next();
-        StepResult r = trainer.evaluate(batch.images(), batch.labels(), arch, mode);
-        lossSum += r.loss() * r.count();
-        correct += r.correct();
-        seen += r.count();
+        .withShuffle(false).withDropLast(false).withDevice(device);
+    double loss;
+    long correct, seen;
+    if (resident != null) {
+      resident.setArchitecture(arch);
+      resident.beginValidation();
+      try (BatchLoader loader = new BatchLoader(data, validation, options)) {
+        while (loader.hasNext()) {
+          Batch batch = loader.next();
+          resident.evaluate(batch.images(), batch.labels(), mode);
+        }
       }
+      ResidentTrainer.Totals t = resident.finishValidation();
+      loss = t.meanLoss();
+      correct = t.correct();
+      seen = t.images();
+    } else {
+      double lossSum = 0;
+      correct = 0;
+      seen = 0;
+      try (BatchLoader loader = new BatchLoader(data, validation, options)) {
+        while (loader.hasNext()) {
+          Batch batch = loader.next();
+          StepResult r = trainer.evaluate(batch.images(), batch.labels(), arch, mode);
+          lossSum += r.loss() * r.count();
+          correct += r.correct();
+          seen += r.count();
+        }
+      }
+      loss = lossSum / Math.max(1, seen);
     }
-    double loss = lossSum / Math.max(1, seen);
     if (!Double.isFinite(loss)) throw new SearchDivergedException("validation loss became " + loss);
     return new Stats(loss, (double) correct / Math.max(1, seen), (int) seen);
+  }
+
+  @Override
+  public void close() {
+    if (resident != null) resident.close();
   }
 
   /** The supernet's view of a sampled architecture: op and weight per edge of each cell type. */
@@ -134,8 +207,10 @@ final class SupernetEpochs {
     double trainLoss = 0, valLoss = 0;
     long trainCorrect = 0, valCorrect = 0, trainSeen = 0, valSeen = 0;
     int edges = architect.encoding().edgesPerCell();
-    BatchLoader.Options trainOptions = BatchLoader.Options.of(config.batchSize(), trainAugmentation, config.seed(), epoch).withDropLast(true);
-    BatchLoader.Options valOptions = BatchLoader.Options.of(config.batchSize(), validationAugmentation, config.seed() + 1, epoch).withDropLast(true);
+    BatchLoader.Options trainOptions = BatchLoader.Options.of(config.batchSize(), trainAugmentation, config.seed(), epoch).withDropLast(true)
+        .withDevice(device);
+    BatchLoader.Options valOptions = BatchLoader.Options.of(config.batchSize(), validationAugmentation, config.seed() + 1, epoch).withDropLast(true)
+        .withDevice(device);
     BatchLoader val = null;
     try (BatchLoader train = new BatchLoader(data, this.train, trainOptions)) {
       for (int b = 0; b < batches && train.hasNext(); b++) {

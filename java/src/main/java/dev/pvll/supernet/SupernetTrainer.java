@@ -25,6 +25,11 @@ public final class SupernetTrainer {
     return network;
   }
 
+  /** The optimiser settings of the steps. */
+  public SgdConfig sgd() {
+    return sgd;
+  }
+
   /** Trains on one batch (labels as class indices stored in floats) with learning rate lr. */
   public StepResult trainStep(Tensor images, Tensor labels, SampledArchitecture arch, float lr) {
     try (Scope step = Scope.open()) {
