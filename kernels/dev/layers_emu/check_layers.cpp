@@ -4,6 +4,7 @@
 // Build and run: kernels/dev/layers_emu/check.sh
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,6 +43,14 @@ void close(const std::string& what, const std::vector<float>& ref, const std::ve
 }
 void close(const std::string& what, double ref, double out, double rtol) {
   close(what, std::vector<float>{(float)ref}, std::vector<float>{(float)out}, 0, rtol);
+}
+/** Bit-identical (infinities and NaNs included). */
+void same(const std::string& what, const std::vector<float>& ref, const std::vector<float>& out) {
+  ++checks;
+  if (ref.size() != out.size() || std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) != 0) {
+    ++failures;
+    std::printf("FAIL %s: not bit-identical\n", what.c_str());
+  }
 }
 void ok(const std::string& what, int status) {
   if (status != PVLL_OK) {
@@ -349,6 +358,37 @@ void gumbel() {
 }
 }  // namespace
 
+void step_scalars() {
+  for (int64_t n : {1, 7, 1000, 65537}) {
+    auto x = normal(n), y1 = normal(n), y2 = y1;
+    const float alpha[3] = {0.5f, -1.75f, 3.f};
+    for (int acc : {0, 1}) {
+      ok("scale_add_by", pvll_scale_add_by(x.data(), alpha + 1, y1.data(), n, acc));
+      ok("scale_add_by cuda", pvll_cuda_scale_add_by(x.data(), alpha + 1, y2.data(), n, acc, nullptr));
+      close("scale_add_by", y1, y2);
+    }
+    auto p1 = normal(n), p2 = p1, b1 = normal(n), b2 = b1, g = normal(n);
+    for (float gate : {1.f, 0.f}) {
+      const float control[4] = {0.f, 0.025f, gate, 0.f};
+      ok("sgd_by", pvll_sgd_step_by(p1.data(), g.data(), b1.data(), n, control, 0.9f, 3e-4f));
+      ok("sgd_by cuda", pvll_cuda_sgd_step_by(p2.data(), g.data(), b2.data(), n, control, 0.9f, 3e-4f, nullptr));
+      close("sgd_by param", p1, p2);
+      close("sgd_by momentum", b1, b2);
+    }
+  }
+  std::vector<float> c1 = {0, 0.1f, 0, 0}, c2 = c1, log1(4, -9.f), log2 = log1;
+  const float lrs[2] = {0.3f, 0.2f};
+  for (float loss : {2.5f, INFINITY, 1.f, NAN}) {
+    const float correct = 7.f;
+    ok("record_step", pvll_record_step(&loss, &correct, lrs, c1.data(), log1.data(), 2));
+    ok("record_step cuda", pvll_cuda_record_step(&loss, &correct, lrs, c2.data(), log2.data(), 2, nullptr));
+    same("record_step control", c1, c2);
+    same("record_step log", log1, log2);
+  }
+  same("record_step counted past the end", std::vector<float>{4, 0.2f, 0, 0}, c1);
+  same("record_step log rows", std::vector<float>{2.5f, 7, INFINITY, 7}, log1);
+}
+
 int main() {
   std::setvbuf(stdout, nullptr, _IONBF, 0);
   batch_norm();
@@ -357,6 +397,7 @@ int main() {
   tensor_ops();
   optim();
   gumbel();
+  step_scalars();
   std::printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;
 }

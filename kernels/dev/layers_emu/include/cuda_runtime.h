@@ -110,6 +110,7 @@ inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v)
 
 inline float __fdiv_rn(float a, float b) { return a / b; }
 inline float __fsqrt_rn(float a) { return std::sqrt(a); }
+using std::isfinite;
 using std::isnan;
 using std::max;
 using std::min;
