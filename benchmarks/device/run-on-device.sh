@@ -5,7 +5,7 @@
 #
 # STAGES (space-separated names, default "all") picks the stages to run, e.g.
 #   STAGES="info java-step torch-step" bash benchmarks/device/run-on-device.sh
-# Stages, in order: info gpu-tests dev-checks java-step torch-step memcheck racecheck torch-ops torch-layers gpu-conv-bench
+# Stages, in order: info gpu-tests java-step torch-step gpu-search memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench
 set -uo pipefail
 OUT=${OUT:-/tmp/pvll-out}
 export OUT
@@ -44,20 +44,25 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"
 stage info 30 "$JAVA" -jar "$LIB/pvll.jar" info
 TESTS=("$JAVA" -Djava.awt.headless=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute
   --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" --include-classname '.*CudaTest'
-  --details=summary --disable-banner)
+  --include-classname '.*StepOpsTest' --details=summary --disable-banner)
 stage gpu-tests 150 "${TESTS[@]}"
-# kernels/dev: standalone check-and-time programs built here with nvcc (depthwise against a
-# double loop, then CUDA-event timings at the search shapes; JSON in $OUT)
-stage dev-checks 100 bash -c "bash kernels/dev/build.sh 70 '$RUN/devbin' && '$RUN/devbin/depthwise_check'"
 # the whole search-network training step and validation batch: ours (pvll bench step, the same
 # three random architectures, 20 timed steps each) and PyTorch's peer (eager, one CUDA graph per
 # architecture, torch.compile in child processes with their own time limits)
-stage java-step 60 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 20 --architectures 3
+# modes: plain (SupernetTrainer, loss read back per step), resident (plain launches, no read-back),
+# graph (one captured CUDA graph replayed for every batch and architecture)
+stage java-step 60 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3
 stage torch-step 150 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
   --compile-timeout 60
+# end to end: the default search (embedded Fashion-MNIST) on the GPU through the graphed step; the
+# log's per-epoch seconds give the full-protocol projection
+stage gpu-search 90 "$JAVA" -jar "$LIB/pvll.jar" search --device cuda:0 --out "$OUT/search"
 # under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
 SAN_TESTS=("${TESTS[0]}" -Dpvll.sanitize=true "${TESTS[@]:1}")
 stage memcheck 120 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
+# kernels/dev: standalone check-and-time programs built here with nvcc (depthwise against a
+# double loop, then CUDA-event timings at the search shapes; JSON in $OUT)
+stage dev-checks 100 bash -c "bash kernels/dev/build.sh 70 '$RUN/devbin' && '$RUN/devbin/depthwise_check'"
 stage racecheck 90 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
 if [[ -f benchmarks/device/torch_ops.py ]]; then
   stage torch-ops 90 python3 benchmarks/device/torch_ops.py
@@ -71,11 +76,12 @@ fi
 
 echo
 echo "stage        result"
-for k in info gpu-tests dev-checks java-step torch-step memcheck racecheck torch-ops torch-layers gpu-conv-bench; do
+for k in info gpu-tests java-step torch-step gpu-search memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" 2>/dev/null | sed 's/^/gpu-tests    /'
 grep -hE "^random #" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
+tail -n 3 "$OUT/gpu-search.log" 2>/dev/null | sed 's/^/gpu-search   /'
 grep -hE "^compile-|^eager|^cuda-graph" "$OUT/torch-step.log" 2>/dev/null | grep -E " med |  - " | sed 's/^/torch-step   /'
 grep -hE "^(checks|FAIL|device-to-device)" "$OUT/dev-checks.log" 2>/dev/null | head -n 12 | sed 's/^/dev-checks   /'
 grep -hE "ERROR SUMMARY" "$OUT/memcheck.log" "$OUT/racecheck.log" 2>/dev/null | sed 's/^/sanitizer    /'

@@ -23,6 +23,8 @@ final class InfoCommand implements Callable<Integer> {
         System.out.printf("GPU %d: %s, %.1f GiB, compute capability %s, %d SMs%n",
             g.index(), g.name(), g.totalMemory() / 1073741824.0, g.computeCapability(), g.multiprocessors());
       }
+      System.out.println("       search step as one CUDA graph (switch nodes, CUDA 12.8+): "
+          + (dev.pvll.kernels.CudaGraph.supported(dev.pvll.kernels.Device.cuda(0)) ? "yes" : "no (plain launches)"));
     } else {
       System.out.println("GPU:   none: " + cuda.reason());
     }
