@@ -11,6 +11,8 @@ struct CapturePool;
 /** This thread's current stream (what stream_of(NULL) returns). */
 cudaStream_t thread_stream_get();
 void thread_stream_set(cudaStream_t stream);
+/** Inside a switch body: the stream of the switch (the lane its memory belongs to); NULL outside. */
+void capture_body_lane_set(cudaStream_t lane);
 
 /** A new pool, attached to this thread for allocations on device. */
 CapturePool* capture_pool_attach(int device);

@@ -17,6 +17,7 @@ struct Capture {
   cudaStream_t saved_thread_stream = nullptr;
   pvll_cuda::CapturePool* pool = nullptr;
   std::vector<cudaGraph_t> bodies;  // of the open switch; empty when none
+  cudaStream_t lane = nullptr;      // the capturing stream the open switch is on
   int current_case = -1;            // body being captured, -1 none
   int last_case = -1;
 };
@@ -49,7 +50,8 @@ int end_case(const char* op) {
   cudaGraph_t captured = nullptr;
   const int index = capture->current_case;
   capture->current_case = -1;
-  pvll_cuda::thread_stream_set(capture->main);
+  pvll_cuda::thread_stream_set(capture->lane);
+  pvll_cuda::capture_body_lane_set(nullptr);
   CUDA_CHECK(op, cudaStreamEndCapture(capture->body, &captured));
   size_t count = 0;
   CUDA_CHECK(op, cudaGraphGetNodes(capture->bodies[(size_t)index], nullptr, &count));
@@ -71,6 +73,7 @@ void discard_capture() {
   if (cudaStreamEndCapture(capture->main, &g) == cudaSuccess && g) cudaGraphDestroy(g);
   (void)cudaGetLastError();
   pvll_cuda::thread_stream_set(capture->saved_thread_stream);
+  pvll_cuda::capture_body_lane_set(nullptr);
   pvll_cuda::capture_pool_release(capture->pool);  // nothing captured ever ran
   cudaStreamDestroy(capture->main);
   cudaStreamDestroy(capture->body);
@@ -81,9 +84,16 @@ void discard_capture() {
 }  // namespace
 
 PVLL_API int pvll_cuda_set_thread_stream(int device, void* stream) {
-  CUDA_REQUIRE(capture == nullptr, "pvll_cuda_set_thread_stream: a graph capture is open on this thread");
+  CUDA_REQUIRE(capture == nullptr || capture->bodies.empty(),
+               "pvll_cuda_set_thread_stream: a switch is open on this thread (its case bodies own the stream)");
   CUDA_CHECK("pvll_cuda_set_thread_stream", cudaSetDevice(device));
   pvll_cuda::thread_stream_set((cudaStream_t)stream);
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_get_thread_stream(void** stream) {
+  CUDA_REQUIRE(stream, "pvll_cuda_get_thread_stream: stream is NULL");
+  *stream = pvll_cuda::thread_stream_get();
   return PVLL_OK;
 }
 
@@ -129,17 +139,20 @@ PVLL_API int pvll_cuda_switch_begin(const float* selector, int cases) {
   if (int s = require_capture(op)) return s;
   CUDA_REQUIRE(capture->bodies.empty(), "%s: a switch is already open (switches do not nest)", op);
   CUDA_REQUIRE(selector && cases >= 1, "%s: bad arguments (cases=%d)", op, cases);
+  // the switch goes on the stream this thread captures on now: the main one or a lane
+  const cudaStream_t lane = pvll_cuda::thread_stream_get();
   cudaStreamCaptureStatus status;
   cudaGraph_t graph = nullptr;
   const cudaGraphNode_t* deps = nullptr;
   size_t deps_count = 0;
-  CUDA_CHECK(op, cudaStreamGetCaptureInfo(capture->main, &status, nullptr, &graph, &deps, nullptr, &deps_count));
-  CUDA_REQUIRE(status == cudaStreamCaptureStatusActive, "%s: the capture was invalidated by an earlier error", op);
+  CUDA_CHECK(op, cudaStreamGetCaptureInfo(lane, &status, nullptr, &graph, &deps, nullptr, &deps_count));
+  CUDA_REQUIRE(status == cudaStreamCaptureStatusActive,
+               "%s: this thread's stream is not capturing (an earlier error, or a lane that never joined the capture)", op);
   cudaGraphConditionalHandle handle;
   CUDA_CHECK(op, cudaGraphConditionalHandleCreate(&handle, graph, 0, 0));
-  set_switch_kernel<<<1, 1, 0, capture->main>>>(handle, selector, cases);
+  set_switch_kernel<<<1, 1, 0, lane>>>(handle, selector, cases);
   CUDA_CHECK_LAUNCH(op);
-  CUDA_CHECK(op, cudaStreamGetCaptureInfo(capture->main, &status, nullptr, &graph, &deps, nullptr, &deps_count));
+  CUDA_CHECK(op, cudaStreamGetCaptureInfo(lane, &status, nullptr, &graph, &deps, nullptr, &deps_count));
   cudaGraphNodeParams params = {};
   params.type = cudaGraphNodeTypeConditional;
   params.conditional.handle = handle;
@@ -147,8 +160,9 @@ PVLL_API int pvll_cuda_switch_begin(const float* selector, int cases) {
   params.conditional.size = (unsigned)cases;
   cudaGraphNode_t node;
   CUDA_CHECK(op, cudaGraphAddNode(&node, graph, deps, nullptr, deps_count, &params));
-  CUDA_CHECK(op, cudaStreamUpdateCaptureDependencies(capture->main, &node, nullptr, 1, cudaStreamSetCaptureDependencies));
+  CUDA_CHECK(op, cudaStreamUpdateCaptureDependencies(lane, &node, nullptr, 1, cudaStreamSetCaptureDependencies));
   capture->bodies.assign(params.conditional.phGraph_out, params.conditional.phGraph_out + cases);
+  capture->lane = lane;
   capture->current_case = -1;
   capture->last_case = -1;
   return PVLL_OK;
@@ -167,6 +181,7 @@ PVLL_API int pvll_cuda_switch_case(int index) {
   capture->current_case = index;
   capture->last_case = index;
   pvll_cuda::thread_stream_set(capture->body);
+  pvll_cuda::capture_body_lane_set(capture->lane);
   return PVLL_OK;
 }
 

@@ -34,21 +34,27 @@ thread_local cudaStream_t thread_stream = nullptr;  // stream_of(NULL)
 namespace pvll_cuda {
 /**
  * The memory of one captured graph: every block allocated on its device by the capturing thread
- * while the pool is attached. Blocks freed during the capture go to the pool's own free list and
- * serve later allocations of the same capture (the captured work is one stream-ordered sequence,
- * so reuse is ordered as it is for plain launches); blocks freed after the capture stay with the
- * graph, which still reads and writes them at every replay, until capture_pool_release.
+ * while the pool is attached. A block freed during the capture goes to the pool's free list of
+ * its lane (the capturing stream it was freed on; inside a switch body, the stream of the switch)
+ * and serves later allocations on the same lane only: work captured on one stream is ordered as
+ * it is for plain launches, while two lanes may run at the same time. Blocks freed after the
+ * capture stay with the graph, which still reads and writes them at every replay, until
+ * capture_pool_release.
  */
 struct CapturePool {
   int device;
   std::unordered_map<void*, size_t> owned;
-  std::multimap<size_t, void*> free_blocks;
+  std::map<cudaStream_t, std::multimap<size_t, void*>> free_by_lane;
   bool attached = true;
 };
 }  // namespace pvll_cuda
 
 namespace {
 thread_local pvll_cuda::CapturePool* attached_pool = nullptr;
+thread_local cudaStream_t body_lane = nullptr;  // inside a switch body: the stream of the switch
+
+/** The lane a capture-time allocation or free belongs to. */
+cudaStream_t current_lane() { return body_lane ? body_lane : thread_stream; }
 std::unordered_map<void*, pvll_cuda::CapturePool*> pool_of_block;  // guarded by cache_mutex
 
 size_t round_size(long long bytes) {
@@ -78,6 +84,8 @@ cudaStream_t thread_stream_get() { return thread_stream; }
 
 void thread_stream_set(cudaStream_t stream) { thread_stream = stream; }
 
+void capture_body_lane_set(cudaStream_t lane) { body_lane = lane; }
+
 CapturePool* capture_pool_attach(int device) {
   auto* pool = new CapturePool{device, {}, {}, true};
   attached_pool = pool;
@@ -87,7 +95,7 @@ CapturePool* capture_pool_attach(int device) {
 void capture_pool_detach(CapturePool* pool) {
   std::lock_guard<std::mutex> lock(cache_mutex);
   pool->attached = false;
-  pool->free_blocks.clear();
+  pool->free_by_lane.clear();
   if (attached_pool == pool) attached_pool = nullptr;
 }
 
@@ -175,10 +183,11 @@ PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
   DeviceCache& cache = caches[device];
   pvll_cuda::CapturePool* pool = attached_pool && attached_pool->device == device ? attached_pool : nullptr;
   if (pool) {
-    auto own = pool->free_blocks.lower_bound(size);
-    if (own != pool->free_blocks.end() && own->first <= size * 2) {
+    auto& lane = pool->free_by_lane[current_lane()];
+    auto own = lane.lower_bound(size);
+    if (own != lane.end() && own->first <= size * 2) {
       *out = own->second;
-      pool->free_blocks.erase(own);
+      lane.erase(own);
       return PVLL_OK;
     }
   }
@@ -232,7 +241,7 @@ PVLL_API int pvll_cuda_free(int device, void* ptr) {
   CUDA_REQUIRE(it != cache.block_sizes.end(), "pvll_cuda_free: %p was not allocated by pvll on cuda:%d", ptr, device);
   auto pooled = pool_of_block.find(ptr);
   if (pooled != pool_of_block.end()) {  // a graph's block: reusable within its capture, else kept
-    if (pooled->second->attached) pooled->second->free_blocks.emplace(it->second, ptr);
+    if (pooled->second->attached) pooled->second->free_by_lane[current_lane()].emplace(it->second, ptr);
     return PVLL_OK;
   }
   cache.in_use -= (long long)it->second;

@@ -13,6 +13,11 @@
  *       pvll_cuda_switch_case(1) ... ops ...    each case at most once, in increasing order
  *     pvll_cuda_switch_end()
  *   pvll_cuda_capture_end(device, &graph)       instantiates; or pvll_cuda_capture_abort(device)
+ * Lanes: while capturing, work may go to other streams that join the capture by waiting on an
+ * event recorded on a capturing stream (pvll_cuda_set_thread_stream, events of pvll_cuda_layers.h);
+ * a switch goes on the stream the thread captures on; memory freed on one lane is reused on that
+ * lane only; every lane must be joined back (the main stream waits on its last event) before
+ * pvll_cuda_capture_end.
  *   pvll_cuda_graph_launch(graph, NULL)         runs it on this thread's stream (legacy default),
  *                                               so it is ordered with every plain op
  *   pvll_cuda_graph_destroy(graph)              waits for the device, frees the graph's memory
@@ -27,6 +32,7 @@
 #define PVLL_CUDA_GRAPH_FUNCTIONS(X)                                                                               \
   /* ops given stream NULL on this thread run on stream (NULL: the legacy default stream again) */               \
   X(pvll_cuda_set_thread_stream, (int device, void* stream))                                                       \
+  X(pvll_cuda_get_thread_stream, (void** stream))                                                                  \
   /* *supported = 1 when runtime and driver can build graphs with switch nodes, else 0 */                         \
   X(pvll_cuda_graphs_supported, (int device, int* supported))                                                      \
   X(pvll_cuda_capture_begin, (int device))                                                                         \

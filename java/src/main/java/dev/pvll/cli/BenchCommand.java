@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
  * {@code pvll bench step}: images/s and ms per training step and per validation batch of the
  * search network, in three modes: {@code plain} (SupernetTrainer: the architecture picked on the
  * host, the loss read back after every step), {@code resident} (ResidentTrainer with plain
- * launches: nothing read back until the end of the timed steps) and {@code graph} (the same step
- * replayed as one captured CUDA graph; CUDA 12.8+ only).
+ * launches: nothing read back until the end of the timed steps), {@code graph} (the same step
+ * replayed as one captured CUDA graph; CUDA 12.8+ only) and {@code lanes} (that graph with each
+ * cell's edges as parallel branches).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure the search network's training step and validation pass.")
 final class BenchCommand implements Callable<Integer> {
@@ -37,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "timed steps per architecture") int steps = 5;
   @Option(names = "--architectures", description = "fixed sampled architectures to time") int architectures = 3;
   @Option(names = "--threads", description = "CPU kernel threads (default: all cores)") Integer threads;
-  @Option(names = "--modes", split = ",", description = "plain, resident, graph (default: all that the device offers)")
+  @Option(names = "--modes", split = ",", description = "plain, resident, graph, lanes (default: all that the device offers)")
   List<String> modes;
 
   @Override
@@ -52,10 +53,15 @@ final class BenchCommand implements Callable<Integer> {
     if (threads != null) dev.pvll.kernels.CpuInfo.setThreads(threads);
     if (steps < 1 || architectures < 1) throw new IllegalArgumentException("--steps and --architectures must be at least 1");
     Device d = device.equals("auto") ? Device.best() : Device.parse(device);
-    List<String> chosen = modes != null ? modes : CudaGraph.supported(d) ? List.of("plain", "resident", "graph") : List.of("plain", "resident");
+    List<String> chosen = modes != null ? modes
+        : CudaGraph.supported(d) ? List.of("plain", "resident", "graph", "lanes") : List.of("plain", "resident");
     for (String m : chosen) {
-      if (!List.of("plain", "resident", "graph").contains(m)) throw new IllegalArgumentException("--modes: unknown mode '" + m + "', use plain, resident, graph");
-      if (m.equals("graph") && !CudaGraph.supported(d)) throw new IllegalArgumentException("--modes graph needs CUDA 12.8+ on a GPU; " + d + " has none");
+      if (!List.of("plain", "resident", "graph", "lanes").contains(m)) {
+        throw new IllegalArgumentException("--modes: unknown mode '" + m + "', use plain, resident, graph, lanes");
+      }
+      if ((m.equals("graph") || m.equals("lanes")) && !CudaGraph.supported(d)) {
+        throw new IllegalArgumentException("--modes " + m + " needs CUDA 12.8+ on a GPU; " + d + " has none");
+      }
     }
     Random r = new Random(1);
     int size = config.imageSize();
@@ -69,12 +75,18 @@ final class BenchCommand implements Callable<Integer> {
     try (SearchNetwork net = new SearchNetwork(config, d, 1); Tensor x = Tensor.of(d, images, batch, config.inputChannels(), size, size);
         Tensor y = Tensor.of(d, labels, batch);
         ResidentTrainer resident = new ResidentTrainer(net, SgdConfig.DARTS, batch, false, steps + 2);
-        ResidentTrainer graphed = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2)) {
+        ResidentTrainer graphed = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2);
+        ResidentTrainer laned = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2, true)) {
       SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
       for (int a = 0; a < architectures; a++) {
         SampledArchitecture arch = random(r, config.edges());
         for (String m : chosen) {
-          double[] ms = m.equals("plain") ? timePlain(trainer, x, y, arch) : timeResident(m.equals("graph") ? graphed : resident, x, y, arch);
+          double[] ms = switch (m) {
+            case "plain" -> timePlain(trainer, x, y, arch);
+            case "resident" -> timeResident(resident, x, y, arch);
+            case "graph" -> timeResident(graphed, x, y, arch);
+            default -> timeResident(laned, x, y, arch);
+          };
           System.out.printf("%-14s %-9s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
               batch * 1000 / ms[1]);
         }

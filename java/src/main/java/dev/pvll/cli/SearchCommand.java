@@ -46,6 +46,10 @@ final class SearchCommand implements Callable<Integer> {
           + "--no-cuda-graphs runs the same step as plain launches")
   boolean cudaGraphs = true;
 
+  @Option(names = "--cuda-lanes", description = "with CUDA graphs, run each cell's edges as parallel branches of the graph "
+      + "(same numbers; which is faster is measured by pvll bench step)")
+  boolean cudaLanes;
+
   @Option(names = "--seed") Long seed;
   @Option(names = "--warmup", description = "warm-up population N (0 = no warm-up)") Integer warmup;
   @Option(names = "--steps", description = "search steps T") Integer steps;
@@ -70,6 +74,7 @@ final class SearchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!cudaGraphs) System.setProperty(SearchEngine.CUDA_GRAPHS_PROPERTY, "false");
+    if (cudaLanes) System.setProperty(SearchEngine.CUDA_LANES_PROPERTY, "true");
     SearchEngine engine;
     if (resume != null) {
       if (out != null) throw new IllegalArgumentException("--resume and --out cannot be used together: the run continues in its own folder");

@@ -66,6 +66,8 @@ public final class SearchEngine implements AutoCloseable {
   public static final String RESIDENT_STEP_PROPERTY = "pvll.residentStep";
   /** System property: "false" runs the resident step as plain launches instead of CUDA graphs. */
   public static final String CUDA_GRAPHS_PROPERTY = "pvll.cudaGraphs";
+  /** System property: "true" runs each cell's edges as parallel branches of the graph (lanes). */
+  public static final String CUDA_LANES_PROPERTY = "pvll.cudaLanes";
 
   private final SearchConfig config;
   private final Path outDir;

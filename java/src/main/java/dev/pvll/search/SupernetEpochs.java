@@ -58,7 +58,8 @@ final class SupernetEpochs implements AutoCloseable {
         (this.validation.length + config.batchSize() - 1) / config.batchSize());
     this.resident = useResident
         ? new ResidentTrainer(trainer.network(), trainer.sgd(), config.batchSize(),
-            !"false".equals(System.getProperty(GRAPHS_PROPERTY)), capacity)
+            !"false".equals(System.getProperty(GRAPHS_PROPERTY)), capacity,
+            Boolean.parseBoolean(System.getProperty(SearchEngine.CUDA_LANES_PROPERTY, "false")))
         : null;
   }
 

@@ -3,6 +3,7 @@ package dev.pvll.supernet;
 import dev.pvll.kernels.Branching;
 import dev.pvll.kernels.CudaGraph;
 import dev.pvll.kernels.Device;
+import dev.pvll.kernels.Lanes;
 import dev.pvll.kernels.LossOps;
 import dev.pvll.kernels.OptimOps;
 import dev.pvll.kernels.Scope;
@@ -40,6 +41,7 @@ public final class ResidentTrainer implements AutoCloseable {
   private final Device device;
   private final int batchSize;
   private final boolean useGraphs;
+  private final boolean onLanes;
   private final DeviceArchitecture architecture;
   private final List<Tensor> owned = new ArrayList<>();
   private final Tensor images, labels, lossOut, correctOut, normOut;
@@ -56,6 +58,15 @@ public final class ResidentTrainer implements AutoCloseable {
    * @param logCapacity steps an epoch may record before {@link #finishTraining} (likewise validation)
    */
   public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity) {
+    this(network, sgd, batchSize, useGraphs, logCapacity, false);
+  }
+
+  /**
+   * @param onLanes run each cell's edges as pieces on lanes ({@link Lanes}): parallel branches of
+   *     the captured graph (plain launches run them in order); the same numbers as without
+   */
+  public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity,
+      boolean onLanes) {
     if (batchSize < 1 || logCapacity < 1) {
       throw new IllegalArgumentException("batch size and log capacity must be positive, got " + batchSize + ", " + logCapacity);
     }
@@ -64,6 +75,7 @@ public final class ResidentTrainer implements AutoCloseable {
     this.device = network.parameters().values().device();
     this.batchSize = batchSize;
     this.useGraphs = useGraphs && CudaGraph.supported(device);
+    this.onLanes = onLanes;
     var c = network.config();
     this.architecture = Scope.unowned(() -> new DeviceArchitecture(device, c.edges()));
     images = keep(new int[] {batchSize, c.inputChannels(), c.imageSize(), c.imageSize()});
@@ -116,13 +128,16 @@ public final class ResidentTrainer implements AutoCloseable {
     checkRoom(trainSteps, trainLog, "training");
     if (x.dim(0) == batchSize && useGraphs) {
       stage(x, y);
-      if (trainGraph == null) trainGraph = CudaGraph.capture(device, b -> runTrainStep(images, labels, b));
+      if (trainGraph == null) {
+        trainGraph = CudaGraph.capture(device, onLanes ? network.laneCount() : 0,
+            (b, lanes) -> runTrainStep(images, labels, b, onLanes ? lanes : null));
+      }
       trainGraph.launch();
     } else if (x.dim(0) == batchSize) {
       stage(x, y);
-      runTrainStep(images, labels, architecture.hostBranching());
+      runTrainStep(images, labels, architecture.hostBranching(), plainLanes());
     } else {
-      runTrainStep(onDevice(x), onDevice(y), architecture.hostBranching());
+      runTrainStep(onDevice(x), onDevice(y), architecture.hostBranching(), plainLanes());
     }
     trainSteps++;
     trainSizes.add(x.dim(0));
@@ -136,15 +151,16 @@ public final class ResidentTrainer implements AutoCloseable {
       stage(x, y);
       CudaGraph g = evalGraphs.get(mode);
       if (g == null) {
-        g = CudaGraph.capture(device, b -> runEvaluation(images, labels, mode, b));
+        g = CudaGraph.capture(device, onLanes ? network.laneCount() : 0,
+            (b, lanes) -> runEvaluation(images, labels, mode, b, onLanes ? lanes : null));
         evalGraphs.put(mode, g);
       }
       g.launch();
     } else if (x.dim(0) == batchSize) {
       stage(x, y);
-      runEvaluation(images, labels, mode, architecture.hostBranching());
+      runEvaluation(images, labels, mode, architecture.hostBranching(), plainLanes());
     } else {
-      runEvaluation(onDevice(x), onDevice(y), mode, architecture.hostBranching());
+      runEvaluation(onDevice(x), onDevice(y), mode, architecture.hostBranching(), plainLanes());
     }
     evalSteps++;
     evalSizes.add(x.dim(0));
@@ -166,22 +182,31 @@ public final class ResidentTrainer implements AutoCloseable {
     return java.util.Arrays.copyOf(all, 2 * trainSteps);
   }
 
-  private void runTrainStep(Tensor x, Tensor y, Branching branching) {
+  /** Whether steps run each cell's edges on lanes. */
+  public boolean onLanes() {
+    return onLanes;
+  }
+
+  private Lanes plainLanes() {
+    return onLanes ? Lanes.SERIAL : null;
+  }
+
+  private void runTrainStep(Tensor x, Tensor y, Branching branching, Lanes lanes) {
     try (Scope step = Scope.open()) {
       network.parameters().zeroGrads();
-      Tensor logits = network.forward(x, architecture, branching, Mode.TRAIN);
+      Tensor logits = network.forward(x, architecture, branching, lanes, Mode.TRAIN);
       Tensor dLogits = Tensor.emptyLike(logits);
       LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, dLogits);
       StepOps.recordStep(lossOut, correctOut, null, trainControl, trainLog);
       network.backward(dLogits);
       OptimOps.clipGradNormAsync(sgd.gradClip(), normOut, network.parameters().grads());
-      network.sgdStep(architecture, branching, trainControl, sgd);
+      network.sgdStep(architecture, branching, lanes, trainControl, sgd);
     }
   }
 
-  private void runEvaluation(Tensor x, Tensor y, Mode mode, Branching branching) {
+  private void runEvaluation(Tensor x, Tensor y, Mode mode, Branching branching, Lanes lanes) {
     try (Scope step = Scope.open()) {
-      Tensor logits = network.forward(x, architecture, branching, mode);
+      Tensor logits = network.forward(x, architecture, branching, lanes, mode);
       LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, null);
       StepOps.recordStep(lossOut, correctOut, null, evalControl, evalLog);
     }

@@ -2,6 +2,7 @@ package dev.pvll.supernet;
 
 import dev.pvll.kernels.Branching;
 import dev.pvll.kernels.Device;
+import dev.pvll.kernels.Lanes;
 import dev.pvll.kernels.StepOps;
 import dev.pvll.space.NetworkConfig;
 import dev.pvll.kernels.Tensor;
@@ -99,19 +100,36 @@ public final class SearchNetwork implements AutoCloseable {
    * captured, so that the same launches serve every architecture.
    */
   public Tensor forward(Tensor x, DeviceArchitecture arch, Branching branching, Mode mode) {
-    Tensor logits = forward(x, r -> arch.forCell(r, branching), mode);
+    return forward(x, arch, branching, null, mode);
+  }
+
+  /**
+   * The same with each cell's edges as pieces on lanes (null: the serial structure): inside a
+   * captured graph, independent edges become parallel branches. Same numbers either way.
+   */
+  public Tensor forward(Tensor x, DeviceArchitecture arch, Branching branching, Lanes lanes, Mode mode) {
+    Tensor logits = forward(x, r -> arch.forCell(r, branching), lanes, mode);
     architecture = null;
     return logits;
   }
 
+  /** Lanes a forward on lanes uses (those of one cell: cells run one after the other). */
+  public int laneCount() {
+    return cells.get(0).laneCount();
+  }
+
   private Tensor forward(Tensor x, java.util.function.Function<Boolean, EdgeSelection> selectionOf, Mode mode) {
+    return forward(x, selectionOf, null, mode);
+  }
+
+  private Tensor forward(Tensor x, java.util.function.Function<Boolean, EdgeSelection> selectionOf, Lanes lanes, Mode mode) {
     states.clear();
     Tensor stem = stemBn.forward(stemConv.forward(x, mode), mode);
     states.add(stem);
     for (int k = 0; k < cells.size(); k++) {
       SearchCell cell = cells.get(k);
       Tensor in0 = states.get(Math.max(k - 1, 0)), in1 = states.get(k);
-      states.add(cell.forward(in0, in1, selectionOf.apply(cell.isReduction()), mode));
+      states.add(cell.forward(in0, in1, selectionOf.apply(cell.isReduction()), mode, lanes));
     }
     return classifier.forward(pool.forward(states.get(states.size() - 1), mode), mode);
   }
@@ -122,10 +140,15 @@ public final class SearchNetwork implements AutoCloseable {
    * shared parts always, each edge's op through branching.
    */
   public void sgdStep(DeviceArchitecture arch, Branching branching, Tensor control, SgdConfig sgd) {
+    sgdStep(arch, branching, null, control, sgd);
+  }
+
+  /** The same with each edge's update on its lane (lanes may be null). */
+  public void sgdStep(DeviceArchitecture arch, Branching branching, Lanes lanes, Tensor control, SgdConfig sgd) {
     for (long[] r : ParameterStore.merge(sharedRanges)) sgdRange(r[0], r[1], control, sgd);
     for (SearchCell cell : cells) {
       cell.forEachSelectedSegment(arch.forCell(cell.isReduction(), branching),
-          s -> sgdRange(s.start(), s.end(), control, sgd));
+          s -> sgdRange(s.start(), s.end(), control, sgd), lanes);
     }
   }
 

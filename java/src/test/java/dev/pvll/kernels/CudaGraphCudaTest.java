@@ -72,4 +72,30 @@ class CudaGraphCudaTest {
       }
     }
   }
+
+  @Test
+  void lanesRunSideBySideAndJoinBeforeTheEnd() {
+    Device gpu = CudaPair.gpu();
+    try (Scope s = Scope.open()) {
+      Tensor a = Tensor.zeros(gpu, 1000), b = Tensor.zeros(gpu, 1000), sum = Tensor.zeros(gpu, 1000);
+      Tensor w = Tensor.of(gpu, new float[] {2f, 3f}, 2);
+      try (CudaGraph g = CudaGraph.capture(gpu, 3, (branching, lanes) -> {
+        Lanes.Mark start = lanes.mark();
+        Lanes.Mark ma = lanes.run(0, () -> a.fill(1f), start);
+        Lanes.Mark mb = lanes.run(1, () -> {
+          Tensor tmp = Tensor.full(gpu, 1f, 1000); // lane memory
+          StepOps.scaleAddBy(tmp, w, 0, b, false);
+        }, start);
+        lanes.run(2, () -> {
+          StepOps.scaleAddBy(a, w, 1, sum, false);
+          StepOps.scaleAddBy(b, w, 1, sum, true);
+        }, ma, mb);
+        // lane 2 is joined by the capture itself
+      })) {
+        g.launch();
+        float[] out = sum.toArray();
+        for (float v : out) assertEquals(3f * 1f + 3f * 2f, v);
+      }
+    }
+  }
 }

@@ -14,7 +14,6 @@ import dev.pvll.testing.TestDevices;
 import dev.pvll.testing.Tolerance;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 /**
  * The whole search step on a GPU (skipped without one): graph replay against plain launches (bit
@@ -29,15 +28,17 @@ class ResidentTrainerCudaTest {
     return gpu;
   }
 
-  @Test
-  void graphReplayEqualsPlainLaunchesBitForBit() {
+  /** Lanes: the graph's edges as parallel branches, against the same structure launched in order. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void graphReplayEqualsPlainLaunchesBitForBit(boolean onLanes) {
     Device gpu = gpu();
     assertTrue(CudaGraph.supported(gpu), "the device tests expect CUDA 12.8+");
     long seed = Seeds.next();
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
-        ResidentTrainer plain = new ResidentTrainer(a, SgdConfig.DARTS, BATCH, false, 64);
-        ResidentTrainer graphed = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 64)) {
+        ResidentTrainer plain = new ResidentTrainer(a, SgdConfig.DARTS, BATCH, false, 64, onLanes);
+        ResidentTrainer graphed = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 64, onLanes)) {
       assertFalse(plain.usesGraphs());
       assertTrue(graphed.usesGraphs());
       Random ra = new Random(seed), rb = new Random(seed);
@@ -78,14 +79,15 @@ class ResidentTrainerCudaTest {
     }
   }
 
-  @Test
-  void theGpuStepMatchesTheCpuStep() {
+  @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void theGpuStepMatchesTheCpuStep(boolean onLanes) {
     Device gpu = gpu();
     long seed = Seeds.next();
     Random r = new Random(seed);
     try (SearchNetwork cpu = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork dev = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
-        ResidentTrainer resident = new ResidentTrainer(dev, SgdConfig.DARTS, BATCH, true, 8);
+        ResidentTrainer resident = new ResidentTrainer(dev, SgdConfig.DARTS, BATCH, true, 8, onLanes);
         Scope s = Scope.open()) {
       SupernetTrainer plain = new SupernetTrainer(cpu, SgdConfig.DARTS);
       SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SearchNetworkTest.TINY.edges(), true);

@@ -54,13 +54,14 @@ class ResidentTrainerTest {
     t.assertClose("BN running statistics", a.buffers().values().toArray(), b.buffers().values().toArray(), seed);
   }
 
-  @Test
-  void trainingStepsMatchTheSupernetTrainerBitForBit() {
+  @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void trainingStepsMatchTheSupernetTrainerBitForBit(boolean onLanes) {
     long seed = Seeds.next();
     Random r = new Random(seed);
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 32)) {
+        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 32, onLanes)) {
       assertFalse(resident.usesGraphs(), "no graphs on the CPU");
       SupernetTrainer plain = new SupernetTrainer(a, SgdConfig.DARTS);
       // a batch of another size than the trainer's runs outside the staged inputs
@@ -85,13 +86,14 @@ class ResidentTrainerTest {
     }
   }
 
-  @Test
-  void validationMatchesTheSupernetTrainerBitForBit() {
+  @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void validationMatchesTheSupernetTrainerBitForBit(boolean onLanes) {
     long seed = Seeds.next();
     Random r = new Random(seed);
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, false, 8)) {
+        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, false, 8, onLanes)) {
       SupernetTrainer plain = new SupernetTrainer(a, SgdConfig.DARTS);
       trainBoth(plain, resident, r, 0.05f, new int[] {BATCH}, 1);
       resident.finishTraining();

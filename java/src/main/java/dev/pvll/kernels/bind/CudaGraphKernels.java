@@ -21,6 +21,8 @@ public final class CudaGraphKernels {
 
   public static native int pvll_cuda_set_thread_stream(int device, @Cast("void*") long stream);
 
+  public static native int pvll_cuda_get_thread_stream(@Cast("void**") long[] stream);
+
   public static native int pvll_cuda_graphs_supported(int device, int[] supported);
 
   public static native int pvll_cuda_capture_begin(int device);
