@@ -51,7 +51,7 @@ stage gpu-tests 150 "${TESTS[@]}"
 # architecture, torch.compile in child processes with their own time limits)
 # modes: plain (SupernetTrainer, loss read back per step), resident (plain launches, no read-back),
 # graph (one captured CUDA graph replayed for every batch and architecture)
-stage java-step 60 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3
+stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3
 stage torch-step 150 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
   --compile-timeout 60
 # end to end: the default search (embedded Fashion-MNIST) on the GPU through the graphed step; the
@@ -80,7 +80,7 @@ for k in info gpu-tests java-step torch-step gpu-search memcheck dev-checks race
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" 2>/dev/null | sed 's/^/gpu-tests    /'
-grep -hE "^random #" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
+grep -hE "^random #|^projection" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
 tail -n 3 "$OUT/gpu-search.log" 2>/dev/null | sed 's/^/gpu-search   /'
 grep -hE "^compile-|^eager|^cuda-graph" "$OUT/torch-step.log" 2>/dev/null | grep -E " med |  - " | sed 's/^/torch-step   /'
 grep -hE "^(checks|FAIL|device-to-device)" "$OUT/dev-checks.log" 2>/dev/null | head -n 12 | sed 's/^/dev-checks   /'

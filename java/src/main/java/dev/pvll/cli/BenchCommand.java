@@ -78,6 +78,7 @@ final class BenchCommand implements Callable<Integer> {
         ResidentTrainer graphed = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2);
         ResidentTrainer laned = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2, true)) {
       SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
+      java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>();
       for (int a = 0; a < architectures; a++) {
         SampledArchitecture arch = random(r, config.edges());
         for (String m : chosen) {
@@ -89,7 +90,19 @@ final class BenchCommand implements Callable<Integer> {
           };
           System.out.printf("%-14s %-9s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
               batch * 1000 / ms[1]);
+          double[] sum = sums.computeIfAbsent(m, k -> new double[2]);
+          sum[0] += ms[0];
+          sum[1] += ms[1];
         }
+      }
+      // METHOD.md's protocol at the paper's budget: 100 warm-up architectures trained twice and 100
+      // search steps (300 epochs of 25,000 images), 200 validation passes of 25,000 images
+      int trainSteps = 25_000 / batch, validationBatches = (25_000 + batch - 1) / batch;
+      for (var e : sums.entrySet()) {
+        double train = e.getValue()[0] / architectures, valid = e.getValue()[1] / architectures;
+        double seconds = (300.0 * trainSteps * train + 200.0 * validationBatches * valid) / 1000;
+        System.out.printf("projection %-9s METHOD.md protocol (300 epochs x %d steps, 200 passes x %d batches): %.1f min%n",
+            e.getKey(), trainSteps, validationBatches, seconds / 60);
       }
     }
     return 0;
