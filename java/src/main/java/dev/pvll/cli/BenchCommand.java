@@ -52,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
     NetworkConfig config = base.withCells(cells != null ? cells : base.cells()).withChannels(channels != null ? channels : base.channels());
     if (threads != null) dev.pvll.kernels.CpuInfo.setThreads(threads);
     if (steps < 1 || architectures < 1) throw new IllegalArgumentException("--steps and --architectures must be at least 1");
-    Device d = device.equals("auto") ? Device.best() : Device.parse(device);
+    Device d = Device.resolve(device);
     List<String> chosen = modes != null ? modes
         : CudaGraph.supported(d) ? List.of("plain", "resident", "graph", "lanes") : List.of("plain", "resident");
     for (String m : chosen) {

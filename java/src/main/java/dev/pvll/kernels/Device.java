@@ -56,6 +56,23 @@ public final class Device {
     throw new IllegalArgumentException("unknown device '" + text + "': use cpu, cuda, cuda:N or auto");
   }
 
+  /**
+   * {@link #parse} for a device the caller is about to use: a CUDA device must also be present.
+   *
+   * @throws IllegalArgumentException naming the text and, for a GPU, why it is not usable
+   */
+  public static Device resolve(String text) {
+    Device d = parse(text);
+    if (d.isCuda()) {
+      CudaStatus s = CudaStatus.probe();
+      if (!s.available() || s.gpus().size() <= d.index()) {
+        throw new IllegalArgumentException("device '" + text + "' is not usable: "
+            + (s.available() ? s.gpus().size() + " GPU(s) present" : s.reason()) + "; use cpu or auto");
+      }
+    }
+    return d;
+  }
+
   /** Every device present: the CPU first, then each usable CUDA GPU. Never throws. */
   public static List<Device> available() {
     List<Device> devices = new ArrayList<>();

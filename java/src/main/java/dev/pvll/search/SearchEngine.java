@@ -102,7 +102,7 @@ public final class SearchEngine implements AutoCloseable {
     this.config = config;
     this.outDir = outDir;
     checkDataFits(config, train);
-    Device device = config.device().equals("auto") ? Device.best() : Device.parse(config.device());
+    Device device = Device.resolve(config.device());
     network = new SearchNetwork(config.network(), device, config.seed());
     SupernetTrainer trainer = new SupernetTrainer(network,
         new SgdConfig((float) config.momentum(), (float) config.weightDecay(), (float) config.gradClip()));

@@ -76,7 +76,7 @@ public final class GenotypeTrainer implements AutoCloseable {
     testIndices = range(config.testImages() > 0 ? Math.min(config.testImages(), data.test().size()) : data.test().size());
     NetworkConfig shape = new NetworkConfig(config.cells(), config.channels(), genotype.nodes(), train.channels(),
         Math.max(2, train.classCount()), train.height(), 3);
-    device = config.device().equals("auto") ? Device.best() : Device.parse(config.device());
+    device = Device.resolve(config.device());
     network = new EvalNetwork(shape, genotype, config.auxWeight() > 0, device, config.seed());
     normalization = Normalization.forDataset(config.dataset(), train);
   }
