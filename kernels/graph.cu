@@ -4,12 +4,20 @@
 // device memory its captured ops allocated (capture_pool.cuh) until it is destroyed.
 // Launches go on this thread's stream, by default the legacy default stream, so a replay is
 // ordered with the plain ops before and after it like any other op.
+#include <string>
 #include <vector>
 
 #include "capture_pool.cuh"
 #include "cuda_check.cuh"
 
 namespace {
+/** One switch node's handle and the device value that picks its case. */
+struct SwitchEntry {
+  cudaGraphConditionalHandle handle;
+  const float* selector;
+  int cases;
+};
+
 /** The capture in progress on this thread. */
 struct Capture {
   int device = -1;
@@ -20,6 +28,8 @@ struct Capture {
   cudaStream_t lane = nullptr;      // the capturing stream the open switch is on
   int current_case = -1;            // body being captured, -1 none
   int last_case = -1;
+  bool switches_at_root = false;    // PVLL_GRAPH_SWITCHES_AT_ROOT
+  std::vector<SwitchEntry> switches; // set by one kernel at the root (switches_at_root)
 };
 thread_local Capture* capture = nullptr;
 
@@ -30,13 +40,50 @@ struct Graph {
   cudaGraphExec_t exec;
   pvll_cuda::CapturePool* pool;
   long long nodes;
+  SwitchEntry* switch_table;  // device memory of the root kernel, or NULL
 };
 
+/** The case a selector value picks: NaN and values outside [0, cases) pick none (cases runs nothing). */
+__device__ unsigned switch_index(float v, int cases) {
+  return v >= 0.f && v < (float)cases ? (unsigned)v : (unsigned)cases;
+}
+
 __global__ void set_switch_kernel(cudaGraphConditionalHandle handle, const float* selector, int cases) {
-  const float v = *selector;
-  // NaN and values outside [0, cases) select no body (a switch value >= cases runs nothing).
-  const unsigned index = v >= 0.f && v < (float)cases ? (unsigned)v : (unsigned)cases;
-  cudaGraphSetConditional(handle, index);
+  cudaGraphSetConditional(handle, switch_index(*selector, cases));
+}
+
+/** Sets every switch of a graph at its root, one thread per switch (each handle set once). */
+__global__ void set_switches_kernel(const SwitchEntry* table, int count) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < count) cudaGraphSetConditional(table[i].handle, switch_index(*table[i].selector, table[i].cases));
+}
+
+/**
+ * Puts one kernel before every root of graph that sets all its switches from a table in device
+ * memory (*table, freed with the graph).
+ */
+int add_root_switch_kernel(const char* op, cudaGraph_t graph, const std::vector<SwitchEntry>& switches,
+                           SwitchEntry** table) {
+  *table = nullptr;
+  if (switches.empty()) return PVLL_OK;
+  size_t roots = 0;
+  CUDA_CHECK(op, cudaGraphGetRootNodes(graph, nullptr, &roots));
+  std::vector<cudaGraphNode_t> root_nodes(roots);
+  CUDA_CHECK(op, cudaGraphGetRootNodes(graph, root_nodes.data(), &roots));
+  CUDA_CHECK(op, cudaMalloc(reinterpret_cast<void**>(table), switches.size() * sizeof(SwitchEntry)));
+  CUDA_CHECK(op, cudaMemcpy(*table, switches.data(), switches.size() * sizeof(SwitchEntry), cudaMemcpyHostToDevice));
+  const SwitchEntry* table_arg = *table;
+  int count = (int)switches.size();
+  void* args[] = {&table_arg, &count};
+  cudaKernelNodeParams params = {};
+  params.func = reinterpret_cast<void*>(set_switches_kernel);
+  params.gridDim = dim3((unsigned)((count + 127) / 128));
+  params.blockDim = dim3(128);
+  params.kernelParams = args;
+  cudaGraphNode_t setter;
+  CUDA_CHECK(op, cudaGraphAddKernelNode(&setter, graph, nullptr, 0, &params));
+  for (cudaGraphNode_t root : root_nodes) CUDA_CHECK(op, cudaGraphAddDependencies(graph, &setter, &root, nullptr, 1));
+  return PVLL_OK;
 }
 
 int require_capture(const char* op) {
@@ -109,12 +156,14 @@ PVLL_API int pvll_cuda_graphs_supported(int device, int* supported) {
   return PVLL_OK;
 }
 
-PVLL_API int pvll_cuda_capture_begin(int device) {
+PVLL_API int pvll_cuda_capture_begin(int device, int flags) {
   const char* op = "pvll_cuda_capture_begin";
   CUDA_REQUIRE(capture == nullptr, "%s: a capture is already open on this thread", op);
+  CUDA_REQUIRE((flags & ~PVLL_GRAPH_SWITCHES_AT_ROOT) == 0, "%s: unknown flags %d", op, flags);
   CUDA_CHECK(op, cudaSetDevice(device));
   auto* c = new Capture();
   c->device = device;
+  c->switches_at_root = (flags & PVLL_GRAPH_SWITCHES_AT_ROOT) != 0;
   cudaError_t err = cudaStreamCreateWithFlags(&c->main, cudaStreamNonBlocking);
   if (err == cudaSuccess) err = cudaStreamCreateWithFlags(&c->body, cudaStreamNonBlocking);
   // Relaxed: the captured ops may allocate (cudaMalloc) while the capture is open.
@@ -150,9 +199,13 @@ PVLL_API int pvll_cuda_switch_begin(const float* selector, int cases) {
                "%s: this thread's stream is not capturing (an earlier error, or a lane that never joined the capture)", op);
   cudaGraphConditionalHandle handle;
   CUDA_CHECK(op, cudaGraphConditionalHandleCreate(&handle, graph, 0, 0));
-  set_switch_kernel<<<1, 1, 0, lane>>>(handle, selector, cases);
-  CUDA_CHECK_LAUNCH(op);
-  CUDA_CHECK(op, cudaStreamGetCaptureInfo(lane, &status, nullptr, &graph, &deps, nullptr, &deps_count));
+  if (capture->switches_at_root) {
+    capture->switches.push_back({handle, selector, cases});
+  } else {
+    set_switch_kernel<<<1, 1, 0, lane>>>(handle, selector, cases);
+    CUDA_CHECK_LAUNCH(op);
+    CUDA_CHECK(op, cudaStreamGetCaptureInfo(lane, &status, nullptr, &graph, &deps, nullptr, &deps_count));
+  }
   cudaGraphNodeParams params = {};
   params.type = cudaGraphNodeTypeConditional;
   params.conditional.handle = handle;
@@ -220,6 +273,14 @@ PVLL_API int pvll_cuda_capture_end(int device, void** graph_out) {
     discard_capture();
     return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cudaStreamEndCapture failed: %s", op, cudaGetErrorString(err));
   }
+  SwitchEntry* table = nullptr;
+  if (int s = add_root_switch_kernel(op, graph, capture->switches, &table)) {
+    const std::string message = pvll_cuda_last_error();
+    if (table) cudaFree(table);
+    cudaGraphDestroy(graph);
+    discard_capture();
+    return pvll_cuda::fail(s, "%s", message.c_str());
+  }
   cudaGraphExec_t exec = nullptr;
   err = cudaGraphInstantiate(&exec, graph, 0);
   size_t nodes = 0;
@@ -227,13 +288,14 @@ PVLL_API int pvll_cuda_capture_end(int device, void** graph_out) {
   if (err != cudaSuccess) {
     (void)cudaGetLastError();
     if (exec) cudaGraphExecDestroy(exec);
+    if (table) cudaFree(table);
     cudaGraphDestroy(graph);
     discard_capture();
     return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cannot instantiate the captured graph: %s", op, cudaGetErrorString(err));
   }
   pvll_cuda::capture_pool_detach(capture->pool);
   pvll_cuda::thread_stream_set(capture->saved_thread_stream);
-  *graph_out = new Graph{device, graph, exec, capture->pool, (long long)nodes};
+  *graph_out = new Graph{device, graph, exec, capture->pool, (long long)nodes, table};
   cudaStreamDestroy(capture->main);
   cudaStreamDestroy(capture->body);
   delete capture;
@@ -265,6 +327,7 @@ PVLL_API int pvll_cuda_graph_destroy(void* graph) {
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   cudaGraphExecDestroy(g->exec);
   cudaGraphDestroy(g->graph);
+  if (g->switch_table) cudaFree(g->switch_table);
   if (err == cudaSuccess) pvll_cuda::capture_pool_release(g->pool);  // else leaked: the device is unusable anyway
   delete g;
   if (err != cudaSuccess) {

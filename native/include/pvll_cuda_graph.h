@@ -5,7 +5,7 @@
  * device weight, SGD with a device learning rate, a per-step loss log).
  *
  * Capture, as used by dev.pvll.kernels.CudaGraph:
- *   pvll_cuda_capture_begin(device)             ops called with stream NULL on this thread are now
+ *   pvll_cuda_capture_begin(device, flags)      ops called with stream NULL on this thread are now
  *                                               captured (not run); their memory comes from the
  *                                               graph's own pool
  *     pvll_cuda_switch_begin(selector, cases)   a switch node on the float *selector (truncated;
@@ -29,13 +29,18 @@
 
 #include "pvll_common.h"
 
+/** pvll_cuda_capture_begin flag: every switch's case set by one kernel at the root of the graph. */
+#define PVLL_GRAPH_SWITCHES_AT_ROOT 1
+
 #define PVLL_CUDA_GRAPH_FUNCTIONS(X)                                                                               \
   /* ops given stream NULL on this thread run on stream (NULL: the legacy default stream again) */               \
   X(pvll_cuda_set_thread_stream, (int device, void* stream))                                                       \
   X(pvll_cuda_get_thread_stream, (void** stream))                                                                  \
   /* *supported = 1 when runtime and driver can build graphs with switch nodes, else 0 */                         \
   X(pvll_cuda_graphs_supported, (int device, int* supported))                                                      \
-  X(pvll_cuda_capture_begin, (int device))                                                                         \
+  /* flags: 0, or PVLL_GRAPH_SWITCHES_AT_ROOT (one kernel at the graph's root sets every switch, instead of \
+     a one-thread kernel before each) */                                                                          \
+  X(pvll_cuda_capture_begin, (int device, int flags))                                                              \
   X(pvll_cuda_capture_end, (int device, void** graph))                                                             \
   /* ends a capture without a graph (after an error); harmless when none is open */                              \
   X(pvll_cuda_capture_abort, (int device))                                                                         \

@@ -53,14 +53,12 @@ final class BenchCommand implements Callable<Integer> {
     if (threads != null) dev.pvll.kernels.CpuInfo.setThreads(threads);
     if (steps < 1 || architectures < 1) throw new IllegalArgumentException("--steps and --architectures must be at least 1");
     Device d = Device.resolve(device);
-    List<String> chosen = modes != null ? modes
-        : CudaGraph.supported(d) ? List.of("plain", "resident", "graph", "lanes") : List.of("plain", "resident");
+    List<String> all = List.of("plain", "resident", "graph", "lanes", "graph-root", "lanes-root");
+    List<String> chosen = modes != null ? modes : CudaGraph.supported(d) ? all : List.of("plain", "resident");
     for (String m : chosen) {
-      if (!List.of("plain", "resident", "graph", "lanes").contains(m)) {
-        throw new IllegalArgumentException("--modes: unknown mode '" + m + "', use plain, resident, graph, lanes");
-      }
-      if ((m.equals("graph") || m.equals("lanes")) && !CudaGraph.supported(d)) {
-        throw new IllegalArgumentException("--modes " + m + " needs CUDA 12.8+ on a GPU; " + d + " has none");
+      if (!all.contains(m)) throw new IllegalArgumentException("--modes: unknown mode '" + m + "', use " + String.join(", ", all));
+      if (m.startsWith("graph") || m.startsWith("lanes")) {
+        if (!CudaGraph.supported(d)) throw new IllegalArgumentException("--modes " + m + " needs CUDA 12.8+ on a GPU; " + d + " has none");
       }
     }
     Random r = new Random(1);
@@ -69,41 +67,44 @@ final class BenchCommand implements Callable<Integer> {
     for (int i = 0; i < images.length; i++) images[i] = (float) r.nextGaussian();
     float[] labels = new float[batch];
     for (int i = 0; i < batch; i++) labels[i] = r.nextInt(config.classes());
+    List<SampledArchitecture> archs = new java.util.ArrayList<>();
+    for (int a = 0; a < architectures; a++) archs.add(random(r, config.edges()));
     System.out.printf("search network %d cells, C=%d, %dx%dx%d, batch %d on %s%n", config.cells(), config.channels(), config.inputChannels(),
         size, size, batch, d);
-    System.out.printf("%-14s %-9s %12s %12s %12s %12s%n", "architecture", "mode", "train ms", "train img/s", "valid ms", "valid img/s");
+    System.out.printf("%-14s %-10s %12s %12s %12s %12s%n", "architecture", "mode", "train ms", "train img/s", "valid ms", "valid img/s");
+    java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>();
     try (SearchNetwork net = new SearchNetwork(config, d, 1); Tensor x = Tensor.of(d, images, batch, config.inputChannels(), size, size);
-        Tensor y = Tensor.of(d, labels, batch);
-        ResidentTrainer resident = new ResidentTrainer(net, SgdConfig.DARTS, batch, false, steps + 2);
-        ResidentTrainer graphed = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2);
-        ResidentTrainer laned = new ResidentTrainer(net, SgdConfig.DARTS, batch, true, steps + 2, true)) {
-      SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
-      java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>();
-      for (int a = 0; a < architectures; a++) {
-        SampledArchitecture arch = random(r, config.edges());
-        for (String m : chosen) {
-          double[] ms = switch (m) {
-            case "plain" -> timePlain(trainer, x, y, arch);
-            case "resident" -> timeResident(resident, x, y, arch);
-            case "graph" -> timeResident(graphed, x, y, arch);
-            default -> timeResident(laned, x, y, arch);
-          };
-          System.out.printf("%-14s %-9s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
-              batch * 1000 / ms[1]);
-          double[] sum = sums.computeIfAbsent(m, k -> new double[2]);
-          sum[0] += ms[0];
-          sum[1] += ms[1];
+        Tensor y = Tensor.of(d, labels, batch)) {
+      for (String m : chosen) {
+        // one trainer per mode, closed before the next: a graph owns the memory of every op of every edge
+        ResidentTrainer.Launch launch = new ResidentTrainer.Launch(!m.equals("resident"), m.startsWith("lanes"),
+            m.endsWith("-root") ? CudaGraph.SwitchSetting.ROOT : CudaGraph.SwitchSetting.EACH);
+        try (ResidentTrainer resident = m.equals("plain") ? null : new ResidentTrainer(net, SgdConfig.DARTS, batch, launch, steps + 2)) {
+          SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
+          for (int a = 0; a < architectures; a++) {
+            double[] ms = resident == null ? timePlain(trainer, x, y, archs.get(a)) : timeResident(resident, x, y, archs.get(a), a == 0);
+            System.out.printf("%-14s %-10s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
+                batch * 1000 / ms[1]);
+            double[] sum = sums.computeIfAbsent(m, k -> new double[2]);
+            sum[0] += ms[0];
+            sum[1] += ms[1];
+          }
+          if (resident != null && resident.usesGraphs()) {
+            System.out.printf("graphs %-10s %d top-level nodes (training), %.2f GiB owned by its graphs; capture + first replay "
+                + "%.0f ms (training), %.0f ms (validation)%n", m,
+                resident.trainGraphNodes(), resident.graphBytes() / 1073741824.0, firstCall[0], firstCall[1]);
+          }
         }
       }
-      // METHOD.md's protocol at the paper's budget: 100 warm-up architectures trained twice and 100
-      // search steps (300 epochs of 25,000 images), 200 validation passes of 25,000 images
-      int trainSteps = 25_000 / batch, validationBatches = (25_000 + batch - 1) / batch;
-      for (var e : sums.entrySet()) {
-        double train = e.getValue()[0] / architectures, valid = e.getValue()[1] / architectures;
-        double seconds = (300.0 * trainSteps * train + 200.0 * validationBatches * valid) / 1000;
-        System.out.printf("projection %-9s METHOD.md protocol (300 epochs x %d steps, 200 passes x %d batches): %.1f min%n",
-            e.getKey(), trainSteps, validationBatches, seconds / 60);
-      }
+    }
+    // METHOD.md's protocol at the paper's budget: 100 warm-up architectures trained twice and 100
+    // search steps (300 epochs of 25,000 images), 200 validation passes of 25,000 images
+    int trainSteps = 25_000 / batch, validationBatches = (25_000 + batch - 1) / batch;
+    for (var e : sums.entrySet()) {
+      double train = e.getValue()[0] / architectures, valid = e.getValue()[1] / architectures;
+      double seconds = (300.0 * trainSteps * train + 200.0 * validationBatches * valid) / 1000;
+      System.out.printf("projection %-10s METHOD.md protocol (300 epochs x %d steps, 200 passes x %d batches): %.1f min%n",
+          e.getKey(), trainSteps, validationBatches, seconds / 60);
     }
     return 0;
   }
@@ -120,11 +121,19 @@ final class BenchCommand implements Callable<Integer> {
     return new double[] {trainMs, (System.nanoTime() - t0) / 1e6 / steps};
   }
 
+  /** ms of the first training step and validation batch of the last trainer (a graph's capture included). */
+  private final double[] firstCall = new double[2];
+
   /** The same with the steps queued back to back and the log read once at the end. */
-  private double[] timeResident(ResidentTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch) {
+  private double[] timeResident(ResidentTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch, boolean first) {
     trainer.setArchitecture(arch);
     trainer.beginTraining(0.01f);
-    for (int w = 0; w < 2; w++) trainer.trainStep(x, y); // the first also captures the graph
+    long c0 = System.nanoTime();
+    trainer.trainStep(x, y); // the first also captures the graph
+    trainer.finishTraining();
+    if (first) firstCall[0] = (System.nanoTime() - c0) / 1e6;
+    trainer.beginTraining(0.01f);
+    trainer.trainStep(x, y);
     trainer.finishTraining();
     trainer.beginTraining(0.01f);
     long t0 = System.nanoTime();
@@ -132,8 +141,10 @@ final class BenchCommand implements Callable<Integer> {
     trainer.finishTraining();
     double trainMs = (System.nanoTime() - t0) / 1e6 / steps;
     trainer.beginValidation();
+    c0 = System.nanoTime();
     trainer.evaluate(x, y, Mode.EVAL);
     trainer.finishValidation();
+    if (first) firstCall[1] = (System.nanoTime() - c0) / 1e6;
     trainer.beginValidation();
     t0 = System.nanoTime();
     for (int s = 0; s < steps; s++) trainer.evaluate(x, y, Mode.EVAL);

@@ -49,17 +49,31 @@ public final class CudaGraph implements AutoCloseable {
     return capture(device, 0, (branching, lanes) -> body.accept(branching));
   }
 
+  /** How a replay gives each switch node its case. */
+  public enum SwitchSetting {
+    /** A one-thread kernel right before each switch (CUDA's documented pattern). */
+    EACH,
+    /** One kernel at the root of the graph sets every switch (fewer nodes on the critical path). */
+    ROOT
+  }
+
+  /** {@link #capture(Device, int, SwitchSetting, BiConsumer)} with {@link SwitchSetting#EACH}. */
+  public static CudaGraph capture(Device device, int lanes, BiConsumer<Branching, Lanes> body) {
+    return capture(device, lanes, SwitchSetting.EACH, body);
+  }
+
   /**
    * Captures what body enqueues on this thread, with lanes lanes of its own ({@link Lanes}): work
    * put on different lanes becomes parallel branches of the graph. Every lane is joined back
    * before the capture ends.
    */
-  public static CudaGraph capture(Device device, int lanes, BiConsumer<Branching, Lanes> body) {
+  public static CudaGraph capture(Device device, int lanes, SwitchSetting switches, BiConsumer<Branching, Lanes> body) {
     if (!supported(device)) {
       throw new IllegalArgumentException("CUDA graphs with switch nodes need CUDA 12.8+ on a GPU; not available on " + device);
     }
     if (lanes < 0) throw new IllegalArgumentException("lanes must be >= 0, got " + lanes);
-    Native.cuda("capture_begin", CudaGraphKernels.pvll_cuda_capture_begin(device.index()));
+    int flags = switches == SwitchSetting.ROOT ? 1 : 0; // PVLL_GRAPH_SWITCHES_AT_ROOT
+    Native.cuda("capture_begin", CudaGraphKernels.pvll_cuda_capture_begin(device.index(), flags));
     boolean ended = false;
     CaptureLanes captureLanes = null;
     try {
@@ -73,98 +87,6 @@ public final class CudaGraph implements AutoCloseable {
     } finally {
       if (!ended) CudaGraphKernels.pvll_cuda_capture_abort(device.index()); // before the lanes' streams go
       if (captureLanes != null) captureLanes.close();
-    }
-  }
-
-  /** Lanes of a capture: a stream per lane, an event per mark; the thread's stream switches per piece. */
-  private static final class CaptureLanes implements Lanes, AutoCloseable {
-    private final Device device;
-    private final CudaStream[] streams;
-    private final java.util.List<CudaEvent> events = new java.util.ArrayList<>();
-    private final CudaEvent[] lastOnLane;
-    private final long main;
-    private boolean inside;
-
-    private record EventMark(CudaEvent event) implements Mark {}
-
-    CaptureLanes(Device device, int count) {
-      this.device = device;
-      this.streams = new CudaStream[count];
-      this.lastOnLane = new CudaEvent[count];
-      long[] s = new long[1];
-      Native.cuda("get_thread_stream", CudaGraphKernels.pvll_cuda_get_thread_stream(s));
-      this.main = s[0];
-      try {
-        for (int i = 0; i < count; i++) streams[i] = CudaStream.create(device);
-      } catch (RuntimeException e) {
-        close();
-        throw e;
-      }
-    }
-
-    private CudaEvent newEvent() {
-      CudaEvent e = CudaEvent.create(device);
-      events.add(e);
-      return e;
-    }
-
-    @Override
-    public Mark mark() {
-      if (inside) throw new IllegalStateException("lanes do not nest: mark() inside a lane's piece");
-      CudaEvent e = newEvent();
-      e.record(null); // the thread's stream: the capture's main stream
-      return new EventMark(e);
-    }
-
-    @Override
-    public Mark run(int lane, Runnable body, Mark... after) {
-      if (inside) throw new IllegalStateException("lanes do not nest: run() inside a lane's piece");
-      if (lane < 0 || lane >= streams.length) throw new IndexOutOfBoundsException("lane " + lane + " of " + streams.length);
-      CudaStream stream = streams[lane];
-      for (Mark m : after) stream.waitFor(event(m));
-      if (lastOnLane[lane] == null && after.length == 0) stream.waitFor(event(mark())); // join the capture first
-      Native.cuda("set_thread_stream", CudaGraphKernels.pvll_cuda_set_thread_stream(device.index(), stream.handle()));
-      inside = true;
-      try {
-        body.run();
-      } finally {
-        inside = false;
-        Native.cuda("set_thread_stream", CudaGraphKernels.pvll_cuda_set_thread_stream(device.index(), main));
-      }
-      CudaEvent end = newEvent();
-      end.record(stream);
-      lastOnLane[lane] = end;
-      return new EventMark(end);
-    }
-
-    @Override
-    public void join(Mark... marks) {
-      for (Mark m : marks) event(m).makeOpsWait();
-    }
-
-    @Override
-    public int count() {
-      return streams.length;
-    }
-
-    /** The main stream waits for the last piece of every lane (a capture must end joined). */
-    void joinAll() {
-      for (CudaEvent e : lastOnLane) {
-        if (e != null) e.makeOpsWait();
-      }
-    }
-
-    private static CudaEvent event(Mark m) {
-      if (!(m instanceof EventMark em)) throw new IllegalArgumentException("a mark of another Lanes: " + m);
-      return em.event();
-    }
-
-    @Override
-    public void close() {
-      for (CudaEvent e : events) e.close();
-      for (CudaStream s : streams) {
-        if (s != null) s.close();
-      }
     }
   }
 

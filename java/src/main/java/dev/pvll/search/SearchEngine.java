@@ -68,6 +68,8 @@ public final class SearchEngine implements AutoCloseable {
   public static final String CUDA_GRAPHS_PROPERTY = "pvll.cudaGraphs";
   /** System property: "true" runs each cell's edges as parallel branches of the graph (lanes). */
   public static final String CUDA_LANES_PROPERTY = "pvll.cudaLanes";
+  /** System property: "root" sets every switch of a graph with one kernel at its root ("each": one kernel per switch). */
+  public static final String CUDA_SWITCHES_PROPERTY = "pvll.cudaSwitches";
 
   private final SearchConfig config;
   private final Path outDir;

@@ -57,10 +57,19 @@ final class SupernetEpochs implements AutoCloseable {
     int capacity = Math.max(Math.max(1, trainImagesPerEpoch() / config.batchSize()),
         (this.validation.length + config.batchSize() - 1) / config.batchSize());
     this.resident = useResident
-        ? new ResidentTrainer(trainer.network(), trainer.sgd(), config.batchSize(),
-            !"false".equals(System.getProperty(GRAPHS_PROPERTY)), capacity,
-            Boolean.parseBoolean(System.getProperty(SearchEngine.CUDA_LANES_PROPERTY, "false")))
+        ? new ResidentTrainer(trainer.network(), trainer.sgd(), config.batchSize(), launchFromProperties(), capacity)
         : null;
+  }
+
+  /** The resident step's launch from the system properties of {@link SearchEngine}. */
+  private static ResidentTrainer.Launch launchFromProperties() {
+    String switches = System.getProperty(SearchEngine.CUDA_SWITCHES_PROPERTY, "each");
+    if (!switches.equals("each") && !switches.equals("root")) {
+      throw new IllegalArgumentException("-D" + SearchEngine.CUDA_SWITCHES_PROPERTY + " must be each or root, got '" + switches + "'");
+    }
+    return new ResidentTrainer.Launch(!"false".equals(System.getProperty(GRAPHS_PROPERTY)),
+        Boolean.parseBoolean(System.getProperty(SearchEngine.CUDA_LANES_PROPERTY, "false")),
+        switches.equals("root") ? dev.pvll.kernels.CudaGraph.SwitchSetting.ROOT : dev.pvll.kernels.CudaGraph.SwitchSetting.EACH);
   }
 
   /** Whether epochs run the device-resident step, and whether as CUDA graphs ("plain", "resident", "graph"). */

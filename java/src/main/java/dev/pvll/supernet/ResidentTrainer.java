@@ -42,6 +42,7 @@ public final class ResidentTrainer implements AutoCloseable {
   private final int batchSize;
   private final boolean useGraphs;
   private final boolean onLanes;
+  private final CudaGraph.SwitchSetting switches;
   private final DeviceArchitecture architecture;
   private final List<Tensor> owned = new ArrayList<>();
   private final Tensor images, labels, lossOut, correctOut, normOut;
@@ -67,6 +68,22 @@ public final class ResidentTrainer implements AutoCloseable {
    */
   public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity,
       boolean onLanes) {
+    this(network, sgd, batchSize, new Launch(useGraphs, onLanes, CudaGraph.SwitchSetting.EACH), logCapacity);
+  }
+
+  /**
+   * How steps are launched: as CUDA graphs where available (else plain launches), each cell's
+   * edges on lanes or not, and how a graph's switches get their case. Same numbers every way.
+   */
+  public record Launch(boolean graphs, boolean lanes, CudaGraph.SwitchSetting switches) {
+    public Launch {
+      java.util.Objects.requireNonNull(switches, "switches");
+    }
+  }
+
+  public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, Launch launch, int logCapacity) {
+    boolean useGraphs = launch.graphs(), onLanes = launch.lanes();
+    this.switches = launch.switches();
     if (batchSize < 1 || logCapacity < 1) {
       throw new IllegalArgumentException("batch size and log capacity must be positive, got " + batchSize + ", " + logCapacity);
     }
@@ -129,7 +146,7 @@ public final class ResidentTrainer implements AutoCloseable {
     if (x.dim(0) == batchSize && useGraphs) {
       stage(x, y);
       if (trainGraph == null) {
-        trainGraph = CudaGraph.capture(device, onLanes ? network.laneCount() : 0,
+        trainGraph = CudaGraph.capture(device, onLanes ? network.laneCount() : 0, switches,
             (b, lanes) -> runTrainStep(images, labels, b, onLanes ? lanes : null));
       }
       trainGraph.launch();
@@ -151,7 +168,7 @@ public final class ResidentTrainer implements AutoCloseable {
       stage(x, y);
       CudaGraph g = evalGraphs.get(mode);
       if (g == null) {
-        g = CudaGraph.capture(device, onLanes ? network.laneCount() : 0,
+        g = CudaGraph.capture(device, onLanes ? network.laneCount() : 0, switches,
             (b, lanes) -> runEvaluation(images, labels, mode, b, onLanes ? lanes : null));
         evalGraphs.put(mode, g);
       }
@@ -180,6 +197,18 @@ public final class ResidentTrainer implements AutoCloseable {
   public float[] trainingLog() {
     float[] all = trainLog.toArray();
     return java.util.Arrays.copyOf(all, 2 * trainSteps);
+  }
+
+  /** Top-level nodes of the captured training graph (0 before its first step or without graphs). */
+  public long trainGraphNodes() {
+    return trainGraph == null ? 0 : trainGraph.nodes();
+  }
+
+  /** Device memory the captured graphs own. */
+  public long graphBytes() {
+    long total = trainGraph == null ? 0 : trainGraph.bytes();
+    for (CudaGraph g : evalGraphs.values()) total += g.bytes();
+    return total;
   }
 
   /** Whether steps run each cell's edges on lanes. */

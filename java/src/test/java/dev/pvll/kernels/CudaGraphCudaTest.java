@@ -16,14 +16,15 @@ class CudaGraphCudaTest {
     assertThrows(IllegalArgumentException.class, () -> CudaGraph.capture(Device.cpu(), b -> {}));
   }
 
-  @Test
-  void aSwitchRunsTheCaseTheDeviceValueNamesAtEachReplay() {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(CudaGraph.SwitchSetting.class)
+  void aSwitchRunsTheCaseTheDeviceValueNamesAtEachReplay(CudaGraph.SwitchSetting setting) {
     Device gpu = CudaPair.gpu();
     assertTrue(CudaGraph.supported(gpu), "a GPU of this project's device tests has CUDA 12.8+ (switch nodes)");
     try (Scope s = Scope.open()) {
       Tensor selector = Tensor.zeros(gpu, 2), out = Tensor.zeros(gpu, 4), x = Tensor.full(gpu, 1f, 4);
       Tensor weights = Tensor.of(gpu, new float[] {10f, 20f, 30f}, 3);
-      try (CudaGraph g = CudaGraph.capture(gpu, branching -> {
+      try (CudaGraph g = CudaGraph.capture(gpu, 0, setting, (branching, lanes) -> {
         out.fill(0f);
         branching.branch(selector, 1, 4, k -> {
           if (k == 3) return; // an empty case

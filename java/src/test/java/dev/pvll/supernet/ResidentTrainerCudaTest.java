@@ -28,17 +28,25 @@ class ResidentTrainerCudaTest {
     return gpu;
   }
 
-  /** Lanes: the graph's edges as parallel branches, against the same structure launched in order. */
-  @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}")
-  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-  void graphReplayEqualsPlainLaunchesBitForBit(boolean onLanes) {
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> launches() {
+    return java.util.stream.Stream.of(false, true).flatMap(lanes -> java.util.stream.Stream.of(CudaGraph.SwitchSetting.values())
+        .map(s -> org.junit.jupiter.params.provider.Arguments.of(lanes, s)));
+  }
+
+  /**
+   * Lanes: the graph's edges as parallel branches, against the same structure launched in order;
+   * switches set one by one or all at the graph's root.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}, switches set {1}")
+  @org.junit.jupiter.params.provider.MethodSource("launches")
+  void graphReplayEqualsPlainLaunchesBitForBit(boolean onLanes, CudaGraph.SwitchSetting switches) {
     Device gpu = gpu();
     assertTrue(CudaGraph.supported(gpu), "the device tests expect CUDA 12.8+");
     long seed = Seeds.next();
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
         ResidentTrainer plain = new ResidentTrainer(a, SgdConfig.DARTS, BATCH, false, 64, onLanes);
-        ResidentTrainer graphed = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 64, onLanes)) {
+        ResidentTrainer graphed = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, new ResidentTrainer.Launch(true, onLanes, switches), 64)) {
       assertFalse(plain.usesGraphs());
       assertTrue(graphed.usesGraphs());
       Random ra = new Random(seed), rb = new Random(seed);

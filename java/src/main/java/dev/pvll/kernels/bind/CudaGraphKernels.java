@@ -25,7 +25,7 @@ public final class CudaGraphKernels {
 
   public static native int pvll_cuda_graphs_supported(int device, int[] supported);
 
-  public static native int pvll_cuda_capture_begin(int device);
+  public static native int pvll_cuda_capture_begin(int device, int flags);
 
   public static native int pvll_cuda_capture_end(int device, @Cast("void**") long[] graph);
 
