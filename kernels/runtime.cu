@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "capture_pool.cuh"
@@ -21,6 +22,7 @@ thread_local char last_error[1024] = "";
 
 struct DeviceCache {
   std::multimap<size_t, void*> free_blocks;      // size -> block
+  std::unordered_set<void*> is_free;             // the blocks in free_blocks (double frees are errors)
   std::unordered_map<void*, size_t> block_sizes;  // every block we own, in use or free
   long long cached = 0, in_use = 0;
 };
@@ -73,6 +75,7 @@ int release_free_blocks(int device) {
     cache.cached -= (long long)entry.first;
   }
   cache.free_blocks.clear();
+  cache.is_free.clear();
   return PVLL_OK;
 }
 }  // namespace
@@ -118,6 +121,7 @@ void capture_pool_release(CapturePool* pool) {
       pool_of_block.erase(block.first);
       cache.in_use -= (long long)block.second;
       cache.free_blocks.emplace(block.second, block.first);
+      cache.is_free.insert(block.first);
     }
   }
   delete pool;
@@ -199,6 +203,7 @@ PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
       pool->owned[hit->second] = hit->first;
       pool_of_block[hit->second] = pool;
     }
+    cache.is_free.erase(hit->second);
     cache.free_blocks.erase(hit);
     return PVLL_OK;
   }
@@ -245,7 +250,9 @@ PVLL_API int pvll_cuda_free(int device, void* ptr) {
     return PVLL_OK;
   }
   cache.in_use -= (long long)it->second;
+  CUDA_REQUIRE(!cache.is_free.count(ptr), "pvll_cuda_free: %p on cuda:%d was already freed", ptr, device);
   cache.free_blocks.emplace(it->second, ptr);
+  cache.is_free.insert(ptr);
   return PVLL_OK;
 }
 
