@@ -36,6 +36,16 @@ public final class ResidentTrainer implements AutoCloseable {
   /** Mean loss, correct count, images and how many steps were recorded, over a run of steps. */
   public record Totals(double meanLoss, long correct, long images, int steps, int nonFiniteSteps) {}
 
+  /**
+   * How steps are launched: as CUDA graphs where available (else plain launches), each cell's
+   * edges on lanes or not, and how a graph's switches get their case. Same numbers every way.
+   */
+  public record Launch(boolean graphs, boolean lanes, CudaGraph.SwitchSetting switches) {
+    public Launch {
+      java.util.Objects.requireNonNull(switches, "switches");
+    }
+  }
+
   private final SearchNetwork network;
   private final SgdConfig sgd;
   private final Device device;
@@ -47,24 +57,20 @@ public final class ResidentTrainer implements AutoCloseable {
   private final List<Tensor> owned = new ArrayList<>();
   private final Tensor images, labels, lossOut, correctOut, normOut;
   private final Tensor trainControl, evalControl;
-  private Tensor trainLog, evalLog;
+  private final Tensor trainLog, evalLog;
   private int trainSteps, evalSteps;
   private final List<Integer> trainSizes = new ArrayList<>(), evalSizes = new ArrayList<>();
   private CudaGraph trainGraph;
   private final Map<Mode, CudaGraph> evalGraphs = new EnumMap<>(Mode.class);
 
-  /**
-   * @param batchSize the batch size of the captured graphs (other sizes run plain)
-   * @param useGraphs false: plain launches even where graphs are available
-   * @param logCapacity steps an epoch may record before {@link #finishTraining} (likewise validation)
-   */
+  /** A trainer with graphs where available (useGraphs) and no lanes; see the Launch constructor. */
   public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity) {
     this(network, sgd, batchSize, useGraphs, logCapacity, false);
   }
 
   /**
-   * @param onLanes run each cell's edges as pieces on lanes ({@link Lanes}): parallel branches of
-   *     the captured graph (plain launches run them in order); the same numbers as without
+   * A trainer whose steps run each cell's edges as pieces on lanes when onLanes ({@link Lanes}):
+   * parallel branches of a captured graph (plain launches run them in order); same numbers.
    */
   public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity,
       boolean onLanes) {
@@ -72,17 +78,11 @@ public final class ResidentTrainer implements AutoCloseable {
   }
 
   /**
-   * How steps are launched: as CUDA graphs where available (else plain launches), each cell's
-   * edges on lanes or not, and how a graph's switches get their case. Same numbers every way.
+   * @param batchSize the batch size of the captured graphs (other sizes run plain)
+   * @param launch graphs or plain launches, lanes, switch setting
+   * @param logCapacity steps an epoch may record before {@link #finishTraining} (likewise validation)
    */
-  public record Launch(boolean graphs, boolean lanes, CudaGraph.SwitchSetting switches) {
-    public Launch {
-      java.util.Objects.requireNonNull(switches, "switches");
-    }
-  }
-
   public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, Launch launch, int logCapacity) {
-    boolean useGraphs = launch.graphs(), onLanes = launch.lanes();
     this.switches = launch.switches();
     if (batchSize < 1 || logCapacity < 1) {
       throw new IllegalArgumentException("batch size and log capacity must be positive, got " + batchSize + ", " + logCapacity);
@@ -91,8 +91,8 @@ public final class ResidentTrainer implements AutoCloseable {
     this.sgd = sgd;
     this.device = network.parameters().values().device();
     this.batchSize = batchSize;
-    this.useGraphs = useGraphs && CudaGraph.supported(device);
-    this.onLanes = onLanes;
+    this.useGraphs = launch.graphs() && CudaGraph.supported(device);
+    this.onLanes = launch.lanes();
     var c = network.config();
     this.architecture = Scope.unowned(() -> new DeviceArchitecture(device, c.edges()));
     images = keep(new int[] {batchSize, c.inputChannels(), c.imageSize(), c.imageSize()});
