@@ -5,7 +5,7 @@
 #
 # STAGES (space-separated names, default "all") picks the stages to run, e.g.
 #   STAGES="info java-step torch-step" bash benchmarks/device/run-on-device.sh
-# Stages, in order: info gpu-tests java-step torch-step gpu-search memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench
+# Stages, in order: info gpu-tests java-step torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench
 set -uo pipefail
 OUT=${OUT:-/tmp/pvll-out}
 export OUT
@@ -54,9 +54,11 @@ stage gpu-tests 150 "${TESTS[@]}"
 stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3
 stage torch-step 150 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
   --compile-timeout 60
-# end to end: the default search (embedded Fashion-MNIST) on the GPU through the graphed step; the
-# log's per-epoch seconds give the full-protocol projection
-stage gpu-search 90 "$JAVA" -jar "$LIB/pvll.jar" search --device cuda:0 --out "$OUT/search"
+# end to end: the default search (embedded Fashion-MNIST, 4 warm-up architectures, 4 steps) on the
+# GPU through the graphed step, then through plain launches (the same numbers; the logs' seconds)
+stage gpu-search 60 "$JAVA" -jar "$LIB/pvll.jar" search --device cuda:0 --warmup 4 --steps 4 --out "$OUT/search"
+stage gpu-search-plain 60 "$JAVA" -jar "$LIB/pvll.jar" search --device cuda:0 --warmup 4 --steps 4 --no-cuda-graphs \
+  --out "$OUT/search-plain"
 # under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
 SAN_TESTS=("${TESTS[0]}" -Dpvll.sanitize=true "${TESTS[@]:1}")
 stage memcheck 120 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
@@ -76,12 +78,22 @@ fi
 
 echo
 echo "stage        result"
-for k in info gpu-tests java-step torch-step gpu-search memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench; do
+for k in info gpu-tests java-step torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" 2>/dev/null | sed 's/^/gpu-tests    /'
-grep -hE "^random #|^projection" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
-tail -n 3 "$OUT/gpu-search.log" 2>/dev/null | sed 's/^/gpu-search   /'
+grep -hE "^random #|^projection|^failed|^graphs" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
+tail -n 2 "$OUT/gpu-search.log" 2>/dev/null | sed 's/^/gpu-search   /'
+tail -n 2 "$OUT/gpu-search-plain.log" 2>/dev/null | sed 's/^/search-plain /'
+# graph and plain launches must log the same losses (the step is the same, bit for bit)
+python3 - "$OUT/search/log.jsonl" "$OUT/search-plain/log.jsonl" <<'PY' 2>/dev/null | sed 's/^/search-same  /'
+import json, sys
+def losses(path):
+    return [(l.get("train_loss"), l.get("val_loss")) for l in map(json.loads, open(path))]
+a, b = losses(sys.argv[1]), losses(sys.argv[2])
+n = min(len(a), len(b))
+print(f"{n} log lines compared: " + ("identical" if a[:n] == b[:n] else f"DIFFER at line {next(i for i in range(n) if a[i] != b[i])}"))
+PY
 grep -hE "^compile-|^eager|^cuda-graph" "$OUT/torch-step.log" 2>/dev/null | grep -E " med |  - " | sed 's/^/torch-step   /'
 grep -hE "^(checks|FAIL|device-to-device)" "$OUT/dev-checks.log" 2>/dev/null | head -n 12 | sed 's/^/dev-checks   /'
 grep -hE "ERROR SUMMARY" "$OUT/memcheck.log" "$OUT/racecheck.log" 2>/dev/null | sed 's/^/sanitizer    /'

@@ -79,6 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         // one trainer per mode, closed before the next: a graph owns the memory of every op of every edge
         ResidentTrainer.Launch launch = new ResidentTrainer.Launch(!m.equals("resident"), m.startsWith("lanes"),
             m.endsWith("-root") ? CudaGraph.SwitchSetting.ROOT : CudaGraph.SwitchSetting.EACH);
+        // a mode that fails (a GPU refusing a capture, say) is reported and the others still run
         try (ResidentTrainer resident = m.equals("plain") ? null : new ResidentTrainer(net, SgdConfig.DARTS, batch, launch, steps + 2)) {
           SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
           for (int a = 0; a < architectures; a++) {
@@ -94,6 +95,10 @@ final class BenchCommand implements Callable<Integer> {
                 + "%.0f ms (training), %.0f ms (validation)%n", m,
                 resident.trainGraphNodes(), resident.graphBytes() / 1073741824.0, firstCall[0], firstCall[1]);
           }
+        } catch (RuntimeException e) {
+          System.out.printf("failed %-10s %s%n", m, e);
+          e.printStackTrace(System.out);
+          sums.remove(m);
         }
       }
     }
