@@ -5,7 +5,7 @@
 #
 # STAGES (space-separated names, default "all") picks the stages to run, e.g.
 #   STAGES="info java-step torch-step" bash benchmarks/device/run-on-device.sh
-# Stages, in order: info gpu-tests java-step torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench
+# Stages, in order: info gpu-tests java-step graph-overhead torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench
 set -uo pipefail
 OUT=${OUT:-/tmp/pvll-out}
 export OUT
@@ -52,6 +52,8 @@ stage gpu-tests 150 "${TESTS[@]}"
 # modes: plain (SupernetTrainer, loss read back per step), resident (plain launches, no read-back),
 # graph (one captured CUDA graph replayed for every batch and architecture)
 stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3
+# what a switch node costs against a plain kernel and against predicated kernels (kernels/dev)
+stage graph-overhead 40 bash -c "bash kernels/dev/build.sh 90 '$RUN/devbin' && '$RUN/devbin/graph_overhead' 300"
 stage torch-step 150 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
   --compile-timeout 60
 # end to end: the default search (embedded Fashion-MNIST, 4 warm-up architectures, 4 steps) on the
@@ -78,11 +80,12 @@ fi
 
 echo
 echo "stage        result"
-for k in info gpu-tests java-step torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench; do
+for k in info gpu-tests java-step graph-overhead torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench; do
   [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
 done
 grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" 2>/dev/null | sed 's/^/gpu-tests    /'
 grep -hE "^random #|^projection|^failed|^graphs" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
+grep -hE "^graph |^FAIL" "$OUT/graph-overhead.log" 2>/dev/null | sed 's/^/overhead     /'
 tail -n 2 "$OUT/gpu-search.log" 2>/dev/null | sed 's/^/gpu-search   /'
 tail -n 2 "$OUT/gpu-search-plain.log" 2>/dev/null | sed 's/^/search-plain /'
 # graph and plain launches must log the same losses (the step is the same, bit for bit)
