@@ -47,10 +47,11 @@ TESTS=("$JAVA" -Djava.awt.headless=true -jar "$LIB/junit-platform-console-standa
   --include-classname '.*StepOpsTest' --details=summary --disable-banner)
 stage gpu-tests 150 "${TESTS[@]}"
 # the whole search-network training step and validation batch: ours (pvll bench step, the same
-# three random architectures, 20 timed steps each) and PyTorch's peer (eager, one CUDA graph per
+# three random architectures, 30 timed steps each) and PyTorch's peer (eager, one CUDA graph per
 # architecture, torch.compile in child processes with their own time limits)
 # modes: plain (SupernetTrainer, loss read back per step), resident (plain launches, no read-back),
-# graph (one captured CUDA graph replayed for every batch and architecture)
+# graph (one captured CUDA graph replayed for every batch and architecture), lanes (its edges as
+# parallel branches), graph-root and lanes-root (every switch set by one kernel at the root)
 stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3
 # what a switch node costs against a plain kernel and against predicated kernels (kernels/dev)
 stage graph-overhead 40 bash -c "bash kernels/dev/build.sh 90 '$RUN/devbin' && '$RUN/devbin/graph_overhead' 300"
