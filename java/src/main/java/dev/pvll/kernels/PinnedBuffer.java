@@ -63,12 +63,13 @@ public final class PinnedBuffer implements AutoCloseable {
    * Enqueues on stream the copy of count values from offset of this buffer into the start of the
    * CUDA tensor dst, then records done on stream. Returns at once; the copy has happened when
    * done has completed (use {@link CudaEvent#makeOpsWait()} before ops read dst, and
-   * {@link CudaEvent#synchronize()} before writing this buffer again).
+   * {@link CudaEvent#synchronize()} before writing this buffer again). A null stream is the
+   * ops' own stream: the copy is then ordered with the ops before and after it.
    */
   public void copyToAsync(long offset, Tensor dst, long count, CudaStream stream, CudaEvent done) {
     Device d = dst.device();
     if (!d.isCuda()) throw new IllegalArgumentException("copyToAsync: target must be a CUDA tensor, got " + dst);
-    if (!d.equals(stream.device()) || !d.equals(done.device())) {
+    if ((stream != null && !d.equals(stream.device())) || !d.equals(done.device())) {
       throw new IllegalArgumentException("copyToAsync: tensor, stream and event must be on one device");
     }
     if (offset < 0 || count < 0 || offset + count > size || count > dst.size()) {
@@ -76,7 +77,7 @@ public final class PinnedBuffer implements AutoCloseable {
           + size + " into a tensor of " + dst.size());
     }
     Native.cuda("copy_to_device_async", CudaLayerKernels.pvll_cuda_copy_to_device_async(d.index(),
-        address() + offset * Float.BYTES, dst.address(), count, stream.handle()));
+        address() + offset * Float.BYTES, dst.address(), count, stream == null ? 0L : stream.handle()));
     done.record(stream);
   }
 
