@@ -93,13 +93,32 @@ class ResidentTrainerCudaTest {
     Device gpu = gpu();
     long seed = Seeds.next();
     Random r = new Random(seed);
+    SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SearchNetworkTest.TINY.edges(), true);
+    float[] images = Seeds.normal(r, BATCH * 3 * 8 * 8);
+    // as in SearchNetworkTest: an input at a kink (a ReLU input or a max-pool tie within rounding)
+    // sends the two float orders of summation different ways; a wrong step fails the nudged
+    // images too
+    try {
+      compareWithCpu(gpu, seed, arch, images, onLanes);
+    } catch (AssertionError atKink) {
+      float[] nudged = images.clone();
+      for (int i = 0; i < nudged.length; i++) nudged[i] += 1e-6f * ((i * 7919) % 13 - 6);
+      try {
+        compareWithCpu(gpu, seed, arch, nudged, onLanes);
+      } catch (AssertionError again) {
+        again.addSuppressed(atKink);
+        throw again;
+      }
+      System.out.println("ResidentTrainerCudaTest: agreed after nudging the images by 6e-6: " + atKink.getMessage());
+    }
+  }
+
+  private static void compareWithCpu(Device gpu, long seed, SampledArchitecture arch, float[] images, boolean onLanes) {
     try (SearchNetwork cpu = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork dev = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
         ResidentTrainer resident = new ResidentTrainer(dev, SgdConfig.DARTS, BATCH, true, 8, onLanes);
         Scope s = Scope.open()) {
       SupernetTrainer plain = new SupernetTrainer(cpu, SgdConfig.DARTS);
-      SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SearchNetworkTest.TINY.edges(), true);
-      float[] images = Seeds.normal(r, BATCH * 3 * 8 * 8);
       float[] labels = {1, 7, 3};
       StepResult expected = plain.trainStep(Tensor.of(Device.cpu(), images, BATCH, 3, 8, 8),
           Tensor.of(Device.cpu(), labels, BATCH), arch, 0.05f);
