@@ -77,15 +77,7 @@ final class SearchCell {
    * order the serial backward adds them (nodes from last to first), so the numbers are the same.
    */
   private void backwardOnLanes(Tensor dOut, Tensor d0, Tensor d1) {
-    Tensor[] dStates = new Tensor[states.size()];
-    List<Tensor> dNodes = new ArrayList<>();
-    for (int j = 0; j < nodes; j++) {
-      dStates[j + 2] = Tensor.emptyLike(states.get(j + 2));
-      dNodes.add(dStates[j + 2]);
-    }
-    TensorOps.splitChannels(dOut, dNodes, false);
-    dStates[0] = Tensor.zeros(dOut.device(), states.get(0).shape());
-    dStates[1] = Tensor.zeros(dOut.device(), states.get(1).shape());
+    Tensor[] dStates = stateGradients(dOut);
     Tensor[][] contributions = new Tensor[ops.length][ops[0].length];
     Lanes.Mark[] complete = new Lanes.Mark[states.size()];
     Lanes.Mark[] edgeDone = new Lanes.Mark[ops.length];
@@ -110,9 +102,7 @@ final class SearchCell {
     Lanes.Mark g0 = gather(0, dStates[0], contributions, edgeDone, start);
     Lanes.Mark g1 = gather(1, dStates[1], contributions, edgeDone, start);
     lanes.join(g0, g1);
-    pre0.backward(dStates[0], d0, true);
-    pre1.backward(dStates[1], d1, true);
-    for (Tensor t : dStates) t.close();
+    backwardPreprocessing(dStates, d0, d1);
   }
 
   /**
@@ -134,6 +124,30 @@ final class SearchCell {
         });
       }
     }, after.toArray(new Lanes.Mark[0]));
+  }
+
+  /**
+   * The gradient of every state of the last forward: the nodes' from dOut (split by channels),
+   * the two inputs' zero, to be added into.
+   */
+  private Tensor[] stateGradients(Tensor dOut) {
+    Tensor[] dStates = new Tensor[states.size()];
+    List<Tensor> dNodes = new ArrayList<>();
+    for (int j = 0; j < nodes; j++) {
+      dStates[j + 2] = Tensor.emptyLike(states.get(j + 2));
+      dNodes.add(dStates[j + 2]);
+    }
+    TensorOps.splitChannels(dOut, dNodes, false);
+    dStates[0] = Tensor.zeros(dOut.device(), states.get(0).shape());
+    dStates[1] = Tensor.zeros(dOut.device(), states.get(1).shape());
+    return dStates;
+  }
+
+  /** Back through the preprocessings into d0 and d1 (added), then frees dStates. */
+  private void backwardPreprocessing(Tensor[] dStates, Tensor d0, Tensor d1) {
+    pre0.backward(dStates[0], d0, true);
+    pre1.backward(dStates[1], d1, true);
+    for (Tensor t : dStates) t.close();
   }
 
   /** Calls action with the parameter segment of the op selected on each edge (ops without parameters: none). */
@@ -161,13 +175,6 @@ final class SearchCell {
       ParameterStore.Segment s = segments[e][c.op(e)];
       if (s != null) out.add(new long[] {s.start(), s.end()});
     }
-  }
-
-  Tensor forward(Tensor in0, Tensor in1, CellChoice c, Mode mode) {
-    if (c.edges() != ops.length) {
-      throw new IllegalArgumentException("architecture has " + c.edges() + " edges per cell, the network " + ops.length);
-    }
-    return forward(in0, in1, EdgeSelection.of(c), mode);
   }
 
   /** Lanes a cell's pieces use: the two preprocessings, one per edge, one per node's sum. */
@@ -267,18 +274,10 @@ final class SearchCell {
       backwardOnLanes(dOut, d0, d1);
       return;
     }
-    Tensor[] dStates = new Tensor[states.size()];
-    List<Tensor> dNodes = new ArrayList<>();
-    for (int j = 0; j < nodes; j++) {
-      dStates[j + 2] = Tensor.emptyLike(states.get(j + 2));
-      dNodes.add(dStates[j + 2]);
-    }
-    TensorOps.splitChannels(dOut, dNodes, false);
-    dStates[0] = Tensor.zeros(dOut.device(), states.get(0).shape());
-    dStates[1] = Tensor.zeros(dOut.device(), states.get(1).shape());
     if (edgeGradients != null && selection.hostChoice() == null) {
       throw new IllegalStateException("edge gradients need an architecture known on the host");
     }
+    Tensor[] dStates = stateGradients(dOut);
     for (int j = nodes - 1; j >= 0; j--) {
       Tensor dNode = dStates[j + 2];
       Tensor scaled = Tensor.emptyLike(dNode);
@@ -295,8 +294,6 @@ final class SearchCell {
       }
       scaled.close();
     }
-    pre0.backward(dStates[0], d0, true);
-    pre1.backward(dStates[1], d1, true);
-    for (Tensor t : dStates) t.close();
+    backwardPreprocessing(dStates, d0, d1);
   }
 }

@@ -89,7 +89,7 @@ public final class SearchNetwork implements AutoCloseable {
         throw new IllegalArgumentException("architecture has " + edges + " edges per cell, the network " + config.edges());
       }
     }
-    Tensor logits = forward(x, r -> EdgeSelection.of(arch.forCell(r)), mode);
+    Tensor logits = forward(x, r -> EdgeSelection.of(arch.forCell(r)), null, mode);
     architecture = arch;
     return logits;
   }
@@ -116,10 +116,6 @@ public final class SearchNetwork implements AutoCloseable {
   /** Lanes a forward on lanes uses (those of one cell: cells run one after the other). */
   public int laneCount() {
     return cells.get(0).laneCount();
-  }
-
-  private Tensor forward(Tensor x, java.util.function.Function<Boolean, EdgeSelection> selectionOf, Mode mode) {
-    return forward(x, selectionOf, null, mode);
   }
 
   private Tensor forward(Tensor x, java.util.function.Function<Boolean, EdgeSelection> selectionOf, Lanes lanes, Mode mode) {
