@@ -72,11 +72,6 @@ final class SupernetEpochs implements AutoCloseable {
         switches.equals("root") ? dev.pvll.kernels.CudaGraph.SwitchSetting.ROOT : dev.pvll.kernels.CudaGraph.SwitchSetting.EACH);
   }
 
-  /** Whether epochs run the device-resident step, and whether as CUDA graphs ("plain", "resident", "graph"). */
-  String stepMode() {
-    return resident == null ? "plain" : resident.usesGraphs() ? "graph" : "resident";
-  }
-
   /** Images per training epoch. */
   int trainImagesPerEpoch() {
     int limit = config.trainImages() > 0 ? Math.min(config.trainImages(), train.length) : train.length;

@@ -30,7 +30,6 @@ public final class DeviceArchitecture implements AutoCloseable {
   private final CudaEvent[] copied;
   private final boolean[] used;
   private int nextSlot;
-  private SampledArchitecture current;
 
   /** Room for an architecture of edges edges per cell on device; every edge starts as {@code none}. */
   public DeviceArchitecture(Device device, int edges) {
@@ -79,22 +78,6 @@ public final class DeviceArchitecture implements AutoCloseable {
     } else {
       values.copyFrom(host);
     }
-    current = arch;
-  }
-
-  /** The architecture last set, or null. */
-  public SampledArchitecture current() {
-    return current;
-  }
-
-  /** Op indices, [2 * edges]. */
-  public Tensor ops() {
-    return ops;
-  }
-
-  /** Edge weights, [2 * edges]. */
-  public Tensor weights() {
-    return weights;
   }
 
   /** Picks ops by the host copy of the current values (plain launches, no device read-back). */

@@ -58,7 +58,6 @@ public final class ResidentTrainer implements AutoCloseable {
   private final Tensor images, labels, lossOut, correctOut, normOut;
   private final Tensor trainControl, evalControl;
   private final Tensor trainLog, evalLog;
-  private int trainSteps, evalSteps;
   private final List<Integer> trainSizes = new ArrayList<>(), evalSizes = new ArrayList<>();
   private CudaGraph trainGraph;
   private final Map<Mode, CudaGraph> evalGraphs = new EnumMap<>(Mode.class);
@@ -129,20 +128,18 @@ public final class ResidentTrainer implements AutoCloseable {
   /** Starts an epoch at learning rate lr: the training log is emptied. */
   public void beginTraining(float lr) {
     trainControl.copyFrom(new float[] {0f, lr, 0f, 0f});
-    trainSteps = 0;
     trainSizes.clear();
   }
 
   /** Starts a validation pass: the validation log is emptied. */
   public void beginValidation() {
     evalControl.copyFrom(new float[] {0f, 0f, 0f, 0f});
-    evalSteps = 0;
     evalSizes.clear();
   }
 
   /** Enqueues one training step on images [N, C, H, W] and labels [N] (class indices as floats). */
   public void trainStep(Tensor x, Tensor y) {
-    checkRoom(trainSteps, trainLog, "training");
+    checkRoom(trainSizes.size(), trainLog, "training");
     if (x.dim(0) == batchSize && useGraphs) {
       stage(x, y);
       if (trainGraph == null) {
@@ -156,14 +153,13 @@ public final class ResidentTrainer implements AutoCloseable {
     } else {
       runTrainStep(onDevice(x), onDevice(y), architecture.hostBranching(), plainLanes());
     }
-    trainSteps++;
     trainSizes.add(x.dim(0));
   }
 
   /** Enqueues one validation batch in mode (EVAL or EVAL_BATCH_STATS). */
   public void evaluate(Tensor x, Tensor y, Mode mode) {
     if (mode == Mode.TRAIN) throw new IllegalArgumentException("evaluate needs an evaluation mode, got " + mode);
-    checkRoom(evalSteps, evalLog, "validation");
+    checkRoom(evalSizes.size(), evalLog, "validation");
     if (x.dim(0) == batchSize && useGraphs) {
       stage(x, y);
       CudaGraph g = evalGraphs.get(mode);
@@ -179,7 +175,6 @@ public final class ResidentTrainer implements AutoCloseable {
     } else {
       runEvaluation(onDevice(x), onDevice(y), mode, architecture.hostBranching(), plainLanes());
     }
-    evalSteps++;
     evalSizes.add(x.dim(0));
   }
 
@@ -196,7 +191,7 @@ public final class ResidentTrainer implements AutoCloseable {
   /** The per-step (loss, correct) pairs of the training log so far (waits for the device). */
   public float[] trainingLog() {
     float[] all = trainLog.toArray();
-    return java.util.Arrays.copyOf(all, 2 * trainSteps);
+    return java.util.Arrays.copyOf(all, 2 * trainSizes.size());
   }
 
   /** Top-level nodes of the captured training graph (0 before its first step or without graphs). */
@@ -209,11 +204,6 @@ public final class ResidentTrainer implements AutoCloseable {
     long total = trainGraph == null ? 0 : trainGraph.bytes();
     for (CudaGraph g : evalGraphs.values()) total += g.bytes();
     return total;
-  }
-
-  /** Whether steps run each cell's edges on lanes. */
-  public boolean onLanes() {
-    return onLanes;
   }
 
   private Lanes plainLanes() {
