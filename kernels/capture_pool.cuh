@@ -18,8 +18,6 @@ void capture_body_lane_set(cudaStream_t lane);
 CapturePool* capture_pool_attach(int device);
 /** Ends routing into the pool; its blocks stay owned by it (the graph's memory). */
 void capture_pool_detach(CapturePool* pool);
-/** True while a pool is attached to this thread. */
-bool capture_pool_attached();
 /** Bytes the pool owns. */
 long long capture_pool_bytes(const CapturePool* pool);
 /** Returns the pool's blocks to the device cache and deletes it; only once no graph uses them. */

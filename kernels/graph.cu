@@ -91,21 +91,14 @@ int require_capture(const char* op) {
   return PVLL_OK;
 }
 
-/** Ends the body capture in progress; an empty body gets an empty node. */
+/** Ends the body capture in progress (switch_end gives empty bodies their node). */
 int end_case(const char* op) {
   if (capture->current_case < 0) return PVLL_OK;
   cudaGraph_t captured = nullptr;
-  const int index = capture->current_case;
   capture->current_case = -1;
   pvll_cuda::thread_stream_set(capture->lane);
   pvll_cuda::capture_body_lane_set(nullptr);
   CUDA_CHECK(op, cudaStreamEndCapture(capture->body, &captured));
-  size_t count = 0;
-  CUDA_CHECK(op, cudaGraphGetNodes(capture->bodies[(size_t)index], nullptr, &count));
-  if (count == 0) {
-    cudaGraphNode_t empty;
-    CUDA_CHECK(op, cudaGraphAddEmptyNode(&empty, capture->bodies[(size_t)index], nullptr, 0));
-  }
   return PVLL_OK;
 }
 
@@ -244,7 +237,7 @@ PVLL_API int pvll_cuda_switch_end(int cases) {
   CUDA_REQUIRE(!capture->bodies.empty() && (int)capture->bodies.size() == cases,
                "%s: no %d-way switch is open", op, cases);
   if (int s = end_case(op)) return s;
-  for (cudaGraph_t body : capture->bodies) {  // cases never opened get an empty node too
+  for (cudaGraph_t body : capture->bodies) {  // an empty body (a case that enqueued nothing) gets an empty node
     size_t count = 0;
     CUDA_CHECK(op, cudaGraphGetNodes(body, nullptr, &count));
     if (count == 0) {

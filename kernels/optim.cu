@@ -19,6 +19,7 @@
 #include "pvll_cuda_layers.h"
 #include "reduce.cuh"
 #include "scratch.cuh"
+#include "sgd_element.cuh"
 
 using namespace pvll_cuda;
 
@@ -26,16 +27,7 @@ namespace {
 
 __global__ void sgd_kernel(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ buf,
                            long long n, float lr, float momentum, float weight_decay) {
-  for (long long i = global_thread(); i < n; i += grid_threads()) {
-    const float d = grad[i] + weight_decay * param[i];
-    if (buf) {
-      const float m = momentum * buf[i] + d;
-      buf[i] = m;
-      param[i] -= lr * m;
-    } else {
-      param[i] -= lr * d;
-    }
-  }
+  for (long long i = global_thread(); i < n; i += grid_threads()) sgd_element(param, grad, buf, i, lr, momentum, weight_decay);
 }
 
 __global__ void adam_kernel(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,

@@ -102,8 +102,6 @@ void capture_pool_detach(CapturePool* pool) {
   if (attached_pool == pool) attached_pool = nullptr;
 }
 
-bool capture_pool_attached() { return attached_pool != nullptr; }
-
 long long capture_pool_bytes(const CapturePool* pool) {
   std::lock_guard<std::mutex> lock(cache_mutex);
   long long total = 0;

@@ -1,17 +1,19 @@
 // The CUDA ops of pvll_step.h (declared in pvll_cuda_graph.h): scale-add and SGD whose scalars
 // are read from device memory, and the per-step loss log, so that a captured training step
 // replays with a new architecture and learning rate and never needs the host to read a value.
-// Same arithmetic as scale_add_kernel (elementwise.cu) and sgd_kernel (optim.cu): a step run
-// through these is bit-identical to one with the values as arguments.
+// Same arithmetic as scale_add_kernel (elementwise.cu) and sgd_kernel (optim.cu, one shared
+// sgd_element): a step run through these is bit-identical to one with the values as arguments.
 #include <cstdint>
 
 #include "layer_common.cuh"
 #include "pvll_step.h"
+#include "sgd_element.cuh"
 
 namespace {
 using pvll_cuda::global_thread;
 using pvll_cuda::grid_threads;
 using pvll_cuda::kLayerBlock;
+using pvll_cuda::sgd_element;
 
 __global__ void scale_add_by_kernel(const float* __restrict__ x, const float* __restrict__ alpha_ptr,
                                     float* __restrict__ y, long long n, int accumulate) {
@@ -23,16 +25,7 @@ __global__ void sgd_by_kernel(float* __restrict__ param, const float* __restrict
                               long long n, const float* __restrict__ control, float momentum, float weight_decay) {
   if (control[PVLL_STEP_GATE] == 0.f) return;
   const float lr = control[PVLL_STEP_LR];
-  for (long long i = global_thread(); i < n; i += grid_threads()) {
-    const float d = grad[i] + weight_decay * param[i];
-    if (buf) {
-      const float m = momentum * buf[i] + d;
-      buf[i] = m;
-      param[i] -= lr * m;
-    } else {
-      param[i] -= lr * d;
-    }
-  }
+  for (long long i = global_thread(); i < n; i += grid_threads()) sgd_element(param, grad, buf, i, lr, momentum, weight_decay);
 }
 
 __global__ void record_step_kernel(const float* loss, const float* correct, const float* lr_schedule, float* control,
