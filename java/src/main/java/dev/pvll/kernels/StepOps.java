@@ -29,7 +29,7 @@ public final class StepOps {
     required(op, "alpha", alpha);
     required(op, "y", y);
     Device d = LayerChecks.devices(op, x, alpha, y);
-    if (x.size() != y.size()) throw new IllegalArgumentException(op + ": x has " + x.size() + " values, y " + y.size());
+    Checks.sameSize(op, x, y);
     checkIndex(op, "alpha", alpha, index);
     long a = alpha.address() + index * Float.BYTES;
     int acc = accumulate ? 1 : 0;
@@ -48,9 +48,8 @@ public final class StepOps {
     required(op, "grad", grad);
     Device d = LayerChecks.devices(op, param, grad, momentumBuf, control);
     checkControl(op, control);
-    if (grad.size() != param.size() || (momentumBuf != null && momentumBuf.size() != param.size())) {
-      throw new IllegalArgumentException(op + ": param, grad and momentum buffer differ in size");
-    }
+    Checks.sameSize(op, param, grad);
+    if (momentumBuf != null) Checks.sameSize(op, param, momentumBuf);
     if (momentumBuf == null && momentum != 0f) {
       throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a momentum buffer");
     }
