@@ -10,6 +10,7 @@ import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
 import dev.pvll.supernet.SupernetTrainer;
 import dev.pvll.supernet.TorchSearchNetwork;
+import dev.pvll.testing.Torch;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
@@ -62,7 +63,7 @@ public class StepBench {
 
   @Setup(Level.Trial)
   public void setUp() {
-    torch.set_num_threads(2);
+    Torch.setThreads(2); // loads libtorch safely on an empty JavaCPP cache
     NetworkConfig c = shape.equals("cifar10") ? NetworkConfig.cifar10Search() : NetworkConfig.fashionMnistSearch();
     Random r = new Random(architecture);
     int[][] ops = new int[2][c.edges()];
@@ -83,7 +84,7 @@ public class StepBench {
     trainer = new SupernetTrainer(net, SgdConfig.DARTS);
     x = Tensor.of(Device.cpu(), images, n, c.inputChannels(), size, size);
     y = Tensor.of(Device.cpu(), labels, n);
-    torchNet = new TorchSearchNetwork(net);
+    torchNet = new TorchSearchNetwork(net, torch.ScalarType.Float); // the speed peer computes in float32
     tx = torch.from_blob(new FloatPointer(images), n, c.inputChannels(), size, size).clone();
     ty = torch.from_blob(new FloatPointer(labels), n).clone().to(torch.ScalarType.Long);
     torchParams = new TensorVector();
