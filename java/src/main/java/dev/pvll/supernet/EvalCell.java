@@ -6,6 +6,7 @@ import dev.pvll.kernels.TensorOps;
 import dev.pvll.nn.DropPath;
 import dev.pvll.nn.FactorizedReduce;
 import dev.pvll.nn.Identity;
+import dev.pvll.nn.InferenceGraph;
 import dev.pvll.nn.Layer;
 import dev.pvll.nn.Mode;
 import dev.pvll.nn.ParameterStore;
@@ -94,6 +95,25 @@ final class EvalCell {
     }
     pre0.backward(dStates[0], d0, true);
     pre1.backward(dStates[1], d1, true);
+  }
+
+  /**
+   * The cell's inference computation (no drop-path) on the values named in0 and in1; returns the
+   * name of its output.
+   */
+  String toGraph(InferenceGraph graph, String in0, String in1) {
+    List<String> names = new ArrayList<>(List.of(pre0.toGraph(graph, in0), pre1.toGraph(graph, in1)));
+    for (int node = 0; node < genes.size() / 2; node++) {
+      String sum = null;
+      for (int k = 2 * node; k < 2 * node + 2; k++) {
+        if (ops[k] == null) continue;
+        String y = ops[k].toGraph(graph, names.get(genes.get(k).input()));
+        sum = sum == null ? y : graph.add(sum, y);
+      }
+      if (sum == null) throw new UnsupportedOperationException("node " + (node + 2) + " of a cell has only 'none' inputs: its output is a constant zero map");
+      names.add(sum);
+    }
+    return graph.concatChannels(concat.stream().map(names::get).toList());
   }
 
   long multiplyAdds(int[] shape0, int[] shape1) {

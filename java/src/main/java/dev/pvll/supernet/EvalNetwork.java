@@ -6,6 +6,7 @@ import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.BatchNorm;
 import dev.pvll.nn.Conv2d;
 import dev.pvll.nn.GlobalAvgPool;
+import dev.pvll.nn.InferenceGraph;
 import dev.pvll.nn.Linear;
 import dev.pvll.nn.Mode;
 import dev.pvll.nn.ParameterStore;
@@ -128,6 +129,18 @@ public final class EvalNetwork implements AutoCloseable {
     stemConv.backward(dStem, null, false);
     dStem.close();
     dStates[0].close();
+  }
+
+  /**
+   * The network's inference computation on the images named input (the same as {@link #forward}
+   * in {@link Mode#EVAL}: running batch-norm statistics, no drop-path, no auxiliary head);
+   * returns the name of the logits [N, classes].
+   */
+  public String toGraph(InferenceGraph graph, String input) {
+    List<String> names = new ArrayList<>();
+    names.add(stemBn.toGraph(graph, stemConv.toGraph(graph, input)));
+    for (int k = 0; k < cells.size(); k++) names.add(cells.get(k).toGraph(graph, names.get(Math.max(k - 1, 0)), names.get(k)));
+    return classifier.toGraph(graph, pool.toGraph(graph, names.get(names.size() - 1)));
   }
 
   /** Multiply-adds of one forward pass for one image, the auxiliary head excluded. */
