@@ -54,5 +54,7 @@ PVLL_API int pvll_host_release_cache(void);
 /** Host copies between native memory and Java arrays (count floats). */
 PVLL_API int pvll_host_copy(const float* src, float* dst, int64_t count);
 PVLL_API int pvll_host_fill(float* dst, float value, int64_t count);
+/** The same for doubles (the statistics buffers of synchronised batch norm and the collectives). */
+PVLL_API int pvll_host_copy_doubles(const double* src, double* dst, int64_t count);
 
 #endif

@@ -38,6 +38,10 @@ public final class CpuKernels {
 
   public static native int pvll_host_fill(@Cast("float*") long dst, float value, long count);
 
+  public static native int pvll_host_copy_doubles(@Cast("const double*") double[] src, @Cast("double*") long dst, long count);
+
+  public static native int pvll_host_copy_doubles(@Cast("const double*") long src, @Cast("double*") double[] dst, long count);
+
   // ---- elementwise
   public static native int pvll_relu_forward(@Cast("const float*") long x, @Cast("float*") long y, long n);
 
