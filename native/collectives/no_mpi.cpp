@@ -1,8 +1,8 @@
 // libpvll_mpi.so for builds where CMake found no MPI: every function of pvll_collectives.h exists
 // (so the JNI glue links) and fails with PVLL_ERR_UNAVAILABLE and a one-line reason. A world of
 // one process needs no library: dev.pvll.kernels.Collectives.single() never calls this one.
-// Checked by java/src/test/java/dev/pvll/kernels/CollectivesTest.java (the message, when the
-// build is a stub).
+// Checked by native/tests/test_collectives_stub.cpp (compiled into it in every build) and by
+// java/src/test/java/dev/pvll/kernels/CollectivesTest.java (through Java, in a stub build).
 #include <cstdio>
 
 #include "pvll_collectives.h"
