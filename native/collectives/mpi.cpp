@@ -27,8 +27,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
-#include <climits>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
