@@ -291,7 +291,7 @@ __global__ void bn_backward_sums_combine(const double* __restrict__ partial, con
   if (ch == 0) sums[2 * c] = (double)count;
   if (ch >= c) return;
   double sum_dy = 0, sum_dy_xc = 0;
-  for (int q = 0; q < slices; ++q) {
+  for (int q = 0; count > 0 && q < slices; ++q) {  // an empty shard has no partials
     sum_dy += partial[(ch * slices + q) * 2];
     sum_dy_xc += partial[(ch * slices + q) * 2 + 1];
   }
@@ -385,8 +385,6 @@ PVLL_API int pvll_cuda_batch_norm_backward_stats(const float* x, const float* dy
   if (count > 0) {
     bn_backward_partials<<<dim3(slices, (unsigned)c), kLayerBlock, 0, st>>>(x, dy, save_mean, c, hw, count, partial);
     CUDA_CHECK_LAUNCH(op);
-  } else {
-    CUDA_CHECK(op, cudaMemsetAsync(partial, 0, sizeof(double) * 2 * slices * c, st));
   }
   bn_backward_sums_combine<<<channel_blocks(c), kLayerBlock, 0, st>>>(partial, save_invstd, slices, c, count, sums,
                                                                      dgamma, dbeta);

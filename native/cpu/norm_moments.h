@@ -1,6 +1,7 @@
 // Per-channel moments and the per-plane affine map shared by the batch-norm kernels
 // (norm.cpp: the fused training forward and backward; norm_sync.cpp: the synchronised steps).
 // Deterministic: the flush points depend only on the plane sizes, never on the thread count.
+// Checked through its users by native/tests/test_norm.cpp and test_norm_sync.cpp.
 #pragma once
 #include <algorithm>
 #include <cstdint>
