@@ -17,7 +17,8 @@
  * failed collective leaves the communicator broken: every later call fails at once with the
  * first failure's message, and finalize does not wait for the other ranks. The library never
  * calls MPI_Abort (which would end this process): the caller exits with an error, and the
- * launcher (mpirun, srun) then ends the other ranks.
+ * launcher (mpirun, srun) then ends the other ranks. One exit is beyond any library: when Open
+ * MPI's own MPI_Init fails, Open MPI ends the process (MPI-3 has no error handler before init).
  *
  * Without a launcher (no OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK or PMI_SIZE in the
  * environment) init does not start MPI: the world is this process alone (rank 0 of 1), and the
