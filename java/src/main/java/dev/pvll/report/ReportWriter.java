@@ -3,7 +3,7 @@ package dev.pvll.report;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.pvll.search.SearchEngine;
+import dev.pvll.run.SearchRun;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -132,9 +132,9 @@ public final class ReportWriter {
   }
 
   private static void landscape(Path dir, Html h) throws IOException {
-    SearchEngine.PsiSnapshot snap;
+    SearchRun.SavedPsi snap;
     try {
-      snap = SearchEngine.savedPsi(dir);
+      snap = SearchRun.savedPsi(dir);
     } catch (IOException | RuntimeException e) {
       h.note("No landscape map: the checkpoint could not be read (" + e.getMessage() + ").");
       return;

@@ -150,12 +150,11 @@ final class SearchCell {
     for (Tensor t : dStates) t.close();
   }
 
-  /** Calls action with the parameter segment of the op selected on each edge (ops without parameters: none). */
-  void forEachSelectedSegment(EdgeSelection sel, java.util.function.Consumer<ParameterStore.Segment> action) {
-    forEachSelectedSegment(sel, action, null);
-  }
-
-  /** The same with each edge's work on its lane after the main lane's work so far (lanes may be null). */
+  /**
+   * Calls action with the parameter segment of the op selected on each edge (ops without
+   * parameters: none), each edge's work on its lane after the main lane's work so far (lanes may
+   * be null).
+   */
   void forEachSelectedSegment(EdgeSelection sel, java.util.function.Consumer<ParameterStore.Segment> action, Lanes lanes) {
     Lanes.Mark start = lanes == null ? null : lanes.mark();
     for (int e = 0; e < segments.length; e++) {
@@ -166,14 +165,6 @@ final class SearchCell {
       });
       if (lanes == null) work.run();
       else lanes.run(edgeLane(e), work, start);
-    }
-  }
-
-  /** The parameter segments of the ops a choice runs. */
-  void activeSegments(CellChoice c, List<long[]> out) {
-    for (int e = 0; e < segments.length; e++) {
-      ParameterStore.Segment s = segments[e][c.op(e)];
-      if (s != null) out.add(new long[] {s.start(), s.end()});
     }
   }
 
@@ -234,8 +225,8 @@ final class SearchCell {
     return out;
   }
 
-  /** The forward pass with the ops and weights of selection (host-side or read from tensors). */
-  Tensor forward(Tensor in0, Tensor in1, EdgeSelection sel, Mode mode) {
+  /** The forward pass in the serial structure: edges in order, each node's sum as its edges finish. */
+  private Tensor forward(Tensor in0, Tensor in1, EdgeSelection sel, Mode mode) {
     selection = sel;
     lanes = null;
     states.clear();
@@ -273,9 +264,6 @@ final class SearchCell {
       if (edgeGradients != null) throw new IllegalStateException("edge gradients need the serial structure (no lanes)");
       backwardOnLanes(dOut, d0, d1);
       return;
-    }
-    if (edgeGradients != null && selection.hostChoice() == null) {
-      throw new IllegalStateException("edge gradients need an architecture known on the host");
     }
     Tensor[] dStates = stateGradients(dOut);
     for (int j = nodes - 1; j >= 0; j--) {

@@ -1,4 +1,4 @@
-package dev.pvll.supernet;
+package dev.pvll.train;
 
 import dev.pvll.kernels.ElementwiseOps;
 import dev.pvll.kernels.Tensor;
@@ -10,6 +10,7 @@ import dev.pvll.nn.Layer;
 import dev.pvll.nn.Mode;
 import dev.pvll.nn.ParameterStore;
 import dev.pvll.space.Gene;
+import dev.pvll.supernet.Operations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,5 +1,8 @@
-package dev.pvll.space;
+package dev.pvll.report;
 
+import dev.pvll.space.CellType;
+import dev.pvll.space.Genotype;
+import dev.pvll.space.Primitive;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,4 +1,4 @@
-package dev.pvll.space;
+package dev.pvll.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.pvll.space.CellLayout.Box;
-import dev.pvll.space.CellLayout.Edge;
-import dev.pvll.space.CellLayout.Label;
-import dev.pvll.space.CellLayout.Point;
+import dev.pvll.report.CellLayout.Box;
+import dev.pvll.report.CellLayout.Edge;
+import dev.pvll.report.CellLayout.Label;
+import dev.pvll.report.CellLayout.Point;
+import dev.pvll.space.CellType;
+import dev.pvll.space.Gene;
+import dev.pvll.space.Genotype;
+import dev.pvll.space.Genotypes;
+import dev.pvll.space.RandomGenotypes;
 import dev.pvll.testing.Seeds;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

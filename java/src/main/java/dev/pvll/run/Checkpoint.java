@@ -1,4 +1,4 @@
-package dev.pvll.search;
+package dev.pvll.run;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -21,22 +21,22 @@ import java.util.List;
 
 /**
  * A checkpoint file: a JSON document (the run's state) and float arrays (weights, optimiser
- * state). Written to a temporary file, flushed to disk, then renamed over the old one, so a
+ * state), for searches and training runs alike. Written to a temporary file, flushed to disk, then renamed over the old one, so a
  * crash at any moment leaves either the old or the new checkpoint, never half of one.
  * Layout: "PVLLCKP1", int JSON length, JSON (UTF-8), int array count, then per array a long
  * length and the floats (big-endian).
  */
-public final class SearchCheckpoint {
+final class Checkpoint {
   private static final byte[] MAGIC = "PVLLCKP1".getBytes(StandardCharsets.US_ASCII);
   private static final long MAX_JSON = 1L << 30;
 
   /** The content of a checkpoint. */
-  public record Content(String json, List<float[]> arrays) {}
+  record Content(String json, List<float[]> arrays) {}
 
-  private SearchCheckpoint() {}
+  private Checkpoint() {}
 
   /** Atomically replaces file with the given content. */
-  public static void write(Path file, String json, List<float[]> arrays) throws IOException {
+  static void write(Path file, String json, List<float[]> arrays) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         OutputStream os = java.nio.channels.Channels.newOutputStream(ch);
@@ -64,7 +64,7 @@ public final class SearchCheckpoint {
   }
 
   /** Reads a checkpoint; any inconsistency is an IOException naming the file and what is wrong. */
-  public static Content read(Path file) throws IOException {
+  static Content read(Path file) throws IOException {
     long size = Files.size(file);
     try (InputStream is = Files.newInputStream(file); DataInputStream in = new DataInputStream(new BufferedInputStream(is, 1 << 20))) {
       byte[] magic = new byte[MAGIC.length];

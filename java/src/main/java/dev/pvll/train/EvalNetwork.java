@@ -1,4 +1,4 @@
-package dev.pvll.supernet;
+package dev.pvll.train;
 
 import dev.pvll.kernels.Device;
 import dev.pvll.space.NetworkConfig;

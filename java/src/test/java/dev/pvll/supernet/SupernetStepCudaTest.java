@@ -19,8 +19,8 @@ import java.util.Random;
  * The whole search step on a GPU (skipped without one): graph replay against plain launches (bit
  * for bit, over several architectures through one graph), and against the CPU path.
  */
-class ResidentTrainerCudaTest {
-  static final int BATCH = ResidentTrainerTest.BATCH;
+class SupernetStepCudaTest {
+  static final int BATCH = SupernetStepTest.BATCH;
 
   static Device gpu() {
     Device gpu = Device.cuda(0);
@@ -45,13 +45,13 @@ class ResidentTrainerCudaTest {
     long seed = Seeds.next();
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
-        ResidentTrainer plain = new ResidentTrainer(a, SgdConfig.DARTS, BATCH, false, 64, onLanes);
-        ResidentTrainer graphed = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, new ResidentTrainer.Launch(true, onLanes, switches), 64)) {
+        SupernetStep plain = new SupernetStep(a, SgdConfig.DARTS, BATCH, SupernetStepTest.launch(StepLaunch.Kind.RESIDENT, onLanes), 64);
+        SupernetStep graphed = new SupernetStep(b, SgdConfig.DARTS, BATCH, new StepLaunch(StepLaunch.Kind.GRAPH, onLanes, switches), 64)) {
       assertFalse(plain.usesGraphs());
       assertTrue(graphed.usesGraphs());
       Random ra = new Random(seed), rb = new Random(seed);
       // the same batches and architectures for both: four architectures through one graph
-      for (ResidentTrainer t : List.of(plain, graphed)) {
+      for (SupernetStep t : List.of(plain, graphed)) {
         Random r = t == plain ? ra : rb;
         t.beginTraining(0.05f);
         for (int arch = 0; arch < 4; arch++) {
@@ -68,11 +68,11 @@ class ResidentTrainerCudaTest {
       Tolerance.EXACT.assertClose("per-step loss and correct", plain.trainingLog(), graphed.trainingLog(), seed);
       assertEquals(12, graphed.finishTraining().steps());
       plain.finishTraining();
-      ResidentTrainerTest.assertSameState(a, b, Tolerance.EXACT, seed);
+      SupernetStepTest.assertSameState(a, b, Tolerance.EXACT, seed);
       for (Mode mode : new Mode[] {Mode.EVAL, Mode.EVAL_BATCH_STATS}) {
         double[] means = new double[2];
         int i = 0;
-        for (ResidentTrainer t : List.of(plain, graphed)) {
+        for (SupernetStep t : List.of(plain, graphed)) {
           Random r = new Random(seed + 1);
           t.beginValidation();
           for (int k = 0; k < 3; k++) {
@@ -109,19 +109,21 @@ class ResidentTrainerCudaTest {
         again.addSuppressed(atKink);
         throw again;
       }
-      System.out.println("ResidentTrainerCudaTest: agreed after nudging the images by 6e-6: " + atKink.getMessage());
+      System.out.println("SupernetStepCudaTest: agreed after nudging the images by 6e-6: " + atKink.getMessage());
     }
   }
 
   private static void compareWithCpu(Device gpu, long seed, SampledArchitecture arch, float[] images, boolean onLanes) {
     try (SearchNetwork cpu = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork dev = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
-        ResidentTrainer resident = new ResidentTrainer(dev, SgdConfig.DARTS, BATCH, true, 8, onLanes);
+        SupernetStep resident = new SupernetStep(dev, SgdConfig.DARTS, BATCH, SupernetStepTest.launch(StepLaunch.Kind.GRAPH, onLanes), 8);
+        SupernetStep plain = new SupernetStep(cpu, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.PLAIN), 8);
         Scope s = Scope.open()) {
-      SupernetTrainer plain = new SupernetTrainer(cpu, SgdConfig.DARTS);
       float[] labels = {1, 7, 3};
-      StepResult expected = plain.trainStep(Tensor.of(Device.cpu(), images, BATCH, 3, 8, 8),
-          Tensor.of(Device.cpu(), labels, BATCH), arch, 0.05f);
+      plain.setArchitecture(arch);
+      plain.beginTraining(0.05f);
+      plain.trainStep(Tensor.of(Device.cpu(), images, BATCH, 3, 8, 8), Tensor.of(Device.cpu(), labels, BATCH));
+      StepResult expected = plain.lastTrainingStep();
       resident.setArchitecture(arch);
       resident.beginTraining(0.05f);
       resident.trainStep(Tensor.of(gpu, images, BATCH, 3, 8, 8), Tensor.of(gpu, labels, BATCH));
@@ -131,7 +133,7 @@ class ResidentTrainerCudaTest {
       // the clipped gradients the step applied, the updated weights, momentum and BN statistics
       Tolerance t = new Tolerance(2e-5, 2e-3);
       t.assertClose("gradients", cpu.parameters().grads().toArray(), dev.parameters().grads().toArray(), seed);
-      ResidentTrainerTest.assertSameState(cpu, dev, t, seed);
+      SupernetStepTest.assertSameState(cpu, dev, t, seed);
     }
   }
 }

@@ -1,5 +1,10 @@
-package dev.pvll.space;
+package dev.pvll.report;
 
+import dev.pvll.space.CellTopology;
+import dev.pvll.space.CellType;
+import dev.pvll.space.Gene;
+import dev.pvll.space.Genotype;
+import dev.pvll.space.Primitive;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

@@ -18,21 +18,24 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The device-resident step on the CPU against {@link SupernetTrainer}: the same ops with the
- * architecture, learning rate and results in tensors give the same numbers, bit for bit.
+ * The step's resident launches on the CPU against its plain launches (each step read back as it
+ * ends): the same numbers, bit for bit, in the per-step log, its totals and the weights; a
+ * non-finite step updates nothing; a full log is refused; a bad label names its row.
  */
-class ResidentTrainerTest {
+class SupernetStepTest {
   static final int BATCH = 3;
 
-  /** Trains both trainers through the same batches and architectures; returns the plain results. */
-  static List<StepResult> trainBoth(SupernetTrainer plain, ResidentTrainer resident, Random r, float lr, int[] batchSizes,
+  /** Trains both through the same batches and architectures; returns the plain launches' per-step results. */
+  static List<StepResult> trainBoth(SupernetStep plain, SupernetStep resident, Random r, float lr, int[] batchSizes,
       int architectures) {
     List<StepResult> expected = new ArrayList<>();
     Device d = plain.network().parameters().values().device();
     var config = plain.network().config();
+    plain.beginTraining(lr);
     resident.beginTraining(lr);
     for (int a = 0; a < architectures; a++) {
       SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, config.edges(), a == 0);
+      plain.setArchitecture(arch);
       resident.setArchitecture(arch);
       for (int n : batchSizes) {
         try (Scope s = Scope.open()) {
@@ -40,12 +43,17 @@ class ResidentTrainerTest {
           float[] labels = new float[n];
           for (int i = 0; i < n; i++) labels[i] = r.nextInt(config.classes());
           Tensor y = Tensor.of(d, labels, n);
-          expected.add(plain.trainStep(x, y, arch, lr));
+          plain.trainStep(x, y);
+          expected.add(plain.lastTrainingStep());
           resident.trainStep(x, y);
         }
       }
     }
     return expected;
+  }
+
+  static StepLaunch launch(StepLaunch.Kind kind, boolean onLanes) {
+    return StepLaunch.of(kind).withLanes(onLanes);
   }
 
   static void assertSameState(SearchNetwork a, SearchNetwork b, Tolerance t, long seed) {
@@ -56,18 +64,18 @@ class ResidentTrainerTest {
 
   @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}")
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-  void trainingStepsMatchTheSupernetTrainerBitForBit(boolean onLanes) {
+  void residentTrainingStepsMatchPlainLaunchesBitForBit(boolean onLanes) {
     long seed = Seeds.next();
     Random r = new Random(seed);
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 32, onLanes)) {
+        SupernetStep plain = new SupernetStep(a, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.PLAIN), 32);
+        SupernetStep resident = new SupernetStep(b, SgdConfig.DARTS, BATCH, launch(StepLaunch.Kind.GRAPH, onLanes), 32)) {
       assertFalse(resident.usesGraphs(), "no graphs on the CPU");
-      SupernetTrainer plain = new SupernetTrainer(a, SgdConfig.DARTS);
       // a batch of another size than the trainer's runs outside the staged inputs
       List<StepResult> expected = trainBoth(plain, resident, r, 0.05f, new int[] {BATCH, 2, BATCH}, 3);
       float[] log = resident.trainingLog();
-      ResidentTrainer.Totals totals = resident.finishTraining();
+      SupernetStep.Totals totals = resident.finishTraining();
       double lossSum = 0;
       long correct = 0, images = 0;
       for (int i = 0; i < expected.size(); i++) {
@@ -88,18 +96,21 @@ class ResidentTrainerTest {
 
   @org.junit.jupiter.params.ParameterizedTest(name = "on lanes: {0}")
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-  void validationMatchesTheSupernetTrainerBitForBit(boolean onLanes) {
+  void residentValidationMatchesPlainLaunchesBitForBit(boolean onLanes) {
     long seed = Seeds.next();
     Random r = new Random(seed);
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, false, 8, onLanes)) {
-      SupernetTrainer plain = new SupernetTrainer(a, SgdConfig.DARTS);
+        SupernetStep plain = new SupernetStep(a, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.PLAIN), 8);
+        SupernetStep resident = new SupernetStep(b, SgdConfig.DARTS, BATCH, launch(StepLaunch.Kind.RESIDENT, onLanes), 8)) {
       trainBoth(plain, resident, r, 0.05f, new int[] {BATCH}, 1);
+      plain.finishTraining();
       resident.finishTraining();
       SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SearchNetworkTest.TINY.edges(), false);
+      plain.setArchitecture(arch);
       resident.setArchitecture(arch);
       for (Mode mode : new Mode[] {Mode.EVAL, Mode.EVAL_BATCH_STATS}) {
+        plain.beginValidation();
         resident.beginValidation();
         double lossSum = 0;
         long correct = 0;
@@ -107,13 +118,14 @@ class ResidentTrainerTest {
           for (int n : new int[] {BATCH, 1}) {
             Tensor x = Tensor.of(Device.cpu(), Seeds.normal(r, n * 3 * 8 * 8), n, 3, 8, 8);
             Tensor y = Tensor.zeros(Device.cpu(), n);
-            StepResult e = plain.evaluate(x, y, arch, mode);
+            plain.evaluate(x, y, mode);
+            StepResult e = plain.lastValidationBatch();
             lossSum += (float) e.loss() * (double) n;
             correct += e.correct();
             resident.evaluate(x, y, mode);
           }
         }
-        ResidentTrainer.Totals t = resident.finishValidation();
+        SupernetStep.Totals t = resident.finishValidation();
         assertEquals(lossSum / (BATCH + 1), t.meanLoss(), 0, mode + ", seed " + seed);
         assertEquals(correct, t.correct());
       }
@@ -127,9 +139,9 @@ class ResidentTrainerTest {
     Random r = new Random(seed);
     try (SearchNetwork a = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
         SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 4);
+        SupernetStep plain = new SupernetStep(a, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.PLAIN), 4);
+        SupernetStep resident = new SupernetStep(b, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.GRAPH), 4);
         Scope s = Scope.open()) {
-      SupernetTrainer plain = new SupernetTrainer(a, SgdConfig.DARTS);
       trainBoth(plain, resident, r, 0.05f, new int[] {BATCH}, 1);
       // an infinite classifier bias (the last parameters) makes the loss non-finite; ReLUs would
       // swallow a NaN image
@@ -141,10 +153,12 @@ class ResidentTrainerTest {
       float[] before = b.parameters().values().toArray();
       Tensor x = Tensor.of(Device.cpu(), Seeds.normal(r, BATCH * 3 * 8 * 8), BATCH, 3, 8, 8), y = Tensor.zeros(Device.cpu(), BATCH);
       SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SearchNetworkTest.TINY.edges(), false);
+      plain.setArchitecture(arch);
       resident.setArchitecture(arch);
-      assertFalse(Double.isFinite(plain.trainStep(x, y, arch, 0.05f).loss()));
+      plain.trainStep(x, y);
+      assertFalse(Double.isFinite(plain.lastTrainingStep().loss()));
       resident.trainStep(x, y);
-      ResidentTrainer.Totals t = resident.finishTraining();
+      SupernetStep.Totals t = resident.finishTraining();
       assertEquals(1, t.nonFiniteSteps());
       assertEquals(2, t.steps());
       // bitwise, infinities included
@@ -159,7 +173,7 @@ class ResidentTrainerTest {
   void aFullLogIsRefusedNotOverwritten() {
     long seed = Seeds.next();
     try (SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 1);
+        SupernetStep resident = new SupernetStep(b, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.GRAPH), 1);
         Scope s = Scope.open()) {
       resident.setArchitecture(SearchNetworkTest.randomArchitecture(new Random(seed), SearchNetworkTest.TINY.edges(), false));
       resident.beginTraining(0.01f);
@@ -178,7 +192,7 @@ class ResidentTrainerTest {
   void aBadLabelNamesItsRow() {
     long seed = Seeds.next();
     try (SearchNetwork b = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        ResidentTrainer resident = new ResidentTrainer(b, SgdConfig.DARTS, BATCH, true, 4);
+        SupernetStep resident = new SupernetStep(b, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.GRAPH), 4);
         Scope s = Scope.open()) {
       resident.setArchitecture(SearchNetworkTest.randomArchitecture(new Random(seed), SearchNetworkTest.TINY.edges(), false));
       resident.beginTraining(0.01f);

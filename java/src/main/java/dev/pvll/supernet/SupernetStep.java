@@ -3,8 +3,10 @@ package dev.pvll.supernet;
 import dev.pvll.kernels.Branching;
 import dev.pvll.kernels.CudaGraph;
 import dev.pvll.kernels.Device;
+import dev.pvll.kernels.KernelException;
 import dev.pvll.kernels.Lanes;
 import dev.pvll.kernels.LossOps;
+import dev.pvll.kernels.LossResult;
 import dev.pvll.kernels.OptimOps;
 import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.StepOps;
@@ -16,41 +18,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The training step and validation batch of the search network with everything that changes
- * between steps held on the device: the sampled architecture ({@link DeviceArchitecture}), the
- * learning rate and update gate ({@link StepOps} control), and the loss and correct count of
- * every step (a log the host reads once per epoch, {@link #finishTraining}). Nothing in a step
- * reads the device back, so steps queue up behind each other.
+ * The search network's one step engine: the training step (zero the gradients, forward,
+ * cross-entropy, backward, clip, SGD on the shared parameters and the chosen ops only), the
+ * validation batch, and GDAS's edge gradients. Everything that changes between steps is held on
+ * the device: the sampled architecture ({@link DeviceArchitecture}), the learning rate and update
+ * gate ({@link StepOps} control), and the loss and correct count of every step (a log the host
+ * reads once per epoch, {@link #finishTraining}). A step whose loss is not finite updates nothing
+ * (its forward still updates BN running statistics).
  *
- * <p>On CUDA with graphs ({@link CudaGraph#supported}, and not switched off) the training step
- * is captured as one graph at its first use, each edge's op a switch node, and replayed for
- * every batch and every architecture; validation likewise, one graph per evaluation mode. Plain
- * launches run the same ops (each edge's op picked on the host from the architecture's host
- * copy): same results, bit for bit. A batch of another size than the captured one runs plain.
- *
- * <p>Semantics are {@link SupernetTrainer}'s: zero the gradients, forward, cross-entropy,
- * backward, clip, SGD on the shared parameters and the chosen ops only; a step whose loss is not
- * finite updates nothing (its forward still updates BN running statistics).
+ * <p>{@link StepLaunch} chooses how the step runs, with the same numbers every way (bit for bit):
+ * plain launches that wait for each step, the same launches queued back to back (resident), or
+ * on CUDA 12.8+ the step captured as one graph at its first use, each edge's op a switch node,
+ * replayed for every batch and every architecture (validation likewise, one graph per evaluation
+ * mode). A batch of another size than the captured one runs as plain launches.
  */
-public final class ResidentTrainer implements AutoCloseable {
+public final class SupernetStep implements AutoCloseable {
   /** Mean loss, correct count, images and how many steps were recorded, over a run of steps. */
   public record Totals(double meanLoss, long correct, long images, int steps, int nonFiniteSteps) {}
-
-  /**
-   * How steps are launched: as CUDA graphs where available (else plain launches), each cell's
-   * edges on lanes or not, and how a graph's switches get their case. Same numbers every way.
-   */
-  public record Launch(boolean graphs, boolean lanes, CudaGraph.SwitchSetting switches) {
-    public Launch {
-      java.util.Objects.requireNonNull(switches, "switches");
-    }
-  }
 
   private final SearchNetwork network;
   private final SgdConfig sgd;
   private final Device device;
   private final int batchSize;
-  private final boolean useGraphs;
+  private final StepLaunch.Kind kind;
   private final boolean onLanes;
   private final CudaGraph.SwitchSetting switches;
   private final DeviceArchitecture architecture;
@@ -62,27 +52,12 @@ public final class ResidentTrainer implements AutoCloseable {
   private CudaGraph trainGraph;
   private final Map<Mode, CudaGraph> evalGraphs = new EnumMap<>(Mode.class);
 
-  /** A trainer with graphs where available (useGraphs) and no lanes; see the Launch constructor. */
-  public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity) {
-    this(network, sgd, batchSize, useGraphs, logCapacity, false);
-  }
-
   /**
-   * A trainer whose steps run each cell's edges as pieces on lanes when onLanes ({@link Lanes}):
-   * parallel branches of a captured graph (plain launches run them in order); same numbers.
-   */
-  public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, boolean useGraphs, int logCapacity,
-      boolean onLanes) {
-    this(network, sgd, batchSize, new Launch(useGraphs, onLanes, CudaGraph.SwitchSetting.EACH), logCapacity);
-  }
-
-  /**
-   * @param batchSize the batch size of the captured graphs (other sizes run plain)
-   * @param launch graphs or plain launches, lanes, switch setting
+   * @param batchSize the batch size of the captured graphs (other sizes run as plain launches)
+   * @param launch how steps are launched
    * @param logCapacity steps an epoch may record before {@link #finishTraining} (likewise validation)
    */
-  public ResidentTrainer(SearchNetwork network, SgdConfig sgd, int batchSize, Launch launch, int logCapacity) {
-    this.switches = launch.switches();
+  public SupernetStep(SearchNetwork network, SgdConfig sgd, int batchSize, StepLaunch launch, int logCapacity) {
     if (batchSize < 1 || logCapacity < 1) {
       throw new IllegalArgumentException("batch size and log capacity must be positive, got " + batchSize + ", " + logCapacity);
     }
@@ -90,8 +65,9 @@ public final class ResidentTrainer implements AutoCloseable {
     this.sgd = sgd;
     this.device = network.parameters().values().device();
     this.batchSize = batchSize;
-    this.useGraphs = launch.graphs() && CudaGraph.supported(device);
+    this.kind = launch.on(device);
     this.onLanes = launch.lanes();
+    this.switches = launch.switches();
     var c = network.config();
     this.architecture = Scope.unowned(() -> new DeviceArchitecture(device, c.edges()));
     images = keep(new int[] {batchSize, c.inputChannels(), c.imageSize(), c.imageSize()});
@@ -113,7 +89,12 @@ public final class ResidentTrainer implements AutoCloseable {
 
   /** Whether steps replay captured CUDA graphs. */
   public boolean usesGraphs() {
-    return useGraphs;
+    return kind == StepLaunch.Kind.GRAPH;
+  }
+
+  /** How steps run on this device (the launch's kind resolved). */
+  public StepLaunch.Kind kind() {
+    return kind;
   }
 
   public SearchNetwork network() {
@@ -140,7 +121,7 @@ public final class ResidentTrainer implements AutoCloseable {
   /** Enqueues one training step on images [N, C, H, W] and labels [N] (class indices as floats). */
   public void trainStep(Tensor x, Tensor y) {
     checkRoom(trainSizes.size(), trainLog, "training");
-    if (x.dim(0) == batchSize && useGraphs) {
+    if (x.dim(0) == batchSize && usesGraphs()) {
       stage(x, y);
       if (trainGraph == null) {
         trainGraph = CudaGraph.capture(device, onLanes ? network.laneCount() : 0, switches,
@@ -154,13 +135,14 @@ public final class ResidentTrainer implements AutoCloseable {
       runTrainStep(onDevice(x), onDevice(y), architecture.hostBranching(), plainLanes());
     }
     trainSizes.add(x.dim(0));
+    if (kind == StepLaunch.Kind.PLAIN) lastTrainingStep();
   }
 
   /** Enqueues one validation batch in mode (EVAL or EVAL_BATCH_STATS). */
   public void evaluate(Tensor x, Tensor y, Mode mode) {
     if (mode == Mode.TRAIN) throw new IllegalArgumentException("evaluate needs an evaluation mode, got " + mode);
     checkRoom(evalSizes.size(), evalLog, "validation");
-    if (x.dim(0) == batchSize && useGraphs) {
+    if (x.dim(0) == batchSize && usesGraphs()) {
       stage(x, y);
       CudaGraph g = evalGraphs.get(mode);
       if (g == null) {
@@ -176,6 +158,7 @@ public final class ResidentTrainer implements AutoCloseable {
       runEvaluation(onDevice(x), onDevice(y), mode, architecture.hostBranching(), plainLanes());
     }
     evalSizes.add(x.dim(0));
+    if (kind == StepLaunch.Kind.PLAIN) lastValidationBatch();
   }
 
   /** Waits for the enqueued training steps and sums their log; throws on a bad label. */
@@ -192,6 +175,33 @@ public final class ResidentTrainer implements AutoCloseable {
   public float[] trainingLog() {
     float[] all = trainLog.toArray();
     return java.util.Arrays.copyOf(all, 2 * trainSizes.size());
+  }
+
+  /** Loss, correct count and size of the last enqueued training step (waits for the device). */
+  public StepResult lastTrainingStep() {
+    return entry(trainLog, trainSizes);
+  }
+
+  /** Loss, correct count and size of the last enqueued validation batch (waits for the device). */
+  public StepResult lastValidationBatch() {
+    return entry(evalLog, evalSizes);
+  }
+
+  /**
+   * GDAS's architecture half: the loss of one batch in training mode through the current
+   * architecture and dL/d(edge weight) per edge and cell type, added into edgeGradients
+   * ([2][edges], summed over the cells of each type), with no parameter update. Plain launches
+   * in the serial structure; waits for the device.
+   */
+  public StepResult edgeGradients(Tensor x, Tensor y, double[][] edgeGradients) {
+    try (Scope step = Scope.open()) {
+      network.parameters().zeroGrads();
+      Tensor logits = network.forward(x, architecture, architecture.hostBranching(), null, Mode.TRAIN);
+      Tensor dLogits = Tensor.emptyLike(logits);
+      LossResult loss = LossOps.softmaxCrossEntropy(logits, y, dLogits);
+      if (Double.isFinite(loss.loss())) network.backward(dLogits, edgeGradients);
+      return new StepResult(loss.loss(), loss.correct(), x.dim(0));
+    }
   }
 
   /** Top-level nodes of the captured training graph (0 before its first step or without graphs). */
@@ -217,7 +227,7 @@ public final class ResidentTrainer implements AutoCloseable {
       Tensor dLogits = Tensor.emptyLike(logits);
       LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, dLogits);
       StepOps.recordStep(lossOut, correctOut, null, trainControl, trainLog);
-      network.backward(dLogits);
+      network.backward(dLogits, null);
       OptimOps.clipGradNormAsync(sgd.gradClip(), normOut, network.parameters().grads());
       network.sgdStep(architecture, branching, lanes, trainControl, sgd);
     }
@@ -229,6 +239,18 @@ public final class ResidentTrainer implements AutoCloseable {
       LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, null);
       StepOps.recordStep(lossOut, correctOut, null, evalControl, evalLog);
     }
+  }
+
+  /** The log entry of the last step enqueued (waits for it); throws on a bad label, as the totals do. */
+  private StepResult entry(Tensor log, List<Integer> sizes) {
+    int i = sizes.size() - 1;
+    if (i < 0) throw new IllegalStateException("no step since the last begin");
+    float[] pair;
+    try (Tensor one = log.view(2L * i, 2)) {
+      pair = one.toArray();
+    }
+    checkLabels(pair[1], i, log == trainLog ? "training" : "validation");
+    return new StepResult(pair[0], (int) pair[1], sizes.get(i));
   }
 
   private void stage(Tensor x, Tensor y) {
@@ -254,11 +276,7 @@ public final class ResidentTrainer implements AutoCloseable {
     int nonFinite = 0;
     for (int i = 0; i < sizes.size(); i++) {
       float loss = values[2 * i], c = values[2 * i + 1];
-      if (c < 0) {
-        throw new dev.pvll.kernels.KernelException("softmax_cross_entropy", dev.pvll.kernels.KernelException.INVALID_ARGUMENT,
-            what + " step " + i + ": label at row " + (long) (-c - 1) + " is not a class index in [0, "
-                + network.config().classes() + ")");
-      }
+      checkLabels(c, i, what);
       if (!Float.isFinite(loss)) nonFinite++;
       lossSum += (double) loss * sizes.get(i);
       correct += (long) c;
@@ -269,6 +287,14 @@ public final class ResidentTrainer implements AutoCloseable {
       throw new IllegalStateException(what + " log counted " + counted + " steps, " + sizes.size() + " were enqueued");
     }
     return new Totals(lossSum / Math.max(1, images), correct, images, sizes.size(), nonFinite);
+  }
+
+  /** A negative correct count is the loss kernel's report of a bad label at row -c - 1. */
+  private void checkLabels(float c, int step, String what) {
+    if (c < 0) {
+      throw new KernelException("softmax_cross_entropy", KernelException.INVALID_ARGUMENT, what + " step " + step + ": label at row "
+          + (long) (-c - 1) + " is not a class index in [0, " + network.config().classes() + ")");
+    }
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.pvll.supernet;
+package dev.pvll.train;
 
 import dev.pvll.kernels.SpatialOps;
 import dev.pvll.kernels.Tensor;

@@ -1,10 +1,11 @@
-package dev.pvll.supernet;
+package dev.pvll.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pvll.kernels.Device;
 import dev.pvll.space.Genotypes;
 import dev.pvll.space.NetworkConfig;
+import dev.pvll.supernet.SearchNetwork;
 import org.junit.jupiter.api.Test;
 
 /**
