@@ -18,11 +18,13 @@ final class GdasStrategy implements SearchStrategy {
   private final SearchConfig config;
   private final Architect architect;
   private final SupernetEpochs supernet;
+  private final LogLines log;
 
-  GdasStrategy(SearchConfig config, Architect architect, SupernetEpochs supernet) {
+  GdasStrategy(SearchConfig config, Architect architect, SupernetEpochs supernet, LogLines log) {
     this.config = config;
     this.architect = architect;
     this.supernet = supernet;
+    this.log = log;
   }
 
   @Override
@@ -46,19 +48,7 @@ final class GdasStrategy implements SearchStrategy {
     int e = supernet.epoch();
     double tau = tau(step);
     SupernetEpochs.Stats[] st = supernet.runEpoch(e, lr -> epoch(e, lr, tau, 1_000_000L * step));
-    JsonObject line = new JsonObject();
-    line.addProperty("phase", "gdas");
-    line.addProperty("step", step);
-    line.addProperty("epoch", e);
-    line.addProperty("lr", supernet.lastLearningRate());
-    line.addProperty("tau", tau);
-    line.addProperty("train_loss", st[0].loss());
-    line.addProperty("train_acc", st[0].accuracy());
-    line.addProperty("val_loss", st[1].loss());
-    line.addProperty("val_acc", st[1].accuracy());
-    line.addProperty("entropy", architect.meanSamplingEntropy());
-    line.addProperty("genotype", genotype().toDartsString());
-    return line;
+    return log.gdas(step, tau, st[0], st[1], genotype());
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.pvll.search;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.pvll.data.Dataset;
 import dev.pvll.nn.Mode;
@@ -48,6 +47,7 @@ public final class SearchEngine implements AutoCloseable {
   private final SupernetEpochs supernet;
   private final Architect architect;
   private final ProxyLandscape landscape;
+  private final LogLines log;
   private final BestMeasured best = new BestMeasured();
   private final SearchStrategy strategy;
   private final List<Double> warmupLabels = new ArrayList<>();
@@ -65,10 +65,11 @@ public final class SearchEngine implements AutoCloseable {
     architect = new Architect(encoding, Architect.Options.defaults()
         .withAdam(Adam.Options.of(a.lr(), 0.5, 0.999, a.weightDecay())).withTau(a.tau()).withSampler(sampler), config.seed());
     landscape = new ProxyLandscape(config.psi(), encoding, config.seed());
+    log = new LogLines(supernet, architect, landscape);
     strategy = switch (config.method()) {
       case PVLL -> new PvllStrategy(config, architect, landscape, this::label);
       case RANDOM -> new RandomStrategy(config, architect, best, this::label);
-      case GDAS -> new GdasStrategy(config, architect, supernet);
+      case GDAS -> new GdasStrategy(config, architect, supernet, log);
     };
     phase = !strategy.warmsUp() ? Phase.GDAS : config.schedule().warmup() > 0 ? Phase.WARMUP_TRAIN : Phase.PSI_WARMUP;
   }
@@ -87,7 +88,7 @@ public final class SearchEngine implements AutoCloseable {
     switch (phase) {
       case WARMUP_TRAIN -> { // METHOD.md step 1 (frozen labels: both passes, one architecture per batch)
         line = config.frozenLabels()
-            ? line("warmup_train", index, null, supernet.trainPerBatch(perBatchDraws(supernet.epoch())), null)
+            ? log.unit("warmup_train", index, null, supernet.trainPerBatch(perBatchDraws(supernet.epoch())), null)
             : trainOnly("warmup_train", index, architect.sampleAt(index % n));
         advance(warmupTrainUnits(), Phase.WARMUP_LABEL);
       }
@@ -131,14 +132,14 @@ public final class SearchEngine implements AutoCloseable {
   }
 
   private JsonObject trainOnly(String phaseName, int step, Architecture a) {
-    return line(phaseName, step, a, supernet.train(a.onSupernet()), null);
+    return log.unit(phaseName, step, a, supernet.train(a.onSupernet()), null);
   }
 
   /** A label: the label epoch, validation, the label into M and the best measured; its log line. */
   SamplingStrategy.Labelled label(String phaseName, int step, Architecture a) {
     SupernetEpochs.Stats tr = supernet.labelEpoch(a.onSupernet());
     SupernetEpochs.Stats val = supernet.validate(a.onSupernet());
-    JsonObject line = line(phaseName, step, a, tr, val);
+    JsonObject line = log.unit(phaseName, step, a, tr, val);
     landscape.add(a, val.loss());
     best.offer(a, val.loss());
     return new SamplingStrategy.Labelled(val.loss(), line);
@@ -149,59 +150,8 @@ public final class SearchEngine implements AutoCloseable {
     Genotype g = strategy.genotype();
     SampledArchitecture arch = SampledArchitecture.of(g, config.network());
     SupernetEpochs.Stats tr = supernet.labelEpoch(arch), val = supernet.validate(arch);
-    JsonObject o = new JsonObject();
-    o.addProperty("phase", "final");
-    o.addProperty("step", 0);
-    o.addProperty("epoch", supernet.epoch() - 1);
-    o.addProperty("lr", supernet.lastLearningRate());
-    o.addProperty("genotype", g.toDartsString());
-    stats(o, tr, val);
-    o.addProperty("kendall_tau", landscape.heldOutTau());
     finalLoss = val.loss();
-    return o;
-  }
-
-  /** A unit's log line; a null architecture means one per training batch (frozen labels' warm-up). */
-  private JsonObject line(String phaseName, int step, Architecture a, SupernetEpochs.Stats tr, SupernetEpochs.Stats val) {
-    JsonObject o = new JsonObject();
-    o.addProperty("phase", phaseName);
-    o.addProperty("step", step);
-    if (a != null) o.addProperty("counter", a.counter());
-    o.addProperty("epoch", supernet.epoch() - 1);
-    o.addProperty("lr", supernet.lastLearningRate());
-    if (a != null) {
-      JsonObject arch = new JsonObject();
-      arch.add("normal", opNames(a, 0));
-      arch.add("reduce", opNames(a, 1));
-      JsonArray weights = new JsonArray();
-      for (double w : a.edgeWeights()) weights.add((float) w);
-      arch.add("edge_weights", weights);
-      o.add("architecture", arch);
-    } else {
-      o.addProperty("architecture", "one per batch");
-    }
-    stats(o, tr, val);
-    o.addProperty("kendall_tau", landscape.heldOutTau());
-    o.addProperty("entropy", architect.meanSamplingEntropy());
-    o.addProperty("seconds", 0.0); // the unit's wall time, set when it ends
-    return o;
-  }
-
-  private static void stats(JsonObject o, SupernetEpochs.Stats tr, SupernetEpochs.Stats val) {
-    if (tr != null) {
-      o.addProperty("train_loss", tr.loss());
-      o.addProperty("train_acc", tr.accuracy());
-    }
-    if (val != null) {
-      o.addProperty("val_loss", val.loss());
-      o.addProperty("val_acc", val.accuracy());
-    }
-  }
-
-  private static JsonArray opNames(Architecture a, int cell) {
-    JsonArray arr = new JsonArray();
-    for (int op : a.cellOps(cell)) arr.add(Primitive.values()[op].dartsName());
-    return arr;
+    return log.finalUnit(g, tr, val);
   }
 
   /** Warm-up units that only train: the first pass over the N warm-up architectures; with frozen labels the second too. */
