@@ -99,11 +99,8 @@ public final class RunFolder {
     writeText(name, RunJson.PRETTY.toJson(value));
   }
 
+  /** Writes a text output (genotype.txt, genotype.json) in UTF-8. */
   public void writeText(String name, String text) throws IOException {
     Files.writeString(dir.resolve(name), text, StandardCharsets.UTF_8);
-  }
-
-  public void writeBytes(String name, byte[] bytes) throws IOException {
-    Files.write(dir.resolve(name), bytes);
   }
 }

@@ -8,7 +8,7 @@ import java.util.List;
  * the predictor psi fitted on it, and psi's held-out record: each label's prediction made before
  * psi was refitted on it. Every method fills M (the report maps it); PVLL fits and follows psi.
  */
-public final class ProxyLandscape {
+final class ProxyLandscape {
   private Memory memory;
   private final PredictorTrainer psi;
   private final List<Double> heldOutPredictions = new ArrayList<>();
@@ -34,11 +34,11 @@ public final class ProxyLandscape {
     for (double v : labels) heldOutLabels.add(v);
   }
 
-  public Memory memory() {
+  Memory memory() {
     return memory;
   }
 
-  public Predictor psi() {
+  Predictor psi() {
     return psi.predictor();
   }
 
@@ -60,7 +60,7 @@ public final class ProxyLandscape {
   }
 
   /** Kendall tau of psi's held-out predictions against their labels (NaN before two). */
-  public double heldOutTau() {
+  double heldOutTau() {
     if (heldOutLabels.size() < 2) return Double.NaN;
     return KendallTau.tau(toArray(heldOutPredictions), toArray(heldOutLabels));
   }

@@ -207,11 +207,6 @@ public final class SearchEngine implements AutoCloseable {
     return config;
   }
 
-  /** M and psi as they stand. */
-  public ProxyLandscape landscape() {
-    return landscape;
-  }
-
   /** The supernet being trained (package-private: tests poison it to exercise the NaN guard). */
   SearchNetwork network() {
     return supernet.network();

@@ -15,7 +15,7 @@
  *       Philox stream ({@link dev.pvll.search.GumbelSampler}), the Adam step on psi(H(A))^2, the
  *       sampling entropy; {@link dev.pvll.search.Architecture}: one sample (g, H, chosen ops, their
  *       weights) and its view on the supernet.
- *   <li>{@link dev.pvll.search.ProxyLandscape}: the memory M ({@link dev.pvll.search.Memory}) and
+ *   <li>{@code ProxyLandscape}: the memory M ({@link dev.pvll.search.Memory}) and
  *       psi ({@link dev.pvll.search.Predictor}: {@link dev.pvll.search.LstmPredictor} as in
  *       METHOD.md, {@link dev.pvll.search.MlpPredictor}, {@link dev.pvll.search.OpCountPredictor}),
  *       fitted by {@link dev.pvll.search.PredictorTrainer}.

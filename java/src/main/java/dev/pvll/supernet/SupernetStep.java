@@ -92,11 +92,6 @@ public final class SupernetStep implements AutoCloseable {
     return kind == StepLaunch.Kind.GRAPH;
   }
 
-  /** How steps run on this device (the launch's kind resolved). */
-  public StepLaunch.Kind kind() {
-    return kind;
-  }
-
   public SearchNetwork network() {
     return network;
   }
