@@ -89,14 +89,13 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--cutout", description = "cutout length during supernet training (0 = off)") Integer cutout;
 
   /** The flag of each setting that has one, for messages ({@link InvalidSettingException#describe}). */
-  static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("preset", "--preset"), Map.entry("method", "--method"),
+  static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("preset", "--preset"),
       Map.entry("data.batchSize", "--batch-size"), Map.entry("data.trainImages", "--train-images"),
       Map.entry("data.validationImages", "--val-images"), Map.entry("data.trainFraction", "--train-fraction"),
       Map.entry("data.cutout", "--cutout"), Map.entry("schedule.warmup", "--warmup"), Map.entry("schedule.steps", "--steps"),
       Map.entry("schedule.lrMax", "--lr"), Map.entry("schedule.lrMin", "--lr-min"), Map.entry("psi.predictor", "--predictor"),
       Map.entry("psi.memoryCapacity", "--memory"), Map.entry("psi.passes", "--psi-passes"), Map.entry("architecture.lr", "--arch-lr"),
-      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("labelMode", "--label-mode"),
-      Map.entry("data.dataset", "--dataset"));
+      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("labelMode", "--label-mode"));
 
   /** Runs build, with a bad setting's message naming its flag. */
   static <T> T withFlagNames(Supplier<T> build) {

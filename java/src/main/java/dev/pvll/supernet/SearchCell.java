@@ -17,6 +17,13 @@ import java.util.List;
  * A weight-sharing DARTS cell: every edge holds all candidate ops' parameters; a forward pass
  * runs only the op chosen on each edge and scales its output by the edge weight; node j sums
  * its edges; the output concatenates the intermediate nodes.
+ *
+ * <p>The same ops run in one of two structures, with the same numbers: serial (edges in order,
+ * each op's input gradient added straight into its input's; what plain and resident launches run,
+ * and what edge gradients need) or as pieces on {@link Lanes} (each edge's op on a lane of its
+ * own, its input gradient in a buffer of its own, gathered in the serial order; inside a captured
+ * graph the lanes are parallel branches). The lanes structure costs a buffer and an addition per
+ * edge in the backward pass, so the serial one stays where nothing runs in parallel.
  */
 final class SearchCell {
   private final int nodes;
