@@ -49,7 +49,7 @@ stage gpu-tests 150 "${TESTS[@]}"
 # the whole search-network training step and validation batch: ours (pvll bench step, the same
 # three random architectures, 30 timed steps each) and PyTorch's peer (eager, one CUDA graph per
 # architecture, torch.compile in child processes with their own time limits)
-# modes: plain (SupernetTrainer, loss read back per step), resident (plain launches, no read-back),
+# modes of SupernetStep: plain (loss read back per step), resident (the same launches, no read-back),
 # graph (one captured CUDA graph replayed for every batch and architecture), lanes (its edges as
 # parallel branches), graph-root and lanes-root (every switch set by one kernel at the root)
 stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3

@@ -8,7 +8,8 @@ import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
-import dev.pvll.supernet.SupernetTrainer;
+import dev.pvll.supernet.StepLaunch;
+import dev.pvll.supernet.SupernetStep;
 import dev.pvll.supernet.TorchSearchNetwork;
 import dev.pvll.testing.Torch;
 import java.util.Random;
@@ -53,7 +54,7 @@ public class StepBench {
   public int architecture;
 
   private SearchNetwork net;
-  private SupernetTrainer trainer;
+  private SupernetStep trainer;
   private SampledArchitecture arch;
   private Tensor x, y;
   private TorchSearchNetwork torchNet;
@@ -81,7 +82,8 @@ public class StepBench {
     float[] labels = new float[n];
     for (int i = 0; i < n; i++) labels[i] = r.nextInt(10);
     net = new SearchNetwork(c, Device.cpu(), architecture);
-    trainer = new SupernetTrainer(net, SgdConfig.DARTS);
+    trainer = new SupernetStep(net, SgdConfig.DARTS, n, StepLaunch.of(StepLaunch.Kind.PLAIN), 1);
+    trainer.setArchitecture(arch);
     x = Tensor.of(Device.cpu(), images, n, c.inputChannels(), size, size);
     y = Tensor.of(Device.cpu(), labels, n);
     torchNet = new TorchSearchNetwork(net, torch.ScalarType.Float); // the speed peer computes in float32
@@ -97,6 +99,7 @@ public class StepBench {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    trainer.close();
     net.close();
     x.close();
     y.close();
@@ -104,7 +107,9 @@ public class StepBench {
 
   @Benchmark
   public Object trainStepOurs() {
-    return trainer.trainStep(x, y, arch, 0.01f);
+    trainer.beginTraining(0.01f);
+    trainer.trainStep(x, y);
+    return trainer.finishTraining();
   }
 
   @Benchmark
@@ -119,7 +124,9 @@ public class StepBench {
 
   @Benchmark
   public Object validationOurs() {
-    return trainer.evaluate(x, y, arch);
+    trainer.beginValidation();
+    trainer.evaluate(x, y, dev.pvll.nn.Mode.EVAL);
+    return trainer.finishValidation();
   }
 
   @Benchmark

@@ -2,7 +2,7 @@ package dev.pvll.export;
 
 import dev.pvll.data.Normalization;
 import dev.pvll.space.NetworkConfig;
-import dev.pvll.supernet.EvalNetwork;
+import dev.pvll.train.EvalNetwork;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,8 +3,8 @@ package dev.pvll.report;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.pvll.run.SearchRun;
 import dev.pvll.search.KendallTau;
-import dev.pvll.search.SearchEngine;
 import dev.pvll.space.Primitive;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -112,7 +112,7 @@ public final class ReportWriter {
 
   /**
    * psi's held-out Kendall tau over the search steps' (prediction, label) pairs: the pairs this
-   * page plots and the summary's figure is computed from (SearchEngine.heldOutTau). Each log line's
+   * page plots and the summary's figure is computed from (ProxyLandscape.heldOutTau). Each log line's
    * own "kendall_tau" was taken before that line's pair was added, so the last one lags by a pair.
    */
   static double heldOutTau(List<JsonObject> searchLines) {
@@ -156,9 +156,9 @@ public final class ReportWriter {
   }
 
   private static void landscape(Path dir, Html h) throws IOException {
-    SearchEngine.PsiSnapshot snap;
+    SearchRun.SavedPsi snap;
     try {
-      snap = SearchEngine.savedPsi(dir);
+      snap = SearchRun.savedPsi(dir);
     } catch (IOException | RuntimeException e) {
       h.note("No landscape map: the checkpoint could not be read (" + e.getMessage() + ").");
       return;

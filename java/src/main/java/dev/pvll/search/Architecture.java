@@ -1,5 +1,7 @@
 package dev.pvll.search;
 
+import dev.pvll.supernet.CellChoice;
+import dev.pvll.supernet.SampledArchitecture;
 import java.util.Arrays;
 
 /**
@@ -34,6 +36,27 @@ public record Architecture(ArchEncoding encoding, long counter, double[] gumbel,
   public int[] cellOps(int cell) {
     int e = encoding.edgesPerCell();
     return Arrays.copyOfRange(ops, cell * e, (cell + 1) * e);
+  }
+
+  /** The supernet's view of this sample: on every edge the chosen op, its output scaled by H[k]. */
+  public SampledArchitecture onSupernet() {
+    return choices(edgeWeights);
+  }
+
+  /** The same with weight 1 on every chosen op: the forward value of GDAS's hard one-hot. */
+  public SampledArchitecture hardOnSupernet() {
+    double[] ones = new double[edgeWeights.length];
+    Arrays.fill(ones, 1);
+    return choices(ones);
+  }
+
+  private SampledArchitecture choices(double[] weight) {
+    int edges = encoding.edgesPerCell();
+    float[][] w = new float[2][edges];
+    for (int t = 0; t < 2; t++) {
+      for (int e = 0; e < edges; e++) w[t][e] = (float) weight[t * edges + e];
+    }
+    return new SampledArchitecture(new CellChoice(cellOps(0), w[0]), new CellChoice(cellOps(1), w[1]));
   }
 
   /** H[row, op]. */

@@ -19,7 +19,7 @@ import dev.pvll.nn.Parameter;
 import dev.pvll.space.Genotype;
 import dev.pvll.space.Genotypes;
 import dev.pvll.space.NetworkConfig;
-import dev.pvll.supernet.EvalNetwork;
+import dev.pvll.train.EvalNetwork;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.Random;

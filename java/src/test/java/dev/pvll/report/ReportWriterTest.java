@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.pvll.data.Datasets;
-import dev.pvll.search.SearchEngine;
+import dev.pvll.run.SearchRun;
 import dev.pvll.search.SearchPresets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +22,8 @@ class ReportWriterTest {
   @Test
   void thePsiPlotAndTheSummaryCardShowOneTauAndAStillSamplerIsCalledSo() throws Exception {
     Path run = tmp.resolve("run");
-    try (SearchEngine engine = SearchEngine.start(SearchPresets.tiny(), Datasets.embeddedFashionMnist(), run)) {
-      engine.run(null);
+    try (SearchRun search = SearchRun.start(SearchPresets.tiny(), Datasets.embeddedFashionMnist(), run)) {
+      search.run(null);
     }
     String html = Files.readString(ReportWriter.write(run));
     double tau = JsonParser.parseString(Files.readString(run.resolve("summary.json"))).getAsJsonObject()

@@ -6,7 +6,8 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * Raw JNI binding of libpvll.so (native/include/pvll.h). Pointers travel as {@code long}
- * addresses; every function returns a pvll status. Use {@link dev.pvll.kernels.Ops} instead.
+ * addresses; every function returns a pvll status. Use the typed ops of
+ * {@code dev.pvll.kernels} ({@link dev.pvll.kernels.ElementwiseOps}, {@link dev.pvll.kernels.ConvOps}, ...) instead.
  */
 @Platform(include = "pvll.h", link = "pvll")
 public final class CpuKernels {

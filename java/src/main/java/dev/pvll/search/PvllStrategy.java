@@ -1,0 +1,55 @@
+package dev.pvll.search;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.pvll.space.Genotype;
+
+/**
+ * PVLL-NAS (METHOD.md): each step samples H around A, and after its label psi scores it (before
+ * seeing the label: the held-out record), is refitted on the memory, and A takes one Adam step on
+ * psi(H(A))^2. The genotype is the DARTS rule on A.
+ */
+final class PvllStrategy extends SamplingStrategy {
+  private final SearchConfig config;
+  private final Architect architect;
+  private final ProxyLandscape landscape;
+
+  PvllStrategy(SearchConfig config, Architect architect, ProxyLandscape landscape, Labeller labeller) {
+    super(config.schedule().steps(), labeller);
+    this.config = config;
+    this.architect = architect;
+    this.landscape = landscape;
+  }
+
+  /** METHOD.md step 3: psi's warm-up fit on the warm-up labels, every pass (no early stop). */
+  @Override
+  public void warmupDone() {
+    if (!landscape.memory().isEmpty()) landscape.trainer().refit(landscape.memory(), config.psi().passes(), 2.0);
+  }
+
+  /** Draws after the warm-up's N: the search's samples are fresh architectures. */
+  @Override
+  Architecture propose(int step) {
+    return architect.sampleAt(config.schedule().warmup() + (long) step);
+  }
+
+  @Override
+  void learn(Architecture a, double label, JsonObject line) {
+    line.addProperty("psi_prediction", landscape.predictHeldOut(a, label));
+    PredictorTrainer.RefitResult fit = landscape.trainer().refit(landscape.memory());
+    line.addProperty("memory_tau", fit.tau());
+    line.addProperty("psi_passes", fit.passes());
+    Architect.StepResult step = architect.step(landscape.psi(), a);
+    line.addProperty("arch_objective", step.objective());
+    line.addProperty("entropy", architect.meanSamplingEntropy());
+    JsonArray perEdge = new JsonArray();
+    for (double h : architect.samplingEntropies()) perEdge.add((float) h);
+    line.add("entropy_per_edge", perEdge);
+    line.addProperty("genotype", genotype().toDartsString());
+  }
+
+  @Override
+  public Genotype genotype() {
+    return architect.encoding().genotype(architect.alpha());
+  }
+}
