@@ -23,15 +23,20 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     // Bad input (a flag, a file) is a one-line error naming it, not a stack trace.
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof IllegalArgumentException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
-          || e instanceof dev.pvll.data.DatasetNotFoundException || e instanceof dev.pvll.data.DatasetFormatException
-          || e instanceof dev.pvll.data.DownloadException || e instanceof dev.pvll.space.GenotypeFormatException) {
+      if (isBadInput(e)) {
         cmd.getErr().println("pvll: " + e.getMessage());
         return 2;
       }
       throw e;
     });
     return cli.execute(args);
+  }
+
+  /** Bad input (a flag, a file): a one-line error naming it, exit code 2. */
+  static boolean isBadInput(Throwable e) {
+    return e instanceof IllegalArgumentException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
+        || e instanceof dev.pvll.data.DatasetNotFoundException || e instanceof dev.pvll.data.DatasetFormatException
+        || e instanceof dev.pvll.data.DownloadException || e instanceof dev.pvll.space.GenotypeFormatException;
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.pvll.cli;
 
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Datasets;
+import dev.pvll.kernels.CollectivesConfig;
 import dev.pvll.kernels.CudaGraph;
+import dev.pvll.kernels.LaunchEnvironment;
 import dev.pvll.report.CellPicture;
 import dev.pvll.run.RunFolder;
 import dev.pvll.run.RunJson;
@@ -88,6 +90,12 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--label-mode", description = "eval (METHOD.md: one more supernet epoch, running BN statistics), batch-stats (each validation batch's own statistics) snapshot (every label is one epoch from the weights saved after the first warm-up pass, at its learning rate and data order: labels without drift) or frozen (both warm-up passes train, then the weights freeze and every label is a validation pass with batch statistics: a label is a function of the architecture)") String labelMode;
   @Option(names = "--cutout", description = "cutout length during supernet training (0 = off)") Integer cutout;
 
+  // data-parallel runs (mpirun -np R pvll search ..., srun --mpi=pmix pvll search ...): the launcher gives the ranks
+  @Option(names = "--collectives-timeout", paramLabel = "SECONDS", description = "with several ranks: how long any wait for the "
+      + "other ranks may take before the run fails with an error (default 120)") Double collectivesTimeout;
+  @Option(names = "--threads", description = "CPU kernel threads (default: all cores; with several ranks on one host, its cores "
+      + "shared evenly)") Integer threads;
+
   /** The flag of each setting that has one, for messages ({@link InvalidSettingException#describe}). */
   static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("preset", "--preset"),
       Map.entry("data.batchSize", "--batch-size"), Map.entry("data.trainImages", "--train-images"),
@@ -95,7 +103,8 @@ final class SearchCommand implements Callable<Integer> {
       Map.entry("data.cutout", "--cutout"), Map.entry("schedule.warmup", "--warmup"), Map.entry("schedule.steps", "--steps"),
       Map.entry("schedule.lrMax", "--lr"), Map.entry("schedule.lrMin", "--lr-min"), Map.entry("psi.predictor", "--predictor"),
       Map.entry("psi.memoryCapacity", "--memory"), Map.entry("psi.passes", "--psi-passes"), Map.entry("architecture.lr", "--arch-lr"),
-      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("labelMode", "--label-mode"));
+      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("labelMode", "--label-mode"),
+      Map.entry("parallel.ranks", "the number of ranks"));
 
   /** Runs build, with a bad setting's message naming its flag. */
   static <T> T withFlagNames(Supplier<T> build) {
@@ -108,27 +117,47 @@ final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SearchRun run;
+    if (resume != null && out != null) throw new IllegalArgumentException("--resume and --out cannot be used together: the run continues in its own folder");
+    double timeout = collectivesTimeout != null ? collectivesTimeout : CollectivesConfig.DEFAULT_TIMEOUT.toSeconds();
+    if (!(timeout >= 0.001) || Double.isInfinite(timeout)) throw new IllegalArgumentException("--collectives-timeout must be a positive number of seconds, got " + timeout);
+    if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
     if (resume != null) {
-      if (out != null) throw new IllegalArgumentException("--resume and --out cannot be used together: the run continues in its own folder");
-      if (!RunFolder.hasCheckpoint(resume)) throw new IllegalArgumentException("--resume " + resume + ": no " + RunFolder.CHECKPOINT + " there");
-      run = SearchRun.resume(resume, loadTrain(SearchRun.savedConfig(resume)));
-      System.err.println("resuming " + resume);
-    } else {
-      SearchConfig base = withFlagNames(() -> SearchPresets.byName(preset));
-      SearchConfig.Data data = withFlagNames(() -> data(base.data()));
-      Dataset train = loadTrain(base.withData(data));
-      SearchConfig config = withFlagNames(() -> build(base, data, train));
-      Path dir = out != null ? out : Path.of("runs", "search-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-      if (RunFolder.hasCheckpoint(dir)) {
-        throw new IllegalArgumentException("--out " + dir + " already holds a search; use --resume " + dir + " or another --out");
+      if (!RunFolder.hasCheckpoint(resume) && LaunchEnvironment.detect().isRoot()) {
+        throw new IllegalArgumentException("--resume " + resume + ": no " + RunFolder.CHECKPOINT + " there");
       }
-      run = SearchRun.start(config, train, dir);
-      printConfig(config, dir, train);
+      try (Job job = Job.open(device != null ? device : "auto", timeout, threads)) {
+        return job.run(() -> {
+          SearchRun.Checkpointed saved = SearchRun.read(resume, job.collectives(), job.isParallel() ? timeout : null);
+          SearchRun run = SearchRun.resume(saved, loadTrain(saved.config()), job.collectives());
+          if (job.isRoot()) System.err.println("resuming " + resume + (job.isParallel() ? " with " + job.parallel().ranks() + " ranks" : ""));
+          return search(run, job);
+        });
+      }
     }
+    SearchConfig base = withFlagNames(() -> SearchPresets.byName(preset));
+    SearchConfig.Data data = withFlagNames(() -> data(base.data()));
+    Dataset train = loadTrain(base.withData(data));
+    SearchConfig built = withFlagNames(() -> build(base, data, train));
+    Path dir = out != null ? out : Path.of("runs", "search-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    if (RunFolder.hasCheckpoint(dir) && LaunchEnvironment.detect().isRoot()) {
+      throw new IllegalArgumentException("--out " + dir + " already holds a search; use --resume " + dir + " or another --out");
+    }
+    try (Job job = Job.open(built.device(), timeout, threads)) {
+      return job.run(() -> {
+        SearchConfig config = withFlagNames(() -> built.withParallel(job.parallel()));
+        SearchRun run = SearchRun.start(config, train, dir, job.collectives());
+        if (job.isRoot()) printConfig(config, dir, train);
+        return search(run, job);
+      });
+    }
+  }
+
+  /** Runs the search to its end; rank 0 prints and writes the cell pictures. */
+  private static int search(SearchRun run, Job job) throws Exception {
     try (run) {
       ProgressBar bar = new ProgressBar(System.err);
       SearchEngine.Result r = run.run(bar::unit);
+      if (!job.isRoot()) return 0;
       bar.done();
       CellPicture.writeSvg(r.genotype(), run.dir());
       CellPicture.writePng(r.genotype(), run.dir());
@@ -140,7 +169,8 @@ final class SearchCommand implements Callable<Integer> {
       System.out.printf("output            %s%n", run.dir());
       return 0;
     } catch (SearchDivergedException e) {
-      System.err.println("search stopped: " + e.getMessage() + "; the last good checkpoint is intact, resume with --resume");
+      // every rank measured the same loss: all stop here alike
+      if (job.isRoot()) System.err.println("search stopped: " + e.getMessage() + "; the last good checkpoint is intact, resume with --resume");
       return 3;
     }
   }

@@ -14,13 +14,15 @@ import dev.pvll.kernels.Tensor;
 public final class Batch {
   private final int index;
   private final int[] samples;
+  private final int total;
   private final Tensor block;
   private final Tensor images;
   private final Tensor labels;
 
-  Batch(int index, int[] samples, Tensor block, Tensor images, Tensor labels) {
+  Batch(int index, int[] samples, int total, Tensor block, Tensor images, Tensor labels) {
     this.index = index;
     this.samples = samples;
+    this.total = total;
     this.block = block;
     this.images = images;
     this.labels = labels;
@@ -31,9 +33,14 @@ public final class Batch {
     return index;
   }
 
-  /** Number of samples (the batch size, or fewer for a last partial batch). */
+  /** Number of samples (the batch size, or fewer for a last partial batch; a sharded loader: this rank's share). */
   public int size() {
     return samples.length;
+  }
+
+  /** Samples of the whole batch across the ranks of a sharded loader (else {@link #size()}). */
+  public int total() {
+    return total;
   }
 
   /** The data-set indices of the samples, in batch order. */

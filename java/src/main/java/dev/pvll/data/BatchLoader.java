@@ -1,5 +1,6 @@
 package dev.pvll.data;
 
+import dev.pvll.kernels.BatchShard;
 import dev.pvll.kernels.CudaEvent;
 import dev.pvll.kernels.CudaStream;
 import dev.pvll.kernels.Device;
@@ -38,6 +39,11 @@ import java.util.concurrent.TimeUnit;
  * device on a second (non-blocking) stream, so the copy of batch k+1 overlaps the ops on batch k.
  * {@link #next} makes the ops' stream wait for the batch's copy (an event, no host wait), and
  * the copy into a buffer waits for the ops enqueued before that buffer was given back.
+ *
+ * <p>With {@link Options#withShard a shard} (rank r of R in a data-parallel job) the loader
+ * forms the same batches as a single process, but each {@link Batch} holds and augments only
+ * rank r's share of its batch ({@link BatchShard}); {@link Batch#total()} is the whole batch's
+ * size. Every rank gets every batch, possibly with no sample of its own.
  */
 public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
   /**
@@ -49,14 +55,18 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
    * @param epoch the epoch number: a different epoch gives different random draws
    * @param shuffle whether to visit the indices in a random order drawn from (seed, epoch)
    * @param dropLast whether to drop a last batch smaller than batchSize
+   * @param device where batches are delivered
+   * @param rank this rank's index: it receives its share of every batch ({@link BatchShard})
+   * @param ranks the number of ranks the batches are shared by (1: whole batches)
    */
   public record Options(int batchSize, Augmentation augmentation, long seed, int epoch, boolean shuffle, boolean dropLast,
-      Device device) {
+      Device device, int rank, int ranks) {
     /**
      * @throws IllegalArgumentException when batchSize is below 1 or epoch negative
      */
     public Options {
       if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+      if (ranks < 1 || rank < 0 || rank >= ranks) throw new IllegalArgumentException("rank " + rank + " of " + ranks);
       if (epoch < 0) throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
       if (augmentation == null) throw new IllegalArgumentException("augmentation is required (Augmentation.none for normalisation only)");
       if (device == null) device = Device.cpu();
@@ -64,7 +74,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
 
     /** Batches in host memory (the CPU). */
     public Options(int batchSize, Augmentation augmentation, long seed, int epoch, boolean shuffle, boolean dropLast) {
-      this(batchSize, augmentation, seed, epoch, shuffle, dropLast, Device.cpu());
+      this(batchSize, augmentation, seed, epoch, shuffle, dropLast, Device.cpu(), 0, 1);
     }
 
     /** In the given order, keeping a last partial batch. */
@@ -74,17 +84,27 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
 
     /** The same with the per-epoch shuffle on or off. */
     public Options withShuffle(boolean on) {
-      return new Options(batchSize, augmentation, seed, epoch, on, dropLast, device);
+      return new Options(batchSize, augmentation, seed, epoch, on, dropLast, device, rank, ranks);
     }
 
     /** The same keeping or dropping a last partial batch. */
     public Options withDropLast(boolean on) {
-      return new Options(batchSize, augmentation, seed, epoch, shuffle, on, device);
+      return new Options(batchSize, augmentation, seed, epoch, shuffle, on, device, rank, ranks);
     }
 
     /** The same delivering batches on the given device (a GPU: through pinned memory and a copy stream). */
     public Options withDevice(Device target) {
-      return new Options(batchSize, augmentation, seed, epoch, shuffle, dropLast, target);
+      return new Options(batchSize, augmentation, seed, epoch, shuffle, dropLast, target, rank, ranks);
+    }
+
+    /** The same delivering only rank r's share of every batch, of ranks ranks ({@link BatchShard}). */
+    public Options withShard(int r, int count) {
+      return new Options(batchSize, augmentation, seed, epoch, shuffle, dropLast, device, r, count);
+    }
+
+    /** This rank's share of a batch of total samples. */
+    BatchShard shardOf(int total) {
+      return BatchShard.of(total, rank, ranks);
     }
   }
 
@@ -98,6 +118,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     final CudaEvent released; // GPU: recorded on the ops' stream when the consumer gives the slot back
     int batch;
     int size;
+    int total;
 
     Slot(Tensor block) {
       this(block, null, null, null);
@@ -207,11 +228,12 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     consumed++;
     current = s;
     int n = s.size;
-    int[] samples = Arrays.copyOfRange(order, s.batch * options.batchSize(), s.batch * options.batchSize() + n);
+    int first = s.batch * options.batchSize() + options.shardOf(s.total).start();
+    int[] samples = Arrays.copyOfRange(order, first, first + n);
     Tensor block = s.block.view(0, n * imageSize + n);
     Tensor images = s.block.view(0, n, data.channels(), data.height(), data.width());
     Tensor labels = s.block.view((long) n * imageSize, n);
-    currentBatch = new Batch(s.batch, samples, block, images, labels);
+    currentBatch = new Batch(s.batch, samples, s.total, block, images, labels);
     return currentBatch;
   }
 
@@ -252,7 +274,8 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
   private void produce(float[][] table) {
     try {
       int b = options.batchSize();
-      int full = b * imageSize + b;
+      int most = options.shardOf(b).size(); // no shard of a smaller batch is larger
+      int full = most * imageSize + most;
       Device device = options.device();
       if (device.isCuda() && batches > 0) {
         copies = CudaStream.create(device);
@@ -277,8 +300,10 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
       float[] staging = new float[full];
       Augmentation aug = options.augmentation();
       for (int batch = 0; batch < batches; batch++) {
-        int start = batch * b;
-        int n = Math.min(b, order.length - start);
+        int total = Math.min(b, order.length - batch * b);
+        BatchShard shard = options.shardOf(total);
+        int start = batch * b + shard.start();
+        int n = shard.size();
         for (int k = 0; k < n; k++) {
           int idx = order[start + k];
           aug.apply(data, idx, options.seed(), options.epoch(), table, staging, k * imageSize);
@@ -291,15 +316,16 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
           s.pinned.write(staging, count);
           copies.waitFor(s.released); // the ops on this buffer's previous batch are done
           s.pinned.copyToAsync(0, s.block, count, copies, s.copied);
-        } else if (n == b) {
+        } else if (n == most) {
           s.block.copyFrom(staging);
-        } else {
+        } else if (n > 0) {
           try (Tensor part = s.block.view(0, n * imageSize + n)) {
             part.copyFrom(Arrays.copyOf(staging, n * imageSize + n));
           }
         }
         s.batch = batch;
         s.size = n;
+        s.total = total;
         ready.put(s);
       }
     } catch (InterruptedException e) {

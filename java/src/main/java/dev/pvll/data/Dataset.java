@@ -108,6 +108,19 @@ public final class Dataset {
     return pixels;
   }
 
+  /**
+   * A checksum of the pixels and labels (CRC-32C, as hex): equal on every machine that read the
+   * same images, so the ranks of a job can check that they train on the same data.
+   */
+  public String fingerprint() {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(pixels);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * labels.length);
+    b.asIntBuffer().put(labels);
+    crc.update(b.array());
+    return String.format("%08x", crc.getValue());
+  }
+
   /** Images per class, indexed by label. */
   public int[] classCounts() {
     int[] counts = new int[classNames.size()];

@@ -73,6 +73,29 @@ public final class Device {
     return d;
   }
 
+  /**
+   * {@link #resolve} for the rank with local rank localRank on its host in a data-parallel job:
+   * {@code auto} and {@code cuda} mean that rank's own GPU, {@code cuda:<localRank>} (auto: the
+   * CPU where no GPU is usable); an explicit {@code cuda:N} is that GPU for every rank (two ranks
+   * sharing one GPU: a test set-up). For local rank 0 this is {@link #resolve}.
+   *
+   * @throws IllegalArgumentException when the rank's GPU is not there, naming how many are
+   */
+  public static Device resolveForRank(String text, int localRank) {
+    if (localRank < 0) throw new IllegalArgumentException("local rank must be >= 0, got " + localRank);
+    String t = text.trim().toLowerCase();
+    if (localRank == 0 || !(t.equals("auto") || t.equals("cuda") || t.equals("gpu"))) return resolve(text);
+    CudaStatus s = CudaStatus.probe();
+    int gpus = s.available() ? s.gpus().size() : 0;
+    if (t.equals("auto") && gpus == 0) return cpu();
+    if (localRank >= gpus) {
+      throw new IllegalArgumentException("device '" + text + "' for local rank " + localRank + ": this host has " + gpus
+          + " usable GPU(s)" + (gpus == 0 ? " (" + s.reason() + ")" : "") + ", one per rank is needed; start at most " + Math.max(1, gpus)
+          + " ranks per host, or name one GPU for all (cuda:N), or use cpu");
+    }
+    return cuda(localRank);
+  }
+
   /** Every device present: the CPU first, then each usable CUDA GPU. Never throws. */
   public static List<Device> available() {
     List<Device> devices = new ArrayList<>();

@@ -15,8 +15,11 @@ import java.util.Map;
  * @param rank this process's rank, 0 to size - 1
  * @param size the number of processes in the job
  * @param localRank this process's rank among those on its host
+ * @param localSize the job's processes on this host ({@code OMPI_COMM_WORLD_LOCAL_SIZE},
+ *     {@code MPI_LOCALNRANKS}, the first count of {@code SLURM_STEP_TASKS_PER_NODE}; size when the
+ *     launcher does not say): how many share its cores
  */
-public record LaunchEnvironment(Launcher launcher, int rank, int size, int localRank) {
+public record LaunchEnvironment(Launcher launcher, int rank, int size, int localRank, int localSize) {
   /** The launchers whose environment pvll reads. */
   public enum Launcher {
     NONE("no launcher"),
@@ -38,15 +41,21 @@ public record LaunchEnvironment(Launcher launcher, int rank, int size, int local
 
   public LaunchEnvironment {
     if (launcher == null) throw new IllegalArgumentException("launcher must not be null");
-    if (size < 1 || rank < 0 || rank >= size || localRank < 0 || localRank >= size) {
+    if (size < 1 || rank < 0 || rank >= size || localRank < 0 || localRank >= size || localSize < 1 || localSize > size
+        || localRank >= localSize) {
       throw new IllegalArgumentException(launcher.title() + " environment: rank " + rank + " of " + size
-          + " (local rank " + localRank + ") is not a valid position in a job");
+          + " (local rank " + localRank + " of " + localSize + ") is not a valid position in a job");
     }
+  }
+
+  /** A position whose launcher does not say how many of the job's processes share this host: all of them, as far as it knows. */
+  public LaunchEnvironment(Launcher launcher, int rank, int size, int localRank) {
+    this(launcher, rank, size, localRank, size);
   }
 
   /** One process on its own: rank 0 of 1. */
   public static LaunchEnvironment single() {
-    return new LaunchEnvironment(Launcher.NONE, 0, 1, 0);
+    return new LaunchEnvironment(Launcher.NONE, 0, 1, 0, 1);
   }
 
   /** This process's launcher environment ({@link System#getenv()}). */
@@ -62,17 +71,20 @@ public record LaunchEnvironment(Launcher launcher, int rank, int size, int local
    */
   public static LaunchEnvironment from(Map<String, String> env) {
     if (env.containsKey("OMPI_COMM_WORLD_SIZE")) {
-      return new LaunchEnvironment(Launcher.OPEN_MPI, number(env, "OMPI_COMM_WORLD_RANK", null),
-          number(env, "OMPI_COMM_WORLD_SIZE", null), number(env, "OMPI_COMM_WORLD_LOCAL_RANK", 0));
+      int size = number(env, "OMPI_COMM_WORLD_SIZE", null);
+      return new LaunchEnvironment(Launcher.OPEN_MPI, number(env, "OMPI_COMM_WORLD_RANK", null), size,
+          number(env, "OMPI_COMM_WORLD_LOCAL_RANK", 0), number(env, "OMPI_COMM_WORLD_LOCAL_SIZE", size));
     }
     if (env.containsKey("PMI_SIZE") || env.containsKey("PMI_RANK")) {
-      return new LaunchEnvironment(Launcher.PMI, number(env, "PMI_RANK", null), number(env, "PMI_SIZE", null),
-          number(env, "MPI_LOCALRANKID", 0));
+      int size = number(env, "PMI_SIZE", null);
+      return new LaunchEnvironment(Launcher.PMI, number(env, "PMI_RANK", null), size, number(env, "MPI_LOCALRANKID", 0),
+          number(env, "MPI_LOCALNRANKS", size));
     }
     if (env.containsKey("SLURM_PROCID")) {
       String sizeName = env.containsKey("SLURM_STEP_NUM_TASKS") ? "SLURM_STEP_NUM_TASKS" : "SLURM_NTASKS";
-      return new LaunchEnvironment(Launcher.SLURM, number(env, "SLURM_PROCID", null), number(env, sizeName, 1),
-          number(env, "SLURM_LOCALID", 0));
+      int size = number(env, sizeName, 1);
+      return new LaunchEnvironment(Launcher.SLURM, number(env, "SLURM_PROCID", null), size, number(env, "SLURM_LOCALID", 0),
+          slurmTasksHere(env.get("SLURM_STEP_TASKS_PER_NODE"), size));
     }
     return single();
   }
@@ -85,7 +97,19 @@ public record LaunchEnvironment(Launcher launcher, int rank, int size, int local
   /** One line for {@code pvll info}, e.g. {@code Open MPI: rank 1 of 2 (local rank 1)}. */
   public String describe() {
     if (launcher == Launcher.NONE) return "no launcher: a single process (rank 0 of 1)";
-    return launcher.title() + ": rank " + rank + " of " + size + " (local rank " + localRank + ")";
+    return launcher.title() + ": rank " + rank + " of " + size + " (local rank " + localRank + " of " + localSize + " on this host)";
+  }
+
+  /** The first count of Slurm's tasks-per-node list ("2(x3),1": 2), or fallback when absent or unreadable. */
+  private static int slurmTasksHere(String perNode, int fallback) {
+    if (perNode == null) return fallback;
+    int end = 0;
+    while (end < perNode.length() && Character.isDigit(perNode.charAt(end))) end++;
+    try {
+      return Math.min(fallback, Math.max(1, Integer.parseInt(perNode.substring(0, end))));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
   }
 
   private static int number(Map<String, String> env, String name, Integer fallback) {

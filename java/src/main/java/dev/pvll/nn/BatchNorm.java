@@ -1,12 +1,16 @@
 package dev.pvll.nn;
 
+import dev.pvll.kernels.Collectives;
 import dev.pvll.kernels.NormOps;
+import dev.pvll.kernels.SyncBatchNorm;
 import dev.pvll.kernels.Tensor;
 
 /**
  * Batch norm over NCHW channels, with or without affine parameters. Training uses batch
  * statistics and updates the running ones (momentum 0.1, eps 1e-5, PyTorch's defaults);
- * evaluation uses the running statistics.
+ * evaluation uses the running statistics. Batch statistics are over the whole batch across the
+ * ranks of the buffers store's {@link ParameterStore#collectives()} ({@link SyncBatchNorm}; a
+ * single process runs the fused kernels).
  */
 public final class BatchNorm implements Layer {
   public static final float MOMENTUM = 0.1f, EPS = 1e-5f;
@@ -14,11 +18,13 @@ public final class BatchNorm implements Layer {
   private final int channels;
   private final Parameter gamma, beta;
   private final Parameter runningMean, runningVar;
+  private final Collectives collectives;
   private Tensor input, saveMean, saveInvStd;
 
-  /** buffers holds the running statistics (not learnable). */
+  /** buffers holds the running statistics (not learnable) and says whose batch the statistics are over. */
   public BatchNorm(ParameterStore store, ParameterStore buffers, String name, int channels, boolean affine) {
     this.channels = channels;
+    this.collectives = buffers.collectives();
     gamma = affine ? store.add(name + ".weight", new Init.Constant(1f), channels) : null;
     beta = affine ? store.add(name + ".bias", new Init.Constant(0f), channels) : null;
     runningMean = buffers.add(name + ".running_mean", new Init.Constant(0f), channels);
@@ -32,11 +38,11 @@ public final class BatchNorm implements Layer {
       input = x;
       saveMean = Tensor.empty(x.device(), channels);
       saveInvStd = Tensor.empty(x.device(), channels);
-      NormOps.batchNormTrainForward(x, value(gamma), value(beta), y, saveMean, saveInvStd, runningMean.value(), runningVar.value(),
-          MOMENTUM, EPS);
+      SyncBatchNorm.trainForward(collectives, x, value(gamma), value(beta), y, saveMean, saveInvStd, runningMean.value(),
+          runningVar.value(), MOMENTUM, EPS);
     } else if (mode == Mode.EVAL_BATCH_STATS) {
       try (Tensor mean = Tensor.empty(x.device(), channels); Tensor invStd = Tensor.empty(x.device(), channels)) {
-        NormOps.batchNormTrainForward(x, value(gamma), value(beta), y, mean, invStd, null, null, MOMENTUM, EPS);
+        SyncBatchNorm.trainForward(collectives, x, value(gamma), value(beta), y, mean, invStd, null, null, MOMENTUM, EPS);
       }
     } else {
       NormOps.batchNormInferenceForward(x, value(gamma), value(beta), runningMean.value(), runningVar.value(), y, EPS);
@@ -47,7 +53,7 @@ public final class BatchNorm implements Layer {
   @Override
   public void backward(Tensor dy, Tensor dx, boolean accumulate) {
     if (input == null) throw new IllegalStateException("BatchNorm backward without a training forward");
-    NormOps.batchNormBackward(input, dy, saveMean, saveInvStd, value(gamma), dx, gamma == null ? null : gamma.grad(),
+    SyncBatchNorm.backward(collectives, input, dy, saveMean, saveInvStd, value(gamma), dx, gamma == null ? null : gamma.grad(),
         beta == null ? null : beta.grad(), accumulate);
   }
 

@@ -1,5 +1,6 @@
 package dev.pvll.nn;
 
+import dev.pvll.kernels.BatchShard;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.kernels.TensorOps;
 import java.util.SplittableRandom;
@@ -14,11 +15,24 @@ public final class DropPath {
 
   /** y = x * mask / keep, with a fresh per-sample mask drawn from rng; returns x itself when inactive. */
   public Tensor forward(Tensor x, float dropProb, SplittableRandom rng, Mode mode) {
+    return forward(x, dropProb, rng, BatchShard.whole(x.dim(0)), mode);
+  }
+
+  /**
+   * The same for x holding the samples of shard of a batch sharded across ranks: the mask of the
+   * whole batch is drawn (every rank draws the same) and shard's part of it applied, so the ranks
+   * together drop what one process with the whole batch would.
+   */
+  public Tensor forward(Tensor x, float dropProb, SplittableRandom rng, BatchShard shard, Mode mode) {
     mask = null;
     if (mode != Mode.TRAIN || dropProb <= 0f) return x;
+    if (shard.size() != x.dim(0)) throw new IllegalArgumentException("drop-path: a shard of " + shard.size() + " for " + x.dim(0) + " samples");
     keep = 1f - dropProb;
     float[] m = new float[x.dim(0)];
-    for (int i = 0; i < m.length; i++) m[i] = rng.nextDouble() < keep ? 1f : 0f;
+    for (int i = 0; i < shard.total(); i++) {
+      float kept = rng.nextDouble() < keep ? 1f : 0f;
+      if (i >= shard.start() && i < shard.start() + m.length) m[i - shard.start()] = kept;
+    }
     mask = Tensor.of(x.device(), m, m.length);
     Tensor y = Tensor.emptyLike(x);
     TensorOps.dropPathForward(x, mask, y, keep);

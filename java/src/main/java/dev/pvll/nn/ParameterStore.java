@@ -1,5 +1,6 @@
 package dev.pvll.nn;
 
+import dev.pvll.kernels.Collectives;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.OptimOps;
 import dev.pvll.kernels.Scope;
@@ -17,6 +18,12 @@ import java.util.SplittableRandom;
  * {@link #endSegment} form a contiguous segment (one candidate op on one edge) that can be
  * stepped alone. Non-learnable state (BN running statistics) lives in a second store of
  * buffers.
+ *
+ * <p>The buffers store also says whose batch its layers' statistics are over: the
+ * {@link Collectives} of the job (default: this process alone). In a data-parallel job each rank
+ * holds a shard of every batch, and a {@link BatchNorm} registered here computes its statistics
+ * over the whole batch through them. It is the one object every BN constructor already receives
+ * from its network builder, so the job's collectives reach every BN without a global setting.
  */
 public final class ParameterStore implements AutoCloseable {
   /** A contiguous run of parameters, [start, end) in elements. */
@@ -26,12 +33,29 @@ public final class ParameterStore implements AutoCloseable {
     }
   }
 
+  private final Collectives collectives;
   private final List<Parameter> parameters = new ArrayList<>();
   private final List<Segment> segments = new ArrayList<>();
   private long size;
   private String openSegment;
   private long openStart;
   private Tensor values, grads, momentum;
+
+  /** A store of a network that sees only this process's batches. */
+  public ParameterStore() {
+    this(Collectives.single());
+  }
+
+  /** A store whose layers' batch statistics are over the batch shared by collectives' ranks. */
+  public ParameterStore(Collectives collectives) {
+    if (collectives == null) throw new IllegalArgumentException("ParameterStore: collectives must not be null");
+    this.collectives = collectives;
+  }
+
+  /** The ranks whose shards make up one batch for this store's layers (a single process: {@link Collectives#single()}). */
+  public Collectives collectives() {
+    return collectives;
+  }
 
   /** Registers a parameter of the given shape; returns it unbound until allocate. */
   public Parameter add(String name, Init init, int... shape) {

@@ -65,8 +65,18 @@ final class Checkpoint {
 
   /** Reads a checkpoint; any inconsistency is an IOException naming the file and what is wrong. */
   static Content read(Path file) throws IOException {
-    long size = Files.size(file);
-    try (InputStream is = Files.newInputStream(file); DataInputStream in = new DataInputStream(new BufferedInputStream(is, 1 << 20))) {
+    try (InputStream is = Files.newInputStream(file)) {
+      return read(is, Files.size(file), file);
+    }
+  }
+
+  /** Parses a checkpoint's bytes (a file another rank read), named file in messages. */
+  static Content parse(byte[] bytes, Path file) throws IOException {
+    return read(new java.io.ByteArrayInputStream(bytes), bytes.length, file);
+  }
+
+  private static Content read(InputStream is, long size, Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(is, 1 << 20))) {
       byte[] magic = new byte[MAGIC.length];
       in.readFully(magic);
       if (!java.util.Arrays.equals(magic, MAGIC)) throw new IOException(file + ": not a pvll checkpoint (bad magic)");

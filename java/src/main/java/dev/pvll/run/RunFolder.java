@@ -61,7 +61,23 @@ public final class RunFolder {
   public static Saved readCheckpoint(Path dir) throws IOException {
     Path file = dir.resolve(CHECKPOINT);
     if (!Files.exists(file)) throw new IllegalArgumentException(dir + ": no " + CHECKPOINT + " there");
-    Checkpoint.Content c = Checkpoint.read(file);
+    return saved(Checkpoint.read(file), file);
+  }
+
+  /** The bytes of the checkpoint in dir, to send to the other ranks of a job ({@link #parseCheckpoint}). */
+  public static byte[] checkpointBytes(Path dir) throws IOException {
+    Path file = dir.resolve(CHECKPOINT);
+    if (!Files.exists(file)) throw new IllegalArgumentException(dir + ": no " + CHECKPOINT + " there");
+    return Files.readAllBytes(file);
+  }
+
+  /** A checkpoint from its bytes ({@link #checkpointBytes}), as {@link #readCheckpoint} would read it from dir. */
+  public static Saved parseCheckpoint(byte[] bytes, Path dir) throws IOException {
+    Path file = dir.resolve(CHECKPOINT);
+    return saved(Checkpoint.parse(bytes, file), file);
+  }
+
+  private static Saved saved(Checkpoint.Content c, Path file) throws IOException {
     try {
       return new Saved(RunJson.object(c.json(), file.toString()), c.arrays());
     } catch (IllegalArgumentException e) {

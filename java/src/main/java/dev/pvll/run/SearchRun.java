@@ -1,7 +1,9 @@
 package dev.pvll.run;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.pvll.data.Dataset;
+import dev.pvll.kernels.Collectives;
 import dev.pvll.search.ArchEncoding;
 import dev.pvll.search.Memory;
 import dev.pvll.search.Predictor;
@@ -12,11 +14,18 @@ import dev.pvll.space.Genotype;
 import dev.pvll.space.Primitive;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A search in its run folder: {@link SearchEngine}'s units one after the other, each followed by
  * its log line and an atomic checkpoint, so a run killed at any moment resumes exactly; at the end
  * genotype.json, genotype.txt and summary.json.
+ *
+ * <p>In a data-parallel job every rank runs one: the ranks first agree on the configuration and
+ * the data ({@link RankAgreement#sameConfiguration}), after every unit on their state
+ * ({@link RankAgreement#sameState}); only rank 0 has a run folder and writes (log, checkpoint,
+ * outputs). A resumed job reads the checkpoint on rank 0 and sends it to the others, so the ranks
+ * need no shared file system; it must have as many ranks as the job that wrote it.
  */
 public final class SearchRun implements AutoCloseable {
   /** Receives a line after every unit (progress bars). */
@@ -27,39 +36,112 @@ public final class SearchRun implements AutoCloseable {
   /** psi as a run saved it, with the memory it was fitted on (the report's landscape map). */
   public record SavedPsi(Predictor psi, Memory memory) {}
 
-  private final RunFolder folder;
+  /**
+   * A checkpoint as every rank of a job holds it before resuming: its state and arrays, and the
+   * folder it came from (rank 0's).
+   */
+  public record Checkpointed(Path dir, SearchState state, List<float[]> arrays) {
+    /** The configuration the run resumes with (to load its data). */
+    public SearchConfig config() {
+      return state.config();
+    }
+  }
+
+  private final RunFolder folder; // rank 0 only
   private final SearchEngine engine;
+  private final Collectives collectives;
+  private final Path dir;
   private final double elapsedBefore;
 
-  private SearchRun(RunFolder folder, SearchEngine engine, double elapsedBefore) {
+  private SearchRun(RunFolder folder, SearchEngine engine, Collectives collectives, Path dir, double elapsedBefore) {
     this.folder = folder;
     this.engine = engine;
+    this.collectives = collectives;
+    this.dir = dir;
     this.elapsedBefore = elapsedBefore;
   }
 
   /** A new search writing into dir (created; it must not hold another run). */
   public static SearchRun start(SearchConfig config, Dataset train, Path dir) throws IOException {
-    RunFolder folder = RunFolder.create(dir, "a search");
-    SearchEngine engine = new SearchEngine(config, train);
-    folder.begin(config);
-    return new SearchRun(folder, engine, 0);
+    return start(config, train, dir, Collectives.single());
+  }
+
+  /**
+   * A new search as one rank of the job of collectives (its size must be config's
+   * {@code parallel.ranks}); rank 0 creates dir and writes into it.
+   *
+   * @throws IllegalArgumentException on every rank when the ranks' configurations or data differ
+   */
+  public static SearchRun start(SearchConfig config, Dataset train, Path dir, Collectives collectives) throws IOException {
+    RankAgreement.sameConfiguration(collectives, agreed(config, train));
+    Object[] made = call(() -> RankAgreement.together(collectives, () -> {
+      RunFolder folder = collectives.isRoot() ? RunFolder.create(dir, "a search") : null;
+      SearchEngine engine = new SearchEngine(config, train, collectives);
+      try {
+        if (folder != null) folder.begin(config);
+      } catch (IOException | RuntimeException e) {
+        engine.close();
+        throw e;
+      }
+      return new Object[] {folder, engine};
+    }));
+    return new SearchRun((RunFolder) made[0], (SearchEngine) made[1], collectives, dir, 0);
   }
 
   /** Continues the run whose checkpoint is in dir, on data loaded with its saved configuration. */
   public static SearchRun resume(Path dir, Dataset train) throws IOException {
-    RunFolder.Saved saved = RunFolder.readCheckpoint(dir);
-    SearchState s = state(saved, dir);
-    SearchEngine engine = restore(dir, s, saved, train);
-    return new SearchRun(RunFolder.resume(dir, s.logLines()), engine, s.elapsedSeconds());
+    return resume(read(dir, Collectives.single(), null), train, Collectives.single());
   }
 
   /**
-   * The search in dir as its last checkpoint left it, read only: for scoring genotypes on its
-   * shared weights ({@link SearchEngine#score}). Nothing in dir is written.
+   * The checkpoint in dir as the ranks of collectives' job see it: rank 0 reads it and sends it to
+   * the others. The job must have as many ranks as the one that wrote it.
+   *
+   * @param timeoutSeconds the collectives' timeout of the resuming job, recorded in place of the
+   *     saved one (null: keep the saved one)
+   * @throws IllegalArgumentException on every rank when the rank counts differ or rank 0 has no checkpoint
+   */
+  public static Checkpointed read(Path dir, Collectives collectives, Double timeoutSeconds) throws IOException {
+    byte[] bytes = call(() -> RankAgreement.fromRoot(collectives, () -> RunFolder.checkpointBytes(dir)));
+    RunFolder.Saved saved = RunFolder.parseCheckpoint(bytes, dir);
+    SearchState s = state(saved, dir);
+    int ranks = s.config().parallel().ranks();
+    if (ranks != collectives.size()) {
+      throw new IllegalArgumentException(dir.resolve(RunFolder.CHECKPOINT) + " was written by a job of " + ranks + " rank(s), this job has "
+          + collectives.size() + ": resume it with " + ranks + (ranks == 1 ? " process (no launcher)" : " ranks (mpirun -np " + ranks + ")")
+          + "; the shards of every batch, and so every number of the run, depend on the count");
+    }
+    if (timeoutSeconds != null) s = withConfig(s, s.config().withParallel(s.config().parallel().withTimeoutSeconds(timeoutSeconds)));
+    return new Checkpointed(dir, s, saved.arrays());
+  }
+
+  /** Continues the run of a checkpoint every rank holds ({@link #read}), on data loaded with its configuration. */
+  public static SearchRun resume(Checkpointed c, Dataset train, Collectives collectives) throws IOException {
+    SearchState s = c.state();
+    RankAgreement.sameConfiguration(collectives, agreed(s.config(), train));
+    Object[] made = call(() -> RankAgreement.together(collectives, () -> {
+      SearchEngine engine = restore(c.dir(), s, c.arrays(), train, collectives);
+      try {
+        RunFolder folder = collectives.isRoot() ? RunFolder.resume(c.dir(), s.logLines()) : null;
+        return new Object[] {folder, engine};
+      } catch (IOException | RuntimeException e) {
+        engine.close();
+        throw e;
+      }
+    }));
+    return new SearchRun((RunFolder) made[0], (SearchEngine) made[1], collectives, c.dir(), s.elapsedSeconds());
+  }
+
+  /**
+   * The search in dir as its last checkpoint left it, read only, in this process alone (a
+   * data-parallel run's weights too): for scoring genotypes on its shared weights
+   * ({@link SearchEngine#score}). Nothing in dir is written.
    */
   public static SearchEngine open(Path dir, Dataset train) throws IOException {
     RunFolder.Saved saved = RunFolder.readCheckpoint(dir);
-    return restore(dir, state(saved, dir), saved, train);
+    SearchState s = state(saved, dir);
+    if (!s.config().parallel().isSingle()) s = withConfig(s, s.config().withParallel(s.config().parallel().withRanks(1)));
+    return restore(dir, s, saved.arrays(), train, Collectives.single());
   }
 
   /** The configuration saved in dir's checkpoint (to load the right data before resuming). */
@@ -79,6 +161,14 @@ public final class SearchRun implements AutoCloseable {
     return state(RunFolder.readCheckpoint(dir), dir);
   }
 
+  /** What the ranks must agree on: the configuration and the data's fingerprint. */
+  private static JsonElement agreed(SearchConfig config, Dataset train) {
+    JsonObject o = new JsonObject();
+    o.add("config", SearchConfigJson.write(config));
+    o.addProperty("data", train.name() + ", " + train.size() + " images, CRC-32C " + train.fingerprint());
+    return o;
+  }
+
   /** The state of a checkpoint, its configuration read in either form ({@link SearchConfigJson}). */
   private static SearchState state(RunFolder.Saved saved, Path dir) throws IOException {
     JsonObject state = saved.state().deepCopy();
@@ -91,9 +181,15 @@ public final class SearchRun implements AutoCloseable {
     }
   }
 
-  private static SearchEngine restore(Path dir, SearchState s, RunFolder.Saved saved, Dataset train) throws IOException {
+  private static SearchState withConfig(SearchState s, SearchConfig c) {
+    return new SearchState(c, s.phase(), s.index(), s.epoch(), s.architect(), s.psi(), s.memory(), s.heldOutPredictions(),
+        s.heldOutLabels(), s.bestLoss(), s.bestH(), s.warmupLabels(), s.logLines(), s.elapsedSeconds(), s.finalLoss(), s.snapshotEpoch());
+  }
+
+  private static SearchEngine restore(Path dir, SearchState s, List<float[]> arrays, Dataset train, Collectives collectives)
+      throws IOException {
     try {
-      return SearchEngine.restore(s, saved.arrays(), train);
+      return SearchEngine.restore(s, arrays, train, collectives);
     } catch (IllegalArgumentException e) {
       throw new IOException(dir.resolve(RunFolder.CHECKPOINT) + ": " + e.getMessage(), e);
     }
@@ -104,25 +200,45 @@ public final class SearchRun implements AutoCloseable {
   }
 
   public Path dir() {
-    return folder.dir();
+    return dir;
   }
 
-  /** Runs every remaining unit, checkpointing after each; then writes the genotype and the summary. */
+  /**
+   * Runs every remaining unit, checkpointing after each; then writes the genotype and the summary.
+   * In a data-parallel job every rank calls it; the ranks check after each unit that their states
+   * agree, and only rank 0 writes.
+   */
   public SearchEngine.Result run(Listener listener) throws IOException {
     long start = System.nanoTime();
     while (!engine.done()) {
       SearchEngine.Unit unit = engine.runUnit();
       double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
-      if (unit.logLine() != null) folder.appendLog(unit.logLine());
-      folder.writeCheckpoint(engine.state(folder.logLines(), elapsed), engine.arrays());
-      if (listener != null) listener.unitDone(unit.phase(), unit.number(), engine.totalUnits(), unit.logLine(), elapsed);
+      List<float[]> arrays = engine.arrays();
+      if (collectives.size() > 1) {
+        RankAgreement.sameState(collectives, RankAgreement.digest(engine.state(0, 0), arrays), "after unit " + unit.number()
+            + " (" + unit.phase() + ")");
+      }
+      if (folder != null) {
+        if (unit.logLine() != null) folder.appendLog(unit.logLine());
+        folder.writeCheckpoint(engine.state(folder.logLines(), elapsed), arrays);
+      }
+      if (listener != null && collectives.isRoot()) {
+        listener.unitDone(unit.phase(), unit.number(), engine.totalUnits(), unit.logLine(), elapsed);
+      }
     }
     SearchEngine.Result r = engine.result(elapsedBefore + (System.nanoTime() - start) / 1e9);
-    Genotype g = r.genotype();
-    folder.writeText("genotype.json", g.toJson());
-    folder.writeText("genotype.txt", g.toDartsString() + "\n");
-    folder.writeJson("summary.json", summary(engine.config(), r));
+    if (folder != null) {
+      Genotype g = r.genotype();
+      folder.writeText("genotype.json", g.toJson());
+      folder.writeText("genotype.txt", g.toDartsString() + "\n");
+      folder.writeJson("summary.json", summary(engine.config(), r));
+    }
     return r;
+  }
+
+  /** Whether this rank writes the run folder (rank 0). */
+  public boolean writes() {
+    return folder != null;
   }
 
   private static JsonObject summary(SearchConfig c, SearchEngine.Result r) {
@@ -138,6 +254,17 @@ public final class SearchRun implements AutoCloseable {
     o.addProperty("final_entropy", r.finalEntropy());
     o.addProperty("seconds", r.seconds());
     return o;
+  }
+
+  /** Runs action, with its checked exceptions as IOException (I/O) or unchanged (runtime). */
+  private static <T> T call(java.util.concurrent.Callable<T> action) throws IOException {
+    try {
+      return action.call();
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.pvll.search;
 
 import static dev.pvll.search.InvalidSettingException.require;
 
+import dev.pvll.kernels.DataParallel;
 import dev.pvll.space.NetworkConfig;
 import dev.pvll.supernet.StepLaunch;
 import java.util.Objects;
@@ -21,10 +22,18 @@ import java.util.Objects;
  * @param labelMode how a label is measured
  * @param launch how the supernet step is launched (same numbers every way)
  * @param seed seed of everything random
- * @param device cpu, cuda:N or auto
+ * @param device cpu, cuda:N or auto (in a job of several ranks, auto and cuda are each rank's own GPU)
+ * @param parallel the ranks the run is data-parallel over and their timeout (absent from older
+ *     files: a single process)
  */
 public record SearchConfig(Method method, Data data, NetworkConfig network, Schedule schedule, Psi psi, ArchitectureStep architecture,
-    LabelMode labelMode, StepLaunch launch, long seed, String device) {
+    LabelMode labelMode, StepLaunch launch, long seed, String device, DataParallel parallel) {
+
+  /** A single-process run ({@link DataParallel#SINGLE}). */
+  public SearchConfig(Method method, Data data, NetworkConfig network, Schedule schedule, Psi psi, ArchitectureStep architecture,
+      LabelMode labelMode, StepLaunch launch, long seed, String device) {
+    this(method, data, network, schedule, psi, architecture, labelMode, launch, seed, device, DataParallel.SINGLE);
+  }
 
   /**
    * @param dataset data set name (fashion-mnist-embedded, fashion-mnist, mnist, cifar10, cifar100)
@@ -178,48 +187,56 @@ public record SearchConfig(Method method, Data data, NetworkConfig network, Sche
     Objects.requireNonNull(labelMode, "labelMode");
     Objects.requireNonNull(launch, "launch");
     Objects.requireNonNull(device, "device");
+    if (parallel == null) parallel = DataParallel.SINGLE;
+    require(data.batchSize() >= parallel.ranks(), "%s must be at least %s (" + parallel.ranks() + "): every rank needs a sample of "
+        + "every batch", "data.batchSize", "parallel.ranks");
     require(labelMode != LabelMode.FROZEN || schedule.warmup() >= 1 || method == Method.GDAS,
         "%s frozen needs %s >= 1: the warm-up trains the weights every label is measured on", "labelMode", "schedule.warmup");
   }
 
   public SearchConfig withMethod(Method m) {
-    return new SearchConfig(m, data, network, schedule, psi, architecture, labelMode, launch, seed, device);
+    return new SearchConfig(m, data, network, schedule, psi, architecture, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withData(Data d) {
-    return new SearchConfig(method, d, network, schedule, psi, architecture, labelMode, launch, seed, device);
+    return new SearchConfig(method, d, network, schedule, psi, architecture, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withNetwork(NetworkConfig n) {
-    return new SearchConfig(method, data, n, schedule, psi, architecture, labelMode, launch, seed, device);
+    return new SearchConfig(method, data, n, schedule, psi, architecture, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withSchedule(Schedule s) {
-    return new SearchConfig(method, data, network, s, psi, architecture, labelMode, launch, seed, device);
+    return new SearchConfig(method, data, network, s, psi, architecture, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withPsi(Psi p) {
-    return new SearchConfig(method, data, network, schedule, p, architecture, labelMode, launch, seed, device);
+    return new SearchConfig(method, data, network, schedule, p, architecture, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withArchitecture(ArchitectureStep a) {
-    return new SearchConfig(method, data, network, schedule, psi, a, labelMode, launch, seed, device);
+    return new SearchConfig(method, data, network, schedule, psi, a, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withLabelMode(LabelMode m) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, m, launch, seed, device);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, m, launch, seed, device, parallel);
   }
 
   public SearchConfig withLaunch(StepLaunch l) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, l, seed, device);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, l, seed, device, parallel);
   }
 
   public SearchConfig withSeed(long s) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, s, device);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, s, device, parallel);
   }
 
   public SearchConfig withDevice(String d) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, seed, d);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, seed, d, parallel);
+  }
+
+  /** The same run spread over the ranks and timeout of p. */
+  public SearchConfig withParallel(DataParallel p) {
+    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, seed, device, p);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.pvll.search;
 
 import com.google.gson.JsonObject;
 import dev.pvll.data.Dataset;
+import dev.pvll.kernels.Collectives;
 import dev.pvll.nn.Mode;
 import dev.pvll.space.Genotype;
 import dev.pvll.space.Primitive;
@@ -25,6 +26,13 @@ import java.util.List;
  *
  * A label is one more supernet epoch with the architecture and its validation loss, as the
  * {@link LabelMode} says ({@link SupernetEpochs}). GDAS has no warm-up: its steps are its epochs.
+ *
+ * <p>Data-parallel: every rank of the job runs its own engine with the same configuration and
+ * seed. Each supernet step and validation batch is shared across the ranks (the step engine sums
+ * gradients, losses and batch-norm statistics), so every rank measures the same labels; sampling,
+ * psi's refit and A's step then run identically on every rank from those identical inputs, which
+ * costs no broadcast on the critical path and leaves rank 0 no extra work (the run folder checks
+ * that the ranks' states agree). Only the caller decides who writes.
  */
 public final class SearchEngine implements AutoCloseable {
   /** Where the run stands: the phase of the next unit. GDAS names the steps of a method without warm-up (kept: checkpoints hold it). */
@@ -55,10 +63,22 @@ public final class SearchEngine implements AutoCloseable {
   private int index;
   private Double finalLoss;
 
-  /** A new search of config on train (split into training and validation halves). */
+  /** A new search of config on train (split into training and validation halves), in this process alone. */
   public SearchEngine(SearchConfig config, Dataset train) {
+    this(config, train, Collectives.single());
+  }
+
+  /**
+   * A new search as one rank of the data-parallel job of collectives, whose size must be the
+   * configuration's {@code parallel.ranks}.
+   */
+  public SearchEngine(SearchConfig config, Dataset train, Collectives collectives) {
+    if (config.parallel().ranks() != collectives.size()) {
+      throw new IllegalArgumentException("the configuration is for a job of " + config.parallel().ranks() + " rank(s), this job has "
+          + collectives.size());
+    }
     this.config = config;
-    supernet = new SupernetEpochs(config, train);
+    supernet = new SupernetEpochs(config, train, collectives);
     ArchEncoding encoding = new ArchEncoding(config.network().nodes(), Primitive.values().length);
     SearchConfig.ArchitectureStep a = config.architecture();
     Architect.Sampler sampler = config.method() == Method.RANDOM ? Architect.Sampler.UNIFORM : a.sampler();
@@ -230,7 +250,12 @@ public final class SearchEngine implements AutoCloseable {
 
   /** The search a checkpoint recorded, on data loaded with its configuration; throws if the arrays do not fit its network. */
   public static SearchEngine restore(SearchState s, List<float[]> arrays, Dataset train) {
-    SearchEngine e = new SearchEngine(s.config(), train);
+    return restore(s, arrays, train, Collectives.single());
+  }
+
+  /** The same as one rank of the job of collectives (its size must be the configuration's {@code parallel.ranks}). */
+  public static SearchEngine restore(SearchState s, List<float[]> arrays, Dataset train, Collectives collectives) {
+    SearchEngine e = new SearchEngine(s.config(), train, collectives);
     long[] sizes = e.supernet.stateSizes();
     if (arrays.size() != (s.snapshotEpoch() == null ? 3 : 6) || arrays.get(0).length != sizes[0] || arrays.get(2).length != sizes[1]) {
       e.close();

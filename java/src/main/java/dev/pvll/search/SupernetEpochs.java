@@ -6,6 +6,7 @@ import dev.pvll.data.BatchLoader;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Normalization;
 import dev.pvll.data.Splits;
+import dev.pvll.kernels.Collectives;
 import dev.pvll.kernels.Device;
 import dev.pvll.nn.Mode;
 import dev.pvll.nn.WeightState;
@@ -24,6 +25,10 @@ import java.util.function.IntFunction;
  * trains one sampled architecture (or one per batch), and a label is that architecture's
  * validation loss as the run's {@link LabelMode} measures it. The order and the augmentation of
  * epoch e depend only on the seed and e, so a resumed run sees the same data.
+ *
+ * <p>In a data-parallel job every rank forms the same batches and loads only its share of each
+ * ({@link BatchLoader.Options#withShard}); the step engine sums what must be summed, so every
+ * rank sees the figures of the whole batch.
  */
 final class SupernetEpochs implements AutoCloseable {
   /** Mean loss and accuracy over an epoch or a validation pass. */
@@ -43,6 +48,7 @@ final class SupernetEpochs implements AutoCloseable {
   private final Augmentation validationAugmentation;
   private final Mode labelMode;
   private final Device device;
+  private final Collectives collectives;
   /** Supernet epochs run so far: the position in the learning-rate schedule and the data order. */
   private int epoch;
   /** The learning rate of the last epoch run (for the log). */
@@ -54,8 +60,9 @@ final class SupernetEpochs implements AutoCloseable {
   private float[][] snapshot;
   private int snapshotEpoch = -1;
 
-  SupernetEpochs(SearchConfig config, Dataset data) {
+  SupernetEpochs(SearchConfig config, Dataset data, Collectives collectives) {
     checkDataFits(config, data);
+    this.collectives = collectives;
     SearchConfig.Data d = config.data();
     this.config = config;
     this.data = data;
@@ -68,8 +75,9 @@ final class SupernetEpochs implements AutoCloseable {
     this.trainAugmentation = d.cutout() > 0 ? a.withCutout(d.cutout()) : a;
     this.validationAugmentation = Augmentation.none(normalization);
     this.labelMode = config.labelMode() == LabelMode.BATCH_STATS || config.frozenLabels() ? Mode.EVAL_BATCH_STATS : Mode.EVAL;
-    this.device = Device.resolve(config.device());
-    this.network = new SearchNetwork(config.network(), device, config.seed());
+    checkShardsOfLastValidationBatch(config, validation.length, collectives.size(), labelMode);
+    this.device = Device.resolveForRank(config.device(), collectives.localRank());
+    this.network = new SearchNetwork(config.network(), device, config.seed(), collectives);
     SearchConfig.Schedule s = config.schedule();
     SgdConfig sgd = new SgdConfig((float) s.momentum(), (float) s.weightDecay(), (float) s.gradClip());
     int logCapacity = Math.max(batchesPerEpoch(), (validation.length + d.batchSize() - 1) / d.batchSize());
@@ -147,7 +155,7 @@ final class SupernetEpochs implements AutoCloseable {
         SampledArchitecture arch = archOfBatch.apply(b);
         if (arch != current) step.setArchitecture(arch);
         current = arch;
-        step.trainStep(batch.images(), batch.labels());
+        step.trainStep(batch.images(), batch.labels(), batch.total());
       }
     }
     SupernetStep.Totals t = step.finishTraining();
@@ -170,11 +178,11 @@ final class SupernetEpochs implements AutoCloseable {
     step.setArchitecture(arch);
     step.beginValidation();
     BatchLoader.Options options = BatchLoader.Options.of(config.data().batchSize(), validationAugmentation, config.seed(), 0)
-        .withShuffle(false).withDropLast(false).withDevice(device);
+        .withShuffle(false).withDropLast(false).withDevice(device).withShard(collectives.rank(), collectives.size());
     try (BatchLoader loader = new BatchLoader(data, validation, options)) {
       while (loader.hasNext()) {
         Batch batch = loader.next();
-        step.evaluate(batch.images(), batch.labels(), mode);
+        step.evaluate(batch.images(), batch.labels(), mode, batch.total());
       }
     }
     Stats s = Stats.of(step.finishValidation());
@@ -192,13 +200,13 @@ final class SupernetEpochs implements AutoCloseable {
   /** The shuffled, augmented training batches of epoch e. */
   BatchLoader trainingBatches(int e) {
     return new BatchLoader(data, train, BatchLoader.Options.of(config.data().batchSize(), trainAugmentation, config.seed(), e)
-        .withDropLast(true).withDevice(device));
+        .withDropLast(true).withDevice(device).withShard(collectives.rank(), collectives.size()));
   }
 
   /** Validation batches in a shuffled order of their own (GDAS's architecture steps), whole batches only. */
   BatchLoader shuffledValidationBatches(int e) {
     return new BatchLoader(data, validation, BatchLoader.Options.of(config.data().batchSize(), validationAugmentation, config.seed() + 1, e)
-        .withDropLast(true).withDevice(device));
+        .withDropLast(true).withDevice(device).withShard(collectives.rank(), collectives.size()));
   }
 
   /** The supernet's parameters, their momentum and its BN buffers, copied to the host. */
@@ -231,6 +239,20 @@ final class SupernetEpochs implements AutoCloseable {
 
   private void setWeightState(float[][] w) {
     WeightState.set(network.parameters(), network.buffers(), w);
+  }
+
+  /**
+   * Labels with batch statistics need every rank to hold a sample of every validation batch (batch
+   * norm's statistics are summed from each rank's forward): a last partial batch of fewer images
+   * than ranks cannot be split so.
+   */
+  private static void checkShardsOfLastValidationBatch(SearchConfig c, int images, int ranks, Mode mode) {
+    int last = images % c.data().batchSize();
+    if (ranks > 1 && mode == Mode.EVAL_BATCH_STATS && last > 0 && last < ranks) {
+      throw new InvalidSettingException("%s: the " + images + " validation images end in a batch of " + last + ", fewer than the "
+          + ranks + " ranks, and labels with batch statistics need a sample on every rank; choose a count whose last batch has at least "
+          + ranks + " images (or none)", "data.validationImages");
+    }
   }
 
   private static void checkDataFits(SearchConfig c, Dataset d) {

@@ -1,6 +1,7 @@
 package dev.pvll.supernet;
 
 import dev.pvll.kernels.Branching;
+import dev.pvll.kernels.Collectives;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.Lanes;
 import dev.pvll.kernels.StepOps;
@@ -28,7 +29,7 @@ import java.util.List;
 public final class SearchNetwork implements AutoCloseable {
   private final NetworkConfig config;
   private final ParameterStore store = new ParameterStore();
-  private final ParameterStore buffers = new ParameterStore();
+  private final ParameterStore buffers;
   private final Conv2d stemConv;
   private final BatchNorm stemBn;
   private final List<SearchCell> cells = new ArrayList<>();
@@ -39,7 +40,16 @@ public final class SearchNetwork implements AutoCloseable {
 
   /** Builds the network on device with parameters initialised from seed. */
   public SearchNetwork(NetworkConfig config, Device device, long seed) {
+    this(config, device, seed, Collectives.single());
+  }
+
+  /**
+   * The same for one rank of a data-parallel job: its batches are shards of the job's batches,
+   * and batch norm's statistics are over the whole batch through collectives.
+   */
+  public SearchNetwork(NetworkConfig config, Device device, long seed, Collectives collectives) {
     this.config = config;
+    this.buffers = new ParameterStore(collectives);
     int c = config.channels();
     int cStem = config.stemMultiplier() * c;
     store.beginSegment("stem");
@@ -78,6 +88,11 @@ public final class SearchNetwork implements AutoCloseable {
   /** BN running statistics. */
   public ParameterStore buffers() {
     return buffers;
+  }
+
+  /** The ranks whose shards make up each batch of this network ({@link Collectives#single()} for one process). */
+  public Collectives collectives() {
+    return buffers.collectives();
   }
 
   /**

@@ -1,8 +1,11 @@
 package dev.pvll.supernet;
 
+import dev.pvll.kernels.BatchShard;
 import dev.pvll.kernels.Branching;
+import dev.pvll.kernels.Collectives;
 import dev.pvll.kernels.CudaGraph;
 import dev.pvll.kernels.Device;
+import dev.pvll.kernels.ElementwiseOps;
 import dev.pvll.kernels.KernelException;
 import dev.pvll.kernels.Lanes;
 import dev.pvll.kernels.LossOps;
@@ -31,6 +34,18 @@ import java.util.Map;
  * on CUDA 12.8+ the step captured as one graph at its first use, each edge's op a switch node,
  * replayed for every batch and every architecture (validation likewise, one graph per evaluation
  * mode). A batch of another size than the captured one runs as plain launches.
+ *
+ * <p>Data-parallel: when the network's {@link SearchNetwork#collectives()} have several ranks,
+ * each rank passes its shard of every batch ({@link BatchShard}) and the engine makes the job
+ * compute what one process with the whole batch would, to rounding: batch norm over the whole
+ * batch (in the network), the shard's loss gradient scaled by its share of the batch, the
+ * gradients summed across the ranks after the backward and before clipping (one all-reduce of the
+ * flat gradient buffer), and each step's loss and correct count summed across the ranks before
+ * they are logged (one all-reduce of two floats), so every rank logs the batch's figures, gates
+ * a non-finite step alike and takes the same SGD step. The collectives are enqueued with the
+ * step (on a GPU through NCCL on its stream, so a captured graph holds them); reading the log
+ * waits for them within the job's timeout. A single process runs none of this: the same kernels
+ * as before, bit for bit.
  */
 public final class SupernetStep implements AutoCloseable {
   /** Mean loss, correct count, images and how many steps were recorded, over a run of steps. */
@@ -39,13 +54,16 @@ public final class SupernetStep implements AutoCloseable {
   private final SearchNetwork network;
   private final SgdConfig sgd;
   private final Device device;
+  private final Collectives collectives;
   private final int batchSize;
+  /** This rank's share of a full batch: the size of the staged (captured) step's input. */
+  private final BatchShard fullShard;
   private final StepLaunch.Kind kind;
   private final boolean onLanes;
   private final CudaGraph.SwitchSetting switches;
   private final DeviceArchitecture architecture;
   private final List<Tensor> owned = new ArrayList<>();
-  private final Tensor images, labels, lossOut, correctOut, normOut;
+  private final Tensor images, labels, lossAndCorrect, lossOut, correctOut, normOut;
   private final Tensor trainControl, evalControl;
   private final Tensor trainLog, evalLog;
   private final List<Integer> trainSizes = new ArrayList<>(), evalSizes = new ArrayList<>();
@@ -53,7 +71,8 @@ public final class SupernetStep implements AutoCloseable {
   private final Map<Mode, CudaGraph> evalGraphs = new EnumMap<>(Mode.class);
 
   /**
-   * @param batchSize the batch size of the captured graphs (other sizes run as plain launches)
+   * @param batchSize the batch size of the captured graphs (other sizes run as plain launches); in
+   *     a data-parallel job the job's batch size, of which this rank's graphs hold its shard
    * @param launch how steps are launched
    * @param logCapacity steps an epoch may record before {@link #finishTraining} (likewise validation)
    */
@@ -64,16 +83,24 @@ public final class SupernetStep implements AutoCloseable {
     this.network = network;
     this.sgd = sgd;
     this.device = network.parameters().values().device();
+    this.collectives = network.collectives();
     this.batchSize = batchSize;
+    this.fullShard = BatchShard.of(batchSize, collectives.rank(), collectives.size());
+    if (fullShard.size() == 0) {
+      throw new IllegalArgumentException("a batch of " + batchSize + " leaves rank " + collectives.rank() + " of " + collectives.size()
+          + " no sample: the batch size must be at least the number of ranks");
+    }
     this.kind = launch.on(device);
     this.onLanes = launch.lanes();
     this.switches = launch.switches();
     var c = network.config();
     this.architecture = Scope.unowned(() -> new DeviceArchitecture(device, c.edges()));
-    images = keep(new int[] {batchSize, c.inputChannels(), c.imageSize(), c.imageSize()});
-    labels = keep(new int[] {batchSize});
-    lossOut = keep(new int[] {1});
-    correctOut = keep(new int[] {1});
+    images = keep(new int[] {fullShard.size(), c.inputChannels(), c.imageSize(), c.imageSize()});
+    labels = keep(new int[] {fullShard.size()});
+    // one buffer, so that a data-parallel step sums both across the ranks in one call
+    lossAndCorrect = keep(new int[] {2});
+    lossOut = keepView(lossAndCorrect, 0);
+    correctOut = keepView(lossAndCorrect, 1);
     normOut = keep(new int[] {2});
     trainControl = keep(new int[] {StepOps.CONTROL_SIZE});
     evalControl = keep(new int[] {StepOps.CONTROL_SIZE});
@@ -85,6 +112,17 @@ public final class SupernetStep implements AutoCloseable {
     Tensor t = Scope.unowned(() -> Tensor.zeros(device, shape));
     owned.add(t);
     return t;
+  }
+
+  private Tensor keepView(Tensor of, long offset) {
+    Tensor t = of.view(offset, 1);
+    owned.add(0, t);
+    return t;
+  }
+
+  /** Whether the job has several ranks (each step then runs its collectives). */
+  private boolean parallel() {
+    return collectives.size() > 1;
   }
 
   /** Whether steps replay captured CUDA graphs. */
@@ -113,47 +151,105 @@ public final class SupernetStep implements AutoCloseable {
     evalSizes.clear();
   }
 
-  /** Enqueues one training step on images [N, C, H, W] and labels [N] (class indices as floats). */
+  /**
+   * Enqueues one training step on images [N, C, H, W] and labels [N] (class indices as floats):
+   * the whole batch in a single process, this rank's share of a full batch in a data-parallel job.
+   */
   public void trainStep(Tensor x, Tensor y) {
+    trainStep(x, y, fullBatchOf(x));
+  }
+
+  /**
+   * Enqueues one training step on this rank's shard x, y of a batch of total samples across the
+   * job's ranks (a single process: total is x's batch).
+   */
+  public void trainStep(Tensor x, Tensor y, int total) {
+    BatchShard shard = shardOf(x, total);
     checkRoom(trainSizes.size(), trainLog, "training");
-    if (x.dim(0) == batchSize && usesGraphs()) {
+    boolean staged = isStaged(x, total);
+    if (staged && usesGraphs()) {
       stage(x, y);
       if (trainGraph == null) {
         trainGraph = CudaGraph.capture(device, onLanes ? network.laneCount() : 0, switches,
-            (b, lanes) -> runTrainStep(images, labels, b, onLanes ? lanes : null));
+            (b, lanes) -> runTrainStep(images, labels, fullShard, b, onLanes ? lanes : null));
       }
       trainGraph.launch();
-    } else if (x.dim(0) == batchSize) {
+    } else if (staged) {
       stage(x, y);
-      runTrainStep(images, labels, architecture.hostBranching(), plainLanes());
+      runTrainStep(images, labels, shard, architecture.hostBranching(), plainLanes());
     } else {
-      runTrainStep(onDevice(x), onDevice(y), architecture.hostBranching(), plainLanes());
+      runTrainStep(onDevice(x), onDevice(y), shard, architecture.hostBranching(), plainLanes());
     }
-    trainSizes.add(x.dim(0));
+    trainSizes.add(total);
     if (kind == StepLaunch.Kind.PLAIN) lastTrainingStep();
   }
 
-  /** Enqueues one validation batch in mode (EVAL or EVAL_BATCH_STATS). */
+  /** Enqueues one validation batch in mode (EVAL or EVAL_BATCH_STATS): the whole batch, or this rank's share of a full one. */
   public void evaluate(Tensor x, Tensor y, Mode mode) {
+    evaluate(x, y, mode, fullBatchOf(x));
+  }
+
+  /**
+   * Enqueues the validation of this rank's shard x, y (possibly empty: null) of a batch of total
+   * samples across the job's ranks. An empty shard joins the batch's sums with nothing; in
+   * EVAL_BATCH_STATS it cannot (batch norm's statistics need a forward), so that is refused.
+   */
+  public void evaluate(Tensor x, Tensor y, Mode mode, int total) {
     if (mode == Mode.TRAIN) throw new IllegalArgumentException("evaluate needs an evaluation mode, got " + mode);
+    BatchShard shard = BatchShard.of(total, collectives.rank(), collectives.size());
+    if (shard.size() == 0) {
+      if (mode != Mode.EVAL) {
+        throw new IllegalStateException("validation with batch statistics: a batch of " + total + " leaves rank " + collectives.rank()
+            + " of " + collectives.size() + " no sample");
+      }
+    } else {
+      shardOf(x, total);
+    }
     checkRoom(evalSizes.size(), evalLog, "validation");
-    if (x.dim(0) == batchSize && usesGraphs()) {
+    boolean staged = shard.size() > 0 && isStaged(x, total);
+    if (staged && usesGraphs()) {
       stage(x, y);
       CudaGraph g = evalGraphs.get(mode);
       if (g == null) {
         g = CudaGraph.capture(device, onLanes ? network.laneCount() : 0, switches,
-            (b, lanes) -> runEvaluation(images, labels, mode, b, onLanes ? lanes : null));
+            (b, lanes) -> runEvaluation(images, labels, fullShard, mode, b, onLanes ? lanes : null));
         evalGraphs.put(mode, g);
       }
       g.launch();
-    } else if (x.dim(0) == batchSize) {
+    } else if (staged) {
       stage(x, y);
-      runEvaluation(images, labels, mode, architecture.hostBranching(), plainLanes());
+      runEvaluation(images, labels, shard, mode, architecture.hostBranching(), plainLanes());
+    } else if (shard.size() > 0) {
+      runEvaluation(onDevice(x), onDevice(y), shard, mode, architecture.hostBranching(), plainLanes());
     } else {
-      runEvaluation(onDevice(x), onDevice(y), mode, architecture.hostBranching(), plainLanes());
+      runEvaluation(null, null, shard, mode, null, null);
     }
-    evalSizes.add(x.dim(0));
+    evalSizes.add(total);
     if (kind == StepLaunch.Kind.PLAIN) lastValidationBatch();
+  }
+
+  /** The batch a shard x of the default size belongs to: x's own (one process), else a full batch. */
+  private int fullBatchOf(Tensor x) {
+    if (!parallel()) return x.dim(0);
+    if (x.dim(0) != fullShard.size()) {
+      throw new IllegalArgumentException("rank " + collectives.rank() + " of " + collectives.size() + ": a shard of " + x.dim(0)
+          + " samples is not its share of a full batch of " + batchSize + " (" + fullShard.size() + "); pass the batch's size");
+    }
+    return batchSize;
+  }
+
+  /** This rank's shard of a batch of total, checked against x. */
+  private BatchShard shardOf(Tensor x, int total) {
+    BatchShard shard = BatchShard.of(total, collectives.rank(), collectives.size());
+    if (x.dim(0) != shard.size()) {
+      throw new IllegalArgumentException("rank " + collectives.rank() + " of " + collectives.size() + " holds " + x.dim(0)
+          + " samples of a batch of " + total + ", its share is " + shard.size());
+    }
+    return shard;
+  }
+
+  private boolean isStaged(Tensor x, int total) {
+    return total == batchSize && x.dim(0) == fullShard.size();
   }
 
   /** Waits for the enqueued training steps and sums their log; throws on a bad label. */
@@ -189,13 +285,34 @@ public final class SupernetStep implements AutoCloseable {
    * in the serial structure; waits for the device.
    */
   public StepResult edgeGradients(Tensor x, Tensor y, double[][] edgeGradients) {
+    int total = fullBatchOf(x);
+    BatchShard shard = shardOf(x, total);
     try (Scope step = Scope.open()) {
       network.parameters().zeroGrads();
       Tensor logits = network.forward(x, architecture, architecture.hostBranching(), null, Mode.TRAIN);
       Tensor dLogits = Tensor.emptyLike(logits);
       LossResult loss = LossOps.softmaxCrossEntropy(logits, y, dLogits);
-      if (Double.isFinite(loss.loss())) network.backward(dLogits, edgeGradients);
-      return new StepResult(loss.loss(), loss.correct(), x.dim(0));
+      if (!parallel()) {
+        if (Double.isFinite(loss.loss())) network.backward(dLogits, edgeGradients);
+        return new StepResult(loss.loss(), loss.correct(), x.dim(0));
+      }
+      // the batch's loss first: every rank must agree on whether to back-propagate
+      double[] sums = {loss.loss() * shard.share(), loss.correct()};
+      collectives.allReduceSum(sums);
+      if (!Double.isFinite(sums[0])) return new StepResult((float) sums[0], (int) sums[1], total);
+      ElementwiseOps.scaleAdd(dLogits, shard.share(), dLogits, false);
+      int edges = edgeGradients[0].length;
+      double[][] mine = new double[2][edges];
+      network.backward(dLogits, mine);
+      double[] flat = new double[2 * edges];
+      System.arraycopy(mine[0], 0, flat, 0, edges);
+      System.arraycopy(mine[1], 0, flat, edges, edges);
+      collectives.allReduceSum(flat);
+      for (int e = 0; e < edges; e++) {
+        edgeGradients[0][e] += flat[e];
+        edgeGradients[1][e] += flat[edges + e];
+      }
+      return new StepResult((float) sums[0], (int) sums[1], total);
     }
   }
 
@@ -215,31 +332,48 @@ public final class SupernetStep implements AutoCloseable {
     return onLanes ? Lanes.SERIAL : null;
   }
 
-  private void runTrainStep(Tensor x, Tensor y, Branching branching, Lanes lanes) {
+  private void runTrainStep(Tensor x, Tensor y, BatchShard shard, Branching branching, Lanes lanes) {
     try (Scope step = Scope.open()) {
       network.parameters().zeroGrads();
       Tensor logits = network.forward(x, architecture, branching, lanes, Mode.TRAIN);
       Tensor dLogits = Tensor.emptyLike(logits);
       LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, dLogits);
+      if (parallel()) {
+        ElementwiseOps.scaleAdd(dLogits, shard.share(), dLogits, false);
+        sumAcrossRanks(shard);
+      }
       StepOps.recordStep(lossOut, correctOut, null, trainControl, trainLog);
       network.backward(dLogits, null);
+      if (parallel()) collectives.allReduceSum(network.parameters().grads());
       OptimOps.clipGradNormAsync(sgd.gradClip(), normOut, network.parameters().grads());
       network.sgdStep(architecture, branching, lanes, trainControl, sgd);
     }
   }
 
-  private void runEvaluation(Tensor x, Tensor y, Mode mode, Branching branching, Lanes lanes) {
+  private void runEvaluation(Tensor x, Tensor y, BatchShard shard, Mode mode, Branching branching, Lanes lanes) {
     try (Scope step = Scope.open()) {
-      Tensor logits = network.forward(x, architecture, branching, lanes, mode);
-      LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, null);
+      if (shard.size() > 0) {
+        Tensor logits = network.forward(x, architecture, branching, lanes, mode);
+        LossOps.softmaxCrossEntropy(logits, y, lossOut, correctOut, null);
+      } else {
+        lossAndCorrect.fill(0f);
+      }
+      if (parallel()) sumAcrossRanks(shard);
       StepOps.recordStep(lossOut, correctOut, null, evalControl, evalLog);
     }
+  }
+
+  /** The shard's mean loss weighted by its share and its correct count, summed across the ranks: the batch's. */
+  private void sumAcrossRanks(BatchShard shard) {
+    ElementwiseOps.scaleAdd(lossOut, shard.share(), lossOut, false);
+    collectives.allReduceSum(lossAndCorrect);
   }
 
   /** The log entry of the last step enqueued (waits for it); throws on a bad label, as the totals do. */
   private StepResult entry(Tensor log, List<Integer> sizes) {
     int i = sizes.size() - 1;
     if (i < 0) throw new IllegalStateException("no step since the last begin");
+    if (parallel()) collectives.waitForDevice();
     float[] pair;
     try (Tensor one = log.view(2L * i, 2)) {
       pair = one.toArray();
@@ -265,6 +399,7 @@ public final class SupernetStep implements AutoCloseable {
   }
 
   private Totals totals(Tensor log, Tensor control, List<Integer> sizes, String what) {
+    if (parallel()) collectives.waitForDevice(); // a GPU's NCCL calls, within the job's timeout
     float[] values = log.toArray();
     double lossSum = 0;
     long correct = 0, images = 0;

@@ -1,5 +1,6 @@
 package dev.pvll.train;
 
+import dev.pvll.kernels.BatchShard;
 import dev.pvll.kernels.ElementwiseOps;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.kernels.TensorOps;
@@ -58,7 +59,7 @@ final class EvalCell {
     return reduction;
   }
 
-  Tensor forward(Tensor in0, Tensor in1, float dropProb, SplittableRandom rng, Mode mode) {
+  Tensor forward(Tensor in0, Tensor in1, float dropProb, SplittableRandom rng, BatchShard shard, Mode mode) {
     states.clear();
     states.add(pre0.forward(in0, mode));
     states.add(pre1.forward(in1, mode));
@@ -69,7 +70,7 @@ final class EvalCell {
       for (int k = 2 * node; k < 2 * node + 2; k++) {
         if (ops[k] == null) continue;
         Tensor y = ops[k].forward(states.get(genes.get(k).input()), mode);
-        if (!(ops[k] instanceof Identity)) y = dropPaths[k].forward(y, dropProb, rng, mode);
+        if (!(ops[k] instanceof Identity)) y = dropPaths[k].forward(y, dropProb, rng, shard, mode);
         ElementwiseOps.scaleAdd(y, 1f, sum, true);
       }
       states.add(sum);

@@ -1,5 +1,7 @@
 package dev.pvll.train;
 
+import dev.pvll.kernels.BatchShard;
+import dev.pvll.kernels.Collectives;
 import dev.pvll.kernels.Device;
 import dev.pvll.space.NetworkConfig;
 import dev.pvll.kernels.Tensor;
@@ -26,7 +28,7 @@ public final class EvalNetwork implements AutoCloseable {
 
   private final NetworkConfig config;
   private final ParameterStore store = new ParameterStore();
-  private final ParameterStore buffers = new ParameterStore();
+  private final ParameterStore buffers;
   private final Conv2d stemConv;
   private final BatchNorm stemBn;
   private final List<EvalCell> cells = new ArrayList<>();
@@ -40,6 +42,15 @@ public final class EvalNetwork implements AutoCloseable {
 
   /** config.nodes() must match the genotype; auxiliary adds the DARTS auxiliary head. */
   public EvalNetwork(NetworkConfig config, Genotype genotype, boolean auxiliary, Device device, long seed) {
+    this(config, genotype, auxiliary, device, seed, Collectives.single());
+  }
+
+  /**
+   * The same for one rank of a data-parallel job: its batches are shards of the job's batches,
+   * and batch norm's statistics are over the whole batch through collectives.
+   */
+  public EvalNetwork(NetworkConfig config, Genotype genotype, boolean auxiliary, Device device, long seed, Collectives collectives) {
+    buffers = new ParameterStore(collectives);
     if (genotype.nodes() != config.nodes()) {
       throw new IllegalArgumentException("genotype has " + genotype.nodes() + " nodes per cell, the configuration " + config.nodes());
     }
@@ -96,12 +107,17 @@ public final class EvalNetwork implements AutoCloseable {
 
   /** Forward pass; drop-path masks are drawn from rng in training. */
   public Output forward(Tensor x, float dropPathProb, SplittableRandom rng, Mode mode) {
+    return forward(x, dropPathProb, rng, BatchShard.whole(x.dim(0)), mode);
+  }
+
+  /** The same for x holding shard of a batch sharded across ranks (drop-path draws the whole batch's masks). */
+  public Output forward(Tensor x, float dropPathProb, SplittableRandom rng, BatchShard shard, Mode mode) {
     states.clear();
     states.add(stemBn.forward(stemConv.forward(x, mode), mode));
     Tensor auxLogits = null;
     for (int k = 0; k < cells.size(); k++) {
       Tensor in0 = states.get(Math.max(k - 1, 0)), in1 = states.get(k);
-      states.add(cells.get(k).forward(in0, in1, dropPathProb, rng, mode));
+      states.add(cells.get(k).forward(in0, in1, dropPathProb, rng, shard, mode));
       if (aux != null && k == auxPosition && mode == Mode.TRAIN) auxLogits = aux.forward(states.get(k + 1), mode);
     }
     auxUsed = auxLogits != null;

@@ -26,8 +26,14 @@ class CollectivesTest {
     assertEquals(new LaunchEnvironment(LaunchEnvironment.Launcher.SLURM, 5, 16, 1), LaunchEnvironment.from(Map.of(
         "SLURM_PROCID", "5", "SLURM_NTASKS", "32", "SLURM_STEP_NUM_TASKS", "16", "SLURM_LOCALID", "1")));
     assertEquals(LaunchEnvironment.single(), LaunchEnvironment.from(Map.of("HOME", "/root")));
-    assertEquals("Open MPI: rank 3 of 8 (local rank 1)",
+    assertEquals("Open MPI: rank 3 of 8 (local rank 1 of 8 on this host)",
         new LaunchEnvironment(LaunchEnvironment.Launcher.OPEN_MPI, 3, 8, 1).describe());
+    // how many ranks share this host's cores, where the launcher says
+    assertEquals(4, LaunchEnvironment.from(Map.of("OMPI_COMM_WORLD_RANK", "3", "OMPI_COMM_WORLD_SIZE", "8",
+        "OMPI_COMM_WORLD_LOCAL_RANK", "3", "OMPI_COMM_WORLD_LOCAL_SIZE", "4")).localSize());
+    assertEquals(2, LaunchEnvironment.from(Map.of("PMI_RANK", "1", "PMI_SIZE", "4", "MPI_LOCALNRANKS", "2")).localSize());
+    assertEquals(2, LaunchEnvironment.from(Map.of("SLURM_PROCID", "5", "SLURM_NTASKS", "6", "SLURM_STEP_TASKS_PER_NODE",
+        "2(x3)", "SLURM_LOCALID", "1")).localSize());
     assertTrue(LaunchEnvironment.single().isRoot());
   }
 
