@@ -24,11 +24,20 @@ final class Job implements AutoCloseable {
   private final LaunchEnvironment launch;
   private final Collectives collectives;
   private final DataParallel parallel;
+  /** Says why a rank ends when the launcher stops it (another rank failed), where no exception could. */
+  private final Thread stoppedByLauncher;
 
   private Job(LaunchEnvironment launch, Collectives collectives, DataParallel parallel) {
     this.launch = launch;
     this.collectives = collectives;
     this.parallel = parallel;
+    if (launch.size() > 1) {
+      stoppedByLauncher = new Thread(() -> System.err.println("pvll: rank " + launch.rank() + " of " + launch.size()
+          + ": stopped by a signal before the job ended (a launcher ends every rank when one fails; rank 0's checkpoint is whole)"));
+      Runtime.getRuntime().addShutdownHook(stoppedByLauncher);
+    } else {
+      stoppedByLauncher = null;
+    }
   }
 
   /**
@@ -90,6 +99,11 @@ final class Job implements AutoCloseable {
   /** Leaves the job (waits for the other ranks within the timeout), at once after a failure. */
   @Override
   public void close() {
+    try {
+      if (stoppedByLauncher != null) Runtime.getRuntime().removeShutdownHook(stoppedByLauncher);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down: the hook says why
+    }
     collectives.close();
   }
 }

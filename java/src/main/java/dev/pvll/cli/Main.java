@@ -27,6 +27,10 @@ public final class Main implements Runnable {
         cmd.getErr().println("pvll: " + e.getMessage());
         return 2;
       }
+      if (isJobFailure(e)) {
+        cmd.getErr().println("pvll: " + e.getMessage());
+        return Job.FAILED;
+      }
       throw e;
     });
     return cli.execute(args);
@@ -37,6 +41,12 @@ public final class Main implements Runnable {
     return e instanceof IllegalArgumentException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
         || e instanceof dev.pvll.data.DatasetNotFoundException || e instanceof dev.pvll.data.DatasetFormatException
         || e instanceof dev.pvll.data.DownloadException || e instanceof dev.pvll.space.GenotypeFormatException;
+  }
+
+  /** A job of several ranks that could not start or go on (no MPI, a timeout, a rank that died): one line, exit code 4. */
+  static boolean isJobFailure(Throwable e) {
+    return e instanceof dev.pvll.kernels.KernelException k
+        && (k.status() == dev.pvll.kernels.KernelException.COLLECTIVE || k.status() == dev.pvll.kernels.KernelException.UNAVAILABLE);
   }
 
   @Override

@@ -55,9 +55,10 @@ public final class DataParallelStepWorker {
         SearchNetwork shard = new SearchNetwork(config, Device.cpu(), seed, c);
         SupernetStep one = new SupernetStep(whole, SgdConfig.DARTS, batch, StepLaunch.of(StepLaunch.Kind.PLAIN), 32);
         SupernetStep dp = new SupernetStep(shard, SgdConfig.DARTS, batch, StepLaunch.of(StepLaunch.Kind.RESIDENT), 32)) {
-      float lr = Float.parseFloat(System.getenv().getOrDefault("PVLL_DP_LR", "0.1"));
-      one.beginTraining(lr);
-      dp.beginTraining(lr);
+      // a small learning rate: at 0.1 this tiny network (batches of 7, 2x2 maps in its last cells) amplifies
+      // the rounding differences of the sharded sums tenfold per step, as it would any change of summation order
+      one.beginTraining(1e-3f);
+      dp.beginTraining(1e-3f);
       double worstLoss = 0;
       for (int a = 0; a < 3; a++) {
         SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, config.edges(), a == 0);
@@ -78,9 +79,9 @@ public final class DataParallelStepWorker {
             say(c.rank(), String.format("step %d.%d of %d (mine %d): loss %.7f whole, %.7f sharded, correct %d / %d", a, s, n,
                 mine.size(), p.loss(), q.loss(), p.correct(), q.correct()));
             ok &= d <= TOLERANCE * (1 + Math.abs(p.loss())) && p.correct() == q.correct() && q.count() == n;
-            if (System.getenv("PVLL_DEBUG_DP") != null) {
-              compare(c.rank(), "grads", whole.parameters().grads().toArray(), shard.parameters().grads().toArray());
-              compare(c.rank(), "params", whole.parameters().values().toArray(), shard.parameters().values().toArray());
+            if (a == 0 && s == 0) {
+              // the first step's gradients, summed across the ranks and clipped, before any weight differs
+              ok &= compare(c.rank(), "first step's gradients", whole.parameters().grads().toArray(), shard.parameters().grads().toArray());
             }
           }
         }
