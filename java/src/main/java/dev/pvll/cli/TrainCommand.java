@@ -1,8 +1,12 @@
 package dev.pvll.cli;
 
 import dev.pvll.data.TrainTest;
+import dev.pvll.kernels.CollectivesConfig;
+import dev.pvll.kernels.LaunchEnvironment;
 import dev.pvll.report.CellPicture;
 import dev.pvll.run.RunFolder;
+import dev.pvll.run.RunJson;
+import dev.pvll.run.TrainingComparison;
 import dev.pvll.run.TrainingRun;
 import dev.pvll.space.Genotype;
 import dev.pvll.space.Genotypes;
@@ -60,15 +64,34 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--drop-path", description = "maximum drop-path probability (0.2)") Double dropPath;
   @Option(names = "--cutout", description = "cutout length (16)") Integer cutout;
 
+  // several ranks (mpirun -np R pvll train ..., srun --mpi=pmix pvll train ...): the launcher gives the ranks
+  @Option(names = "--parallel", description = "with several ranks: batches (each run's batches shared by all ranks, runs one after "
+      + "another; default) or runs (a comparison's whole runs spread over the ranks, one per rank at a time)") String parallel = "batches";
+  @Option(names = "--collectives-timeout", paramLabel = "SECONDS", description = "with several ranks: how long any wait for the "
+      + "other ranks may take before the run fails with an error (default 120)") Double collectivesTimeout;
+  @Option(names = "--threads", description = "CPU kernel threads (default: all cores; with several ranks on one host, its cores "
+      + "shared evenly)") Integer threads;
+
   @Override
   public Integer call() throws Exception {
+    double timeout = collectivesTimeout != null ? collectivesTimeout : CollectivesConfig.DEFAULT_TIMEOUT.toSeconds();
+    if (!(timeout >= 0.001) || Double.isInfinite(timeout)) throw new IllegalArgumentException("--collectives-timeout must be a positive number of seconds, got " + timeout);
+    if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    TrainingComparison.Mode mode = RunJson.parse(TrainingComparison.Mode.class, parallel);
     if (resume != null) {
-      if (!RunFolder.hasCheckpoint(resume)) throw new IllegalArgumentException("--resume " + resume + ": no " + RunFolder.CHECKPOINT + " there");
-      TrainConfig saved = TrainingRun.savedConfig(resume);
-      try (TrainingRun t = TrainingRun.resume(resume, DataLoading.load(saved.dataset(), saved.dataDir()))) {
-        print(t.run(this::progress), t.dir());
+      if (!RunFolder.hasCheckpoint(resume) && LaunchEnvironment.detect().isRoot()) {
+        throw new IllegalArgumentException("--resume " + resume + ": no " + RunFolder.CHECKPOINT + " there");
       }
-      return 0;
+      try (Job job = Job.open(device != null ? device : "auto", timeout, threads)) {
+        return job.run(() -> {
+          TrainingRun.Checkpointed saved = TrainingRun.read(resume, job.collectives(), job.isParallel() ? timeout : null);
+          try (TrainingRun t = TrainingRun.resume(saved, DataLoading.load(saved.config().dataset(), saved.config().dataDir()), job.collectives())) {
+            GenotypeTrainer.Result r = t.run(this::progress);
+            if (job.isRoot()) print(r, t.dir());
+          }
+          return 0;
+        });
+      }
     }
     TrainConfig config = build(TrainConfig.byName(preset));
     Map<String, Genotype> todo = new LinkedHashMap<>();
@@ -80,52 +103,92 @@ final class TrainCommand implements Callable<Integer> {
     TrainTest data = DataLoading.load(config.dataset(), config.dataDir());
     Path dir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     boolean single = todo.size() == 1 && runSeeds.size() == 1;
-    System.err.printf("pvll train (%s preset) -> %s: %d genotype(s) x %d seed(s); %s, %d cells, C=%d, %d epochs, batch %d, %s training images%n",
-        preset, dir, todo.size(), runSeeds.size(), config.dataset(), config.cells(), config.channels(), config.epochs(), config.batchSize(),
-        config.trainImages() == 0 ? "all" : String.valueOf(config.trainImages()));
-    TrainingSummary summary = new TrainingSummary();
-    for (Map.Entry<String, Genotype> g : todo.entrySet()) {
-      for (long seed : runSeeds) {
-        Path runDir = single ? dir : dir.resolve(g.getKey() + "-seed" + seed);
-        // a comparison run again with the same --out continues: finished runs are read back, a cut-off run resumes
-        if (!single && TrainingRun.isFinished(runDir)) {
-          System.err.printf("== %s, seed %d: finished before, read from %s%n", g.getKey(), seed, runDir.resolve(TrainingRun.RESULT));
-          summary.add(g.getKey(), TrainingRun.readResult(runDir));
-          continue;
+    if (single && mode == TrainingComparison.Mode.RUNS) mode = TrainingComparison.Mode.BATCHES; // one run: nothing to spread
+    TrainingComparison.Mode how = mode;
+    try (Job job = Job.open(config.device(), timeout, threads)) {
+      return job.run(() -> {
+        TrainConfig runs = how == TrainingComparison.Mode.BATCHES ? config.withParallel(job.parallel()) : config;
+        if (job.isRoot()) {
+          System.err.printf("pvll train (%s preset) -> %s: %d genotype(s) x %d seed(s); %s, %d cells, C=%d, %d epochs, batch %d, %s training "
+              + "images%s%n", preset, dir, todo.size(), runSeeds.size(), config.dataset(), config.cells(), config.channels(), config.epochs(),
+              config.batchSize(), config.trainImages() == 0 ? "all" : String.valueOf(config.trainImages()), !job.isParallel() ? ""
+              : how == TrainingComparison.Mode.BATCHES ? "; each run over " + job.parallel().ranks() + " ranks"
+              : "; runs spread over " + job.parallel().ranks() + " ranks");
         }
-        boolean resuming = !single && RunFolder.hasCheckpoint(runDir);
-        if (!resuming && RunFolder.hasCheckpoint(runDir)) {
-          throw new IllegalArgumentException("--out " + runDir + " already holds a training run; use --resume " + runDir);
-        }
-        System.err.printf("== %s, seed %d -> %s%s%n", g.getKey(), seed, runDir, resuming ? " (resuming)" : "");
-        try (TrainingRun t = resuming ? TrainingRun.resume(runDir, data) : TrainingRun.start(config.withSeed(seed), g.getValue(), data, runDir)) {
-          if (!resuming) {
-            CellPicture.writePng(g.getValue(), runDir);
-            CellPicture.writeSvg(g.getValue(), runDir);
+        if (single) {
+          Map.Entry<String, Genotype> g = todo.entrySet().iterator().next();
+          try (TrainingRun t = TrainingRun.start(runs.withSeed(runSeeds.get(0)), g.getValue(), data, dir, job.collectives())) {
+            if (job.isRoot()) pictures(g.getValue(), dir);
+            GenotypeTrainer.Result result = t.run(this::progress);
+            if (job.isRoot()) print(result, t.dir());
           }
-          GenotypeTrainer.Result result = t.run(this::progress);
-          print(result, t.dir());
-          summary.add(g.getKey(), result);
+          return 0;
         }
-      }
+        List<TrainingComparison.Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, Genotype> g : todo.entrySet()) {
+          for (long seed : runSeeds) entries.add(new TrainingComparison.Entry(g.getKey(), g.getValue(), seed, dir.resolve(g.getKey() + "-seed" + seed)));
+        }
+        String who = job.isParallel() && how == TrainingComparison.Mode.RUNS ? "rank " + job.collectives().rank() + ": " : "";
+        TrainingSummary summary = TrainingComparison.run(entries, runs, data, job.collectives(), how, job.isParallel() ? timeout : null,
+            new TrainingComparison.Listener() {
+              @Override
+              public void starting(TrainingComparison.Entry e, TrainingComparison.Status s, int rank) {
+                if (s == TrainingComparison.Status.FINISHED) {
+                  System.err.printf("%s== %s, seed %d: finished before, read from %s%n", who, e.name(), e.seed(), e.dir().resolve(TrainingRun.RESULT));
+                } else {
+                  System.err.printf("%s== %s, seed %d -> %s%s%n", who, e.name(), e.seed(), e.dir(), s == TrainingComparison.Status.RESUMING ? " (resuming)" : "");
+                  if (s == TrainingComparison.Status.NEW) pictures(e.genotype(), e.dir());
+                }
+              }
+
+              @Override
+              public void epochDone(TrainingComparison.Entry e, int epoch, int epochs, com.google.gson.JsonObject line, double elapsed) {
+                progress(who, epoch, epochs, line, elapsed);
+              }
+
+              @Override
+              public void finished(TrainingComparison.Entry e, GenotypeTrainer.Result result, int rank) {
+                print(who, result, e.dir());
+              }
+            });
+        if (job.isRoot()) {
+          TrainingRun.writeComparison(dir, summary);
+          System.out.println();
+          System.out.print(summary.markdown());
+        }
+        return 0;
+      });
     }
-    if (!single) {
-      TrainingRun.writeComparison(dir, summary);
-      System.out.println();
-      System.out.print(summary.markdown());
+  }
+
+  /** The genotype's cell pictures in a new run's folder (written by the rank that writes the run). */
+  private static void pictures(Genotype g, Path runDir) {
+    try {
+      java.nio.file.Files.createDirectories(runDir);
+      CellPicture.writePng(g, runDir);
+      CellPicture.writeSvg(g, runDir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    return 0;
   }
 
   private void progress(int epoch, int epochs, com.google.gson.JsonObject line, double elapsed) {
-    System.err.printf("  epoch %d/%d  train %.4f (%.2f%%)  test %.4f (%.2f%%)  lr %.4f  %.1f s%n", epoch, epochs,
+    progress("", epoch, epochs, line, elapsed);
+  }
+
+  private static void progress(String who, int epoch, int epochs, com.google.gson.JsonObject line, double elapsed) {
+    System.err.printf("%s  epoch %d/%d  train %.4f (%.2f%%)  test %.4f (%.2f%%)  lr %.4f  %.1f s%n", who, epoch, epochs,
         line.get("train_loss").getAsDouble(), 100 * line.get("train_acc").getAsDouble(), line.get("test_loss").getAsDouble(),
         100 * line.get("test_acc").getAsDouble(), line.get("lr").getAsDouble(), elapsed);
   }
 
   private static void print(GenotypeTrainer.Result r, Path dir) {
-    System.out.printf("test accuracy %.2f%%, %,d parameters, %,d multiply-adds, %.1f s -> %s%n", 100 * r.testAccuracy(), r.parameters(),
-        r.multiplyAdds(), r.seconds(), dir);
+    print("", r, dir);
+  }
+
+  private static void print(String who, GenotypeTrainer.Result r, Path dir) {
+    System.out.printf("%stest accuracy %.2f%%, %,d parameters, %,d multiply-adds, %.1f s -> %s%n", who, 100 * r.testAccuracy(),
+        r.parameters(), r.multiplyAdds(), r.seconds(), dir);
   }
 
   private static String label(String g) {

@@ -7,7 +7,10 @@ import dev.pvll.data.BatchLoader;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Normalization;
 import dev.pvll.data.TrainTest;
+import dev.pvll.kernels.BatchShard;
+import dev.pvll.kernels.Collectives;
 import dev.pvll.kernels.Device;
+import dev.pvll.kernels.ElementwiseOps;
 import dev.pvll.kernels.LossOps;
 import dev.pvll.kernels.LossResult;
 import dev.pvll.kernels.OptimOps;
@@ -25,6 +28,12 @@ import java.util.SplittableRandom;
  * Retrains a genotype from scratch and evaluates it on the test set, one epoch per unit (each
  * small enough to checkpoint after: {@code dev.pvll.run.TrainingRun}); at the end test accuracy,
  * per-class accuracy, confusion matrix, parameter count and multiply-adds.
+ *
+ * <p>Data-parallel: as one rank of a job, each batch is shared across the ranks as in the search
+ * (each rank loads, augments and computes its share; batch norm over the whole batch; the share's
+ * loss gradients scaled by its size, the gradients summed before clipping; drop-path masks drawn
+ * for the whole batch); the epoch's and the test set's sums are summed across the ranks, so every
+ * rank holds the same weights and figures.
  */
 public final class GenotypeTrainer implements AutoCloseable {
   /** The outcome of a training run. */
@@ -50,10 +59,21 @@ public final class GenotypeTrainer implements AutoCloseable {
   /** Where the network lives; the loader delivers batches there (on a GPU through pinned memory and a copy stream). */
   private final Device device;
   private final Normalization normalization;
+  private final Collectives collectives;
   private int epoch;
 
   /** A new run: the evaluation network of genotype, initialised from the config's seed. */
   public GenotypeTrainer(TrainConfig config, Genotype genotype, TrainTest data) {
+    this(config, genotype, data, Collectives.single());
+  }
+
+  /** The same as one rank of the job of collectives (its size must be the configuration's {@code parallel.ranks}). */
+  public GenotypeTrainer(TrainConfig config, Genotype genotype, TrainTest data, Collectives collectives) {
+    if (config.parallel().ranks() != collectives.size()) {
+      throw new IllegalArgumentException("the configuration is for a job of " + config.parallel().ranks() + " rank(s), this job has "
+          + collectives.size());
+    }
+    this.collectives = collectives;
     this.config = config;
     this.genotype = genotype;
     this.data = data;
@@ -63,14 +83,19 @@ public final class GenotypeTrainer implements AutoCloseable {
     testIndices = range(config.testImages() > 0 ? Math.min(config.testImages(), data.test().size()) : data.test().size());
     NetworkConfig shape = new NetworkConfig(config.cells(), config.channels(), genotype.nodes(), train.channels(),
         Math.max(2, train.classCount()), train.height(), 3);
-    device = Device.resolve(config.device());
-    network = new EvalNetwork(shape, genotype, config.auxWeight() > 0, device, config.seed());
+    device = Device.resolveForRank(config.device(), collectives.localRank());
+    network = new EvalNetwork(shape, genotype, config.auxWeight() > 0, device, config.seed(), collectives);
     normalization = Normalization.forDataset(config.dataset(), train);
   }
 
   /** The run a checkpoint recorded; throws if the weights do not fit its network. */
   public static GenotypeTrainer restore(State s, List<float[]> arrays, TrainTest data) {
-    GenotypeTrainer t = new GenotypeTrainer(s.config(), Genotype.parse(s.genotype()), data);
+    return restore(s, arrays, data, Collectives.single());
+  }
+
+  /** The same as one rank of the job of collectives. */
+  public static GenotypeTrainer restore(State s, List<float[]> arrays, TrainTest data, Collectives collectives) {
+    GenotypeTrainer t = new GenotypeTrainer(s.config(), Genotype.parse(s.genotype()), data, collectives);
     if (arrays.size() != 3 || arrays.get(0).length != t.network.parameters().values().size()) {
       t.close();
       throw new IllegalArgumentException("weights do not fit the network of its configuration");
@@ -154,7 +179,8 @@ public final class GenotypeTrainer implements AutoCloseable {
   private double[] trainEpoch(float lr, float dropProb) {
     Augmentation aug = Augmentation.training(normalization).withCutout(config.cutout());
     BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), aug, config.seed(), epoch).withDropLast(true)
-        .withDevice(device);
+        .withDevice(device).withShard(collectives.rank(), collectives.size());
+    boolean parallel = collectives.size() > 1;
     SplittableRandom dropRng = new SplittableRandom(config.seed() * 1_000_003L + epoch);
     double lossSum = 0;
     long correct = 0, seen = 0;
@@ -162,18 +188,21 @@ public final class GenotypeTrainer implements AutoCloseable {
     try (BatchLoader loader = new BatchLoader(data.train(), trainIndices, options)) {
       while (loader.hasNext()) {
         Batch b = loader.next();
+        BatchShard shard = BatchShard.of(b.total(), collectives.rank(), collectives.size());
         try (Scope step = Scope.open()) {
           network.parameters().zeroGrads();
-          EvalNetwork.Output out = network.forward(b.images(), dropProb, dropRng, Mode.TRAIN);
+          EvalNetwork.Output out = network.forward(b.images(), dropProb, dropRng, shard, Mode.TRAIN);
           Tensor dLogits = Tensor.emptyLike(out.logits());
           LossResult main = LossOps.softmaxCrossEntropy(out.logits(), b.labels(), dLogits);
+          if (parallel) ElementwiseOps.scaleAdd(dLogits, shard.share(), dLogits, false);
           Tensor dAux = null;
           if (out.auxLogits() != null) {
             dAux = Tensor.emptyLike(out.auxLogits());
             LossOps.softmaxCrossEntropy(out.auxLogits(), b.labels(), dAux);
-            dev.pvll.kernels.ElementwiseOps.scaleAdd(dAux, (float) config.auxWeight(), dAux, false);
+            ElementwiseOps.scaleAdd(dAux, (float) config.auxWeight() * (parallel ? shard.share() : 1f), dAux, false);
           }
           network.backward(dLogits, dAux);
+          if (parallel) collectives.allReduceSum(network.parameters().grads());
           OptimOps.clipGradNorm((float) config.gradClip(), network.parameters().grads());
           network.parameters().sgdStep(List.of(new long[] {0, size}), lr, (float) config.momentum(), (float) config.weightDecay());
           lossSum += main.loss() * b.size();
@@ -182,7 +211,9 @@ public final class GenotypeTrainer implements AutoCloseable {
         }
       }
     }
-    return new double[] {lossSum / Math.max(1, seen), (double) correct / Math.max(1, seen)};
+    double[] sums = {lossSum, correct, seen};
+    collectives.allReduceSum(sums);
+    return new double[] {sums[0] / Math.max(1, sums[2]), sums[1] / Math.max(1, sums[2])};
   }
 
   /** Test-set loss, accuracy, per-class accuracy and confusion matrix [true][predicted]. */
@@ -194,10 +225,11 @@ public final class GenotypeTrainer implements AutoCloseable {
     double lossSum = 0;
     long seen = 0;
     BatchLoader.Options options = BatchLoader.Options.of(config.batchSize(), Augmentation.none(normalization), config.seed(), 0)
-        .withShuffle(false).withDropLast(false).withDevice(device);
+        .withShuffle(false).withDropLast(false).withDevice(device).withShard(collectives.rank(), collectives.size());
     try (BatchLoader loader = new BatchLoader(data.test(), testIndices, options)) {
       while (loader.hasNext()) {
         Batch b = loader.next();
+        if (b.size() == 0) continue; // a last batch smaller than the job: running statistics need no other rank
         try (Scope step = Scope.open()) {
           EvalNetwork.Output out = network.forward(b.images(), 0f, null, Mode.EVAL);
           LossResult r = LossOps.softmaxCrossEntropy(out.logits(), b.labels(), null);
@@ -212,6 +244,16 @@ public final class GenotypeTrainer implements AutoCloseable {
           seen += b.size();
         }
       }
+    }
+    if (collectives.size() > 1) {
+      double[] sums = new double[k * k + 2];
+      for (int t = 0; t < k; t++) for (int p = 0; p < k; p++) sums[t * k + p] = confusion[t][p];
+      sums[k * k] = lossSum;
+      sums[k * k + 1] = seen;
+      collectives.allReduceSum(sums);
+      for (int t = 0; t < k; t++) for (int p = 0; p < k; p++) confusion[t][p] = (int) sums[t * k + p];
+      lossSum = sums[k * k];
+      seen = (long) sums[k * k + 1];
     }
     double[] perClass = new double[k];
     long right = 0;

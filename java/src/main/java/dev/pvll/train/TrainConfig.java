@@ -1,5 +1,7 @@
 package dev.pvll.train;
 
+import dev.pvll.kernels.DataParallel;
+
 /**
  * Retraining a genotype (METHOD.md's evaluation protocol, the DARTS recipe): SGD with cosine
  * learning rate, momentum, weight decay, gradient clipping, auxiliary head, drop-path
@@ -21,12 +23,25 @@ package dev.pvll.train;
  * @param dropPath maximum drop-path probability (0.2)
  * @param cutout cutout length (16)
  * @param seed seed of the weights, data order and augmentation
- * @param device cpu, cuda:N or auto
+ * @param device cpu, cuda:N or auto (in a job of several ranks, auto and cuda are each rank's own GPU)
+ * @param parallel the ranks the run is data-parallel over and their timeout (absent from older
+ *     files: a single process)
  */
 public record TrainConfig(String dataset, String dataDir, int cells, int channels, int epochs, int batchSize, int trainImages,
     int testImages, double lr, double momentum, double weightDecay, double gradClip, double auxWeight, double dropPath, int cutout,
-    long seed, String device) {
+    long seed, String device, DataParallel parallel) {
+  /** A single-process run. */
+  public TrainConfig(String dataset, String dataDir, int cells, int channels, int epochs, int batchSize, int trainImages,
+      int testImages, double lr, double momentum, double weightDecay, double gradClip, double auxWeight, double dropPath, int cutout,
+      long seed, String device) {
+    this(dataset, dataDir, cells, channels, epochs, batchSize, trainImages, testImages, lr, momentum, weightDecay, gradClip, auxWeight,
+        dropPath, cutout, seed, device, DataParallel.SINGLE);
+  }
+
   public TrainConfig {
+    if (parallel == null) parallel = DataParallel.SINGLE;
+    require(batchSize >= parallel.ranks(), "--batch-size must be at least the number of ranks (" + parallel.ranks()
+        + "): every rank needs a sample of every batch, got " + batchSize);
     require(cells >= 3, "--cells must be >= 3, got " + cells);
     require(channels >= 2 && channels % 2 == 0, "--channels must be even and >= 2, got " + channels);
     require(epochs >= 1, "--epochs must be >= 1, got " + epochs);
@@ -69,7 +84,13 @@ public record TrainConfig(String dataset, String dataDir, int cells, int channel
 
   public TrainConfig withSeed(long s) {
     return new TrainConfig(dataset, dataDir, cells, channels, epochs, batchSize, trainImages, testImages, lr, momentum, weightDecay,
-        gradClip, auxWeight, dropPath, cutout, s, device);
+        gradClip, auxWeight, dropPath, cutout, s, device, parallel);
+  }
+
+  /** The same run spread over the ranks and timeout of p. */
+  public TrainConfig withParallel(DataParallel p) {
+    return new TrainConfig(dataset, dataDir, cells, channels, epochs, batchSize, trainImages, testImages, lr, momentum, weightDecay,
+        gradClip, auxWeight, dropPath, cutout, seed, device, p);
   }
 
   private static void require(boolean ok, String message) {
