@@ -1,6 +1,10 @@
 package dev.pvll.cli;
 
+import dev.pvll.kernels.BatchShard;
+import dev.pvll.kernels.Collectives;
+import dev.pvll.kernels.CollectivesConfig;
 import dev.pvll.kernels.CudaGraph;
+import dev.pvll.kernels.TimedCollectives;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.space.NetworkConfig;
@@ -27,6 +31,11 @@ import picocli.CommandLine.Parameters;
  * back until the end of the timed steps), {@code graph} (the step replayed as one captured CUDA
  * graph; CUDA 12.8+ only) and {@code lanes} (that graph with each cell's edges as parallel
  * branches); {@code -root}: a graph whose switches are all set at its root.
+ *
+ * <p>Under a launcher ({@code mpirun -np R pvll bench step}) the ranks share each batch of
+ * {@code --batch-size} as a data-parallel search does: every rank times its share, and rank 0
+ * prints images/s per rank and in total, and the time per step spent in collectives (waits for
+ * the slowest rank included) with the number of collective calls per step.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure the search network's training step and validation pass.")
 final class BenchCommand implements Callable<Integer> {
@@ -43,17 +52,28 @@ final class BenchCommand implements Callable<Integer> {
   List<String> modes;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     if (!what.equals("step")) throw new IllegalArgumentException("pvll bench: unknown WHAT '" + what + "', use step");
+    if (threads != null && threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    try (Job job = Job.open(device, CollectivesConfig.DEFAULT_TIMEOUT.toSeconds(), threads)) {
+      return job.run(() -> bench(job));
+    }
+  }
+
+  private int bench(Job job) {
+    Collectives c = job.collectives();
+    TimedCollectives timed = new TimedCollectives(c);
+    boolean parallel = job.isParallel();
     NetworkConfig base = switch (shape) {
       case "cifar10" -> NetworkConfig.cifar10Search();
       case "fashion-mnist" -> NetworkConfig.fashionMnistSearch();
       default -> throw new IllegalArgumentException("--shape must be cifar10 or fashion-mnist, got " + shape);
     };
     NetworkConfig config = base.withCells(cells != null ? cells : base.cells()).withChannels(channels != null ? channels : base.channels());
-    if (threads != null) dev.pvll.kernels.CpuInfo.setThreads(threads);
     if (steps < 1 || architectures < 1) throw new IllegalArgumentException("--steps and --architectures must be at least 1");
-    Device d = Device.resolve(device);
+    Device d = Device.resolveForRank(device, c.localRank());
+    BatchShard shard = BatchShard.of(batch, c.rank(), c.size());
+    if (shard.size() == 0) throw new IllegalArgumentException("--batch-size " + batch + " leaves rank " + c.rank() + " without a sample");
     List<String> all = List.of("plain", "resident", "graph", "lanes", "graph-root", "lanes-root");
     List<String> chosen = modes != null ? modes : CudaGraph.supported(d) ? all : List.of("plain", "resident");
     for (String m : chosen) {
@@ -70,12 +90,28 @@ final class BenchCommand implements Callable<Integer> {
     for (int i = 0; i < batch; i++) labels[i] = r.nextInt(config.classes());
     List<SampledArchitecture> archs = new java.util.ArrayList<>();
     for (int a = 0; a < architectures; a++) archs.add(random(r, config.edges()));
-    System.out.printf("search network %d cells, C=%d, %dx%dx%d, batch %d on %s%n", config.cells(), config.channels(), config.inputChannels(),
-        size, size, batch, d);
-    System.out.printf("%-14s %-10s %12s %12s %12s %12s%n", "architecture", "mode", "train ms", "train img/s", "valid ms", "valid img/s");
+    int per = config.inputChannels() * size * size;
+    images = java.util.Arrays.copyOfRange(images, shard.start() * per, (shard.start() + shard.size()) * per);
+    labels = java.util.Arrays.copyOfRange(labels, shard.start(), shard.start() + shard.size());
+    boolean root = c.isRoot();
+    if (root) {
+      System.out.printf("search network %d cells, C=%d, %dx%dx%d, batch %d on %s%s%n", config.cells(), config.channels(), config.inputChannels(),
+          size, size, batch, d, parallel ? " and " + (c.size() - 1) + " more rank(s), each with its share of the batch, "
+          + dev.pvll.kernels.CpuInfo.threads() + " CPU thread(s) per rank on rank 0" : "");
+    }
     java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>();
-    try (SearchNetwork net = new SearchNetwork(config, d, 1); Tensor x = Tensor.of(d, images, batch, config.inputChannels(), size, size);
-        Tensor y = Tensor.of(d, labels, batch)) {
+    try (SearchNetwork net = new SearchNetwork(config, d, 1, parallel ? timed : c);
+        Tensor x = Tensor.of(d, images, shard.size(), config.inputChannels(), size, size); Tensor y = Tensor.of(d, labels, shard.size())) {
+      if (root) {
+        System.out.printf("parameters %,d (the gradient all-reduce: %.1f MB of floats)%n", net.parameters().size(),
+            net.parameters().size() * 4 / 1e6);
+        if (parallel) {
+          System.out.printf("%-14s %-10s %12s %12s %12s %12s  %s%n", "architecture", "mode", "train ms", "train img/s", "valid ms", "valid img/s",
+              "per rank: train img/s; collectives ms and calls per training step");
+        } else {
+          System.out.printf("%-14s %-10s %12s %12s %12s %12s%n", "architecture", "mode", "train ms", "train img/s", "valid ms", "valid img/s");
+        }
+      }
       for (String m : chosen) {
         // one step engine per mode, closed before the next: a graph owns the memory of every op of every edge
         StepLaunch launch = new StepLaunch(m.equals("plain") ? StepLaunch.Kind.PLAIN : m.equals("resident") ? StepLaunch.Kind.RESIDENT
@@ -83,19 +119,40 @@ final class BenchCommand implements Callable<Integer> {
         // a mode that fails (a GPU refusing a capture, say) is reported and the others still run
         try (SupernetStep step = new SupernetStep(net, SgdConfig.DARTS, batch, launch, steps + 2)) {
           for (int a = 0; a < architectures; a++) {
-            double[] ms = time(step, x, y, archs.get(a), a == 0);
-            System.out.printf("%-14s %-10s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
-                batch * 1000 / ms[1]);
+            double[] ms = time(step, x, y, archs.get(a), a == 0, timed);
+            if (parallel) {
+              // every rank's figures on every rank: [train ms, shard, collectives ms, calls] per rank; the job's step is its slowest rank's
+              double[] every = new double[4 * c.size()];
+              System.arraycopy(new double[] {ms[0], shard.size(), ms[2], ms[3]}, 0, every, 4 * c.rank(), 4);
+              c.allReduceSum(every);
+              double slowest = 0, slowestValid = ms[1];
+              StringBuilder ranks = new StringBuilder();
+              for (int k = 0; k < c.size(); k++) {
+                slowest = Math.max(slowest, every[4 * k]);
+                ranks.append(String.format("  r%d %.0f img/s, %.2f ms in %.0f calls", k, every[4 * k + 1] * 1000 / every[4 * k],
+                    every[4 * k + 2], every[4 * k + 3]));
+              }
+              ms[0] = slowest;
+              ms[1] = slowestValid;
+              if (root) {
+                System.out.printf("%-14s %-10s %12.2f %12.0f %12.2f %12.0f %s%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
+                    batch * 1000 / ms[1], ranks);
+              }
+            } else {
+              System.out.printf("%-14s %-10s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
+                  batch * 1000 / ms[1]);
+            }
             double[] sum = sums.computeIfAbsent(m, k -> new double[2]);
             sum[0] += ms[0];
             sum[1] += ms[1];
           }
-          if (step.usesGraphs()) {
+          if (step.usesGraphs() && root) {
             System.out.printf("graphs %-10s %d top-level nodes (training), %.2f GiB owned by its graphs; capture + first replay "
                 + "%.0f ms (training), %.0f ms (validation)%n", m,
                 step.trainGraphNodes(), step.graphBytes() / 1073741824.0, firstCall[0], firstCall[1]);
           }
         } catch (RuntimeException e) {
+          if (parallel) throw e; // the other ranks cannot go on alone
           System.out.printf("failed %-10s %s%n", m, e);
           e.printStackTrace(System.out);
           sums.remove(m);
@@ -106,6 +163,7 @@ final class BenchCommand implements Callable<Integer> {
     // search steps (300 epochs of 25,000 images), 200 validation passes of 25,000 images
     int trainSteps = 25_000 / batch, validationBatches = (25_000 + batch - 1) / batch;
     for (var e : sums.entrySet()) {
+      if (!root) break;
       double train = e.getValue()[0] / architectures, valid = e.getValue()[1] / architectures;
       double seconds = (300.0 * trainSteps * train + 200.0 * validationBatches * valid) / 1000;
       System.out.printf("projection %-10s METHOD.md protocol (300 epochs x %d steps, 200 passes x %d batches): %.1f min%n",
@@ -117,8 +175,11 @@ final class BenchCommand implements Callable<Integer> {
   /** ms of the first training step and validation batch of the last step engine (a graph's capture included). */
   private final double[] firstCall = new double[2];
 
-  /** ms per training step and per validation batch: the steps as the engine's launch runs them, the log read once at the end. */
-  private double[] time(SupernetStep trainer, Tensor x, Tensor y, SampledArchitecture arch, boolean first) {
+  /**
+   * ms per training step and per validation batch (the steps as the engine's launch runs them, the
+   * log read once at the end), then ms in collectives and collective calls per training step.
+   */
+  private double[] time(SupernetStep trainer, Tensor x, Tensor y, SampledArchitecture arch, boolean first, TimedCollectives timed) {
     trainer.setArchitecture(arch);
     trainer.beginTraining(0.01f);
     long c0 = System.nanoTime();
@@ -129,10 +190,12 @@ final class BenchCommand implements Callable<Integer> {
     trainer.trainStep(x, y);
     trainer.finishTraining();
     trainer.beginTraining(0.01f);
+    timed.reset();
     long t0 = System.nanoTime();
     for (int s = 0; s < steps; s++) trainer.trainStep(x, y);
     trainer.finishTraining();
     double trainMs = (System.nanoTime() - t0) / 1e6 / steps;
+    double commMs = timed.seconds() * 1000 / steps, calls = (double) timed.calls() / steps;
     trainer.beginValidation();
     c0 = System.nanoTime();
     trainer.evaluate(x, y, Mode.EVAL);
@@ -142,7 +205,7 @@ final class BenchCommand implements Callable<Integer> {
     t0 = System.nanoTime();
     for (int s = 0; s < steps; s++) trainer.evaluate(x, y, Mode.EVAL);
     trainer.finishValidation();
-    return new double[] {trainMs, (System.nanoTime() - t0) / 1e6 / steps};
+    return new double[] {trainMs, (System.nanoTime() - t0) / 1e6 / steps, commMs, calls};
   }
 
   private static SampledArchitecture random(Random r, int edges) {
