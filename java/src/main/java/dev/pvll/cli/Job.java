@@ -32,7 +32,7 @@ final class Job implements AutoCloseable {
     this.collectives = collectives;
     this.parallel = parallel;
     if (launch.size() > 1) {
-      stoppedByLauncher = new Thread(() -> System.err.println("pvll: rank " + launch.rank() + " of " + launch.size()
+      stoppedByLauncher = new Thread(() -> line(System.err, "pvll: rank " + launch.rank() + " of " + launch.size()
           + ": stopped by a signal before the job ended (a launcher ends every rank when one fails; rank 0's checkpoint is whole)"));
       Runtime.getRuntime().addShutdownHook(stoppedByLauncher);
     } else {
@@ -88,12 +88,22 @@ final class Job implements AutoCloseable {
     } catch (Throwable e) {
       String message = e.getMessage() == null ? e.toString() : e.getMessage();
       collectives.abort("rank " + launch.rank() + " failed: " + message);
-      System.err.println("pvll: rank " + launch.rank() + " of " + launch.size() + ": " + message);
+      line(System.err, "pvll: rank " + launch.rank() + " of " + launch.size() + ": " + message);
       boolean badInput = Main.isBadInput(e);
       if (!badInput && !(e instanceof KernelException)) e.printStackTrace();
       System.err.flush();
       return badInput ? 2 : FAILED;
     }
+  }
+
+  /**
+   * Prints text as one write: the launcher forwards every rank's output, and a line written in
+   * pieces (PrintStream's small stderr buffer splits long lines) interleaves with other ranks'.
+   */
+  static void line(java.io.PrintStream out, String text) {
+    byte[] b = (text.endsWith("\n") ? text : text + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.write(b, 0, b.length);
+    out.flush();
   }
 
   /** Leaves the job (waits for the other ranks within the timeout), at once after a failure. */

@@ -134,9 +134,10 @@ final class TrainCommand implements Callable<Integer> {
               @Override
               public void starting(TrainingComparison.Entry e, TrainingComparison.Status s, int rank) {
                 if (s == TrainingComparison.Status.FINISHED) {
-                  System.err.printf("%s== %s, seed %d: finished before, read from %s%n", who, e.name(), e.seed(), e.dir().resolve(TrainingRun.RESULT));
+                  Job.line(System.err, String.format("%s== %s, seed %d: finished before, read from %s%n", who, e.name(), e.seed(), e.dir().resolve(TrainingRun.RESULT)));
                 } else {
-                  System.err.printf("%s== %s, seed %d -> %s%s%n", who, e.name(), e.seed(), e.dir(), s == TrainingComparison.Status.RESUMING ? " (resuming)" : "");
+                  Job.line(System.err, String.format("%s== %s, seed %d -> %s%s%n", who, e.name(), e.seed(), e.dir(),
+                      s == TrainingComparison.Status.RESUMING ? " (resuming)" : ""));
                   if (s == TrainingComparison.Status.NEW) pictures(e.genotype(), e.dir());
                 }
               }
@@ -177,9 +178,9 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static void progress(String who, int epoch, int epochs, com.google.gson.JsonObject line, double elapsed) {
-    System.err.printf("%s  epoch %d/%d  train %.4f (%.2f%%)  test %.4f (%.2f%%)  lr %.4f  %.1f s%n", who, epoch, epochs,
+    Job.line(System.err, String.format("%s  epoch %d/%d  train %.4f (%.2f%%)  test %.4f (%.2f%%)  lr %.4f  %.1f s%n", who, epoch, epochs,
         line.get("train_loss").getAsDouble(), 100 * line.get("train_acc").getAsDouble(), line.get("test_loss").getAsDouble(),
-        100 * line.get("test_acc").getAsDouble(), line.get("lr").getAsDouble(), elapsed);
+        100 * line.get("test_acc").getAsDouble(), line.get("lr").getAsDouble(), elapsed));
   }
 
   private static void print(GenotypeTrainer.Result r, Path dir) {
@@ -187,8 +188,8 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static void print(String who, GenotypeTrainer.Result r, Path dir) {
-    System.out.printf("%stest accuracy %.2f%%, %,d parameters, %,d multiply-adds, %.1f s -> %s%n", who, 100 * r.testAccuracy(),
-        r.parameters(), r.multiplyAdds(), r.seconds(), dir);
+    Job.line(System.out, String.format("%stest accuracy %.2f%%, %,d parameters, %,d multiply-adds, %.1f s -> %s%n", who,
+        100 * r.testAccuracy(), r.parameters(), r.multiplyAdds(), r.seconds(), dir));
   }
 
   private static String label(String g) {

@@ -20,17 +20,22 @@ import java.util.Random;
  * loss both ways, the largest differences of the weights, momentum and BN statistics, the
  * validation of an uneven last batch with batch statistics and of a batch of one (an empty shard
  * on rank 1) with running statistics, GDAS's edge gradients, and "rank R: PASS" when every figure
- * is within float tolerance.
+ * is within float tolerance. An argument names the device (default cpu): on a GPU the collectives
+ * are NCCL's, enqueued on the step's stream (benchmarks/device/nccl-check.sh runs it there).
  */
 public final class DataParallelStepWorker {
   private DataParallelStepWorker() {}
 
   static final double TOLERANCE = 2e-5;
 
+  private static Device device = Device.cpu();
+
   public static void main(String[] args) {
     int rank = -1;
-    try (Collectives c = Collectives.open(LaunchEnvironment.detect(), Device.cpu(), new CollectivesConfig(Duration.ofSeconds(30)))) {
+    if (args.length > 0) device = Device.resolve(args[0]);
+    try (Collectives c = Collectives.open(LaunchEnvironment.detect(), device, new CollectivesConfig(Duration.ofSeconds(30)))) {
       rank = c.rank();
+      say(rank, "collectives: " + c.describe());
       boolean ok = run(c);
       say(rank, ok ? "PASS" : "FAIL");
       System.out.flush();
@@ -51,10 +56,13 @@ public final class DataParallelStepWorker {
     var config = SearchNetworkTest.TINY;
     Random r = new Random(seed);
     boolean ok = true;
-    try (SearchNetwork whole = new SearchNetwork(config, Device.cpu(), seed);
-        SearchNetwork shard = new SearchNetwork(config, Device.cpu(), seed, c);
+    try (SearchNetwork whole = new SearchNetwork(config, device, seed);
+        SearchNetwork shard = new SearchNetwork(config, device, seed, c);
         SupernetStep one = new SupernetStep(whole, SgdConfig.DARTS, batch, StepLaunch.of(StepLaunch.Kind.PLAIN), 32);
-        SupernetStep dp = new SupernetStep(shard, SgdConfig.DARTS, batch, StepLaunch.of(StepLaunch.Kind.RESIDENT), 32)) {
+        // AUTO: resident launches on the CPU, on a GPU the captured graph (with its NCCL calls) where CUDA 12.8+ allows
+        SupernetStep dp = new SupernetStep(shard, SgdConfig.DARTS, batch, device.isCpu() ? StepLaunch.of(StepLaunch.Kind.RESIDENT)
+            : StepLaunch.AUTO, 32)) {
+      say(c.rank(), "sharded step: " + (dp.usesGraphs() ? "captured CUDA graph" : "launches") + " on " + device);
       // a small learning rate: at 0.1 this tiny network (batches of 7, 2x2 maps in its last cells) amplifies
       // the rounding differences of the sharded sums tenfold per step, as it would any change of summation order
       one.beginTraining(1e-3f);
@@ -70,7 +78,7 @@ public final class DataParallelStepWorker {
             float[] x = Seeds.normal(r, n * 3 * 8 * 8);
             float[] y = new float[n];
             for (int i = 0; i < n; i++) y[i] = r.nextInt(config.classes());
-            one.trainStep(Tensor.of(Device.cpu(), x, n, 3, 8, 8), Tensor.of(Device.cpu(), y, n));
+            one.trainStep(Tensor.of(device, x, n, 3, 8, 8), Tensor.of(device, y, n));
             BatchShard mine = BatchShard.of(n, c.rank(), c.size());
             dp.trainStep(slice(x, mine, 3 * 8 * 8, mine.size(), 3, 8, 8), slice(y, mine, 1, mine.size()), n);
             StepResult p = one.lastTrainingStep(), q = dp.lastTrainingStep();
@@ -102,7 +110,7 @@ public final class DataParallelStepWorker {
             float[] x = Seeds.normal(r, n * 3 * 8 * 8);
             float[] y = new float[n];
             for (int i = 0; i < n; i++) y[i] = r.nextInt(config.classes());
-            one.evaluate(Tensor.of(Device.cpu(), x, n, 3, 8, 8), Tensor.of(Device.cpu(), y, n), mode);
+            one.evaluate(Tensor.of(device, x, n, 3, 8, 8), Tensor.of(device, y, n), mode);
             BatchShard mine = BatchShard.of(n, c.rank(), c.size());
             dp.evaluate(slice(x, mine, 3 * 8 * 8, mine.size(), 3, 8, 8), slice(y, mine, 1, mine.size()), mode, n);
           }
@@ -118,7 +126,7 @@ public final class DataParallelStepWorker {
         float[] y = new float[batch];
         for (int i = 0; i < batch; i++) y[i] = r.nextInt(config.classes());
         double[][] g1 = new double[2][config.edges()], g2 = new double[2][config.edges()];
-        StepResult e1 = one.edgeGradients(Tensor.of(Device.cpu(), x, batch, 3, 8, 8), Tensor.of(Device.cpu(), y, batch), g1);
+        StepResult e1 = one.edgeGradients(Tensor.of(device, x, batch, 3, 8, 8), Tensor.of(device, y, batch), g1);
         BatchShard mine = BatchShard.of(batch, c.rank(), c.size());
         StepResult e2 = dp.edgeGradients(slice(x, mine, 3 * 8 * 8, mine.size(), 3, 8, 8), slice(y, mine, 1, mine.size()), g2);
         double worst = 0, scale = 0;
@@ -138,7 +146,7 @@ public final class DataParallelStepWorker {
   }
 
   private static Tensor slice(float[] all, BatchShard s, int per, int... shape) {
-    return Tensor.of(Device.cpu(), Arrays.copyOfRange(all, s.start() * per, (s.start() + s.size()) * per), shape);
+    return Tensor.of(device, Arrays.copyOfRange(all, s.start() * per, (s.start() + s.size()) * per), shape);
   }
 
   private static boolean compare(int rank, String what, float[] a, float[] b) {
