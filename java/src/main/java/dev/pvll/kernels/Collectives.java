@@ -93,10 +93,9 @@ public interface Collectives extends AutoCloseable {
    * @param device the device the job computes on: {@code cpu}, or this rank's GPU
    * @param config the timeout
    * @throws KernelException with status {@link KernelException#UNAVAILABLE} when this pvll was
-   *     built without MPI, the MPI runtime or NCCL is missing; {@link KernelException#COLLECTIVE}
-   *     when joining fails or times out
-   * @throws IllegalStateException when MPI sees another world than the launcher announced (an
-   *     MPI that cannot talk to this launcher, e.g. srun without {@code --mpi=pmix})
+   *     built without MPI, the MPI runtime or NCCL is missing, or MPI sees another world than the
+   *     launcher announced (an MPI that cannot talk to this launcher, e.g. srun without
+   *     {@code --mpi=pmix}); {@link KernelException#COLLECTIVE} when joining fails or times out
    */
   static Collectives open(LaunchEnvironment launch, Device device, CollectivesConfig config) {
     if (launch.size() == 1) return single();

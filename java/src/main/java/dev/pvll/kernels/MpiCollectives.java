@@ -34,7 +34,7 @@ final class MpiCollectives implements Collectives {
           + launch.size() + ", but MPI sees rank " + rank[0] + " of " + size[0]
           + ": this MPI cannot talk to the launcher (under Slurm use srun --mpi=pmix, or mpirun inside the allocation)";
       CollectiveKernels.pvll_coll_abort(message);
-      throw new IllegalStateException(message);
+      throw new KernelException(op, KernelException.UNAVAILABLE, message);
     }
     MpiCollectives joined = new MpiCollectives(launch, device, null);
     if (device.isCpu()) return joined;

@@ -109,8 +109,9 @@ class CollectivesTest {
       return;
     }
     assertTrue(status.startsWith("MPI: "), status);
-    IllegalStateException e = assertThrows(IllegalStateException.class,
+    KernelException e = assertThrows(KernelException.class,
         () -> Collectives.open(slurm, Device.cpu(), CollectivesConfig.DEFAULT));
+    assertEquals(KernelException.UNAVAILABLE, e.status());
     assertTrue(e.getMessage().contains("Slurm started this process as rank 1 of 2, but MPI sees rank 0 of 1"),
         e.getMessage());
     assertTrue(e.getMessage().contains("srun --mpi=pmix"), e.getMessage());
