@@ -159,11 +159,24 @@ std::string deadlock(const Runner& r) {
     const WarpPending& p = r.warps[w];
     if (!p.active) continue;
     std::string missing;
-    for (unsigned l = 0; l < 32; ++l) {
-      if (!(p.mask & (1u << l)) || (p.arrived & (1u << l))) continue;
-      const CudaThread& t = r.threads[w * 32 + l];
-      missing += format(" lane %u %s;", l,
-                        t.state == State::Exited ? "has exited" : (t.state == State::AtBarrier ? "waits at __syncthreads" : "waits elsewhere"));
+    unsigned l = 0;
+    while (l < 32) {  // runs of lanes in the same state
+      const auto state_of = [&](unsigned lane) {
+        if (!(p.mask & (1u << lane)) || (p.arrived & (1u << lane))) return -1;
+        const State s = r.threads[w * 32 + lane].state;
+        return s == State::Exited ? 0 : (s == State::AtBarrier ? 1 : 2);
+      };
+      const int s = state_of(l);
+      unsigned end = l + 1;
+      while (end < 32 && state_of(end) == s) ++end;
+      if (s >= 0) {
+        const bool one = end - 1 == l;
+        const char* what = s == 0 ? (one ? "has exited" : "have exited")
+                                  : (s == 1 ? (one ? "waits at __syncthreads" : "wait at __syncthreads")
+                                            : (one ? "waits elsewhere" : "wait elsewhere"));
+        missing += one ? format(" lane %u %s;", l, what) : format(" lanes %u-%u %s;", l, end - 1, what);
+      }
+      l = end;
     }
     warps += format(" warp %zu waits at %s (mask 0x%08x) for:%s", w, p.name, p.mask, missing.c_str());
   }

@@ -81,7 +81,7 @@ std::set<const CUgraphNode_st*> ancestors(const std::vector<CUgraphNode_st*>& de
 cudaError_t begin(const char* api, cudaStream_t stream, CUgraph_st* graph, bool into_existing,
                   const std::vector<CUgraphNode_st*>& deps, cudaStreamCaptureMode mode) {
   CUstream_st* s = resolve_stream(stream, api);
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->legacy) return fail(cudaErrorStreamCaptureImplicit, "%s: the legacy default stream cannot capture", api);
   if (s->capture != nullptr) return fail(cudaErrorIllegalState, "%s: stream %p is already capturing", api, (void*)s);
   if (mode != cudaStreamCaptureModeGlobal && mode != cudaStreamCaptureModeThreadLocal &&
@@ -243,7 +243,7 @@ extern "C" cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* gr
   if (graph == nullptr) return fail(cudaErrorInvalidValue, "cudaStreamEndCapture: graph is NULL");
   *graph = nullptr;
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   Capture* c = s->capture;
   if (c == nullptr) return fail(cudaErrorIllegalState, "cudaStreamEndCapture: stream %p is not capturing", (void*)s);
   if (s != c->origin) {
@@ -292,7 +292,7 @@ extern "C" cudaError_t cudaStreamGetCaptureInfo(cudaStream_t stream, cudaStreamC
   if (edgeData_out != nullptr && dependencies_out == nullptr)
     return fail(cudaErrorInvalidValue, "cudaStreamGetCaptureInfo: edge data without dependencies");
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->legacy)
     for (Capture* c : captures())
       if (has_blocking_stream(c))
@@ -321,7 +321,7 @@ extern "C" cudaError_t cudaStreamUpdateCaptureDependencies(cudaStream_t stream, 
   Api api("cudaStreamUpdateCaptureDependencies");
   if (cudaError_t e = api.faulted()) return e;
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->capture == nullptr) return fail(cudaErrorIllegalState, "%s: stream %p is not capturing", api.name(), (void*)s);
   if (cudaError_t e = check_active(api.name(), s)) return e;
   if (dependencyData != nullptr) return fail(cudaErrorNotSupported, "%s: edge data is not modelled", api.name());

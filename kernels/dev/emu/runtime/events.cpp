@@ -68,7 +68,7 @@ extern "C" cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   CUevent_st* e = resolve(event, api.name());
   if (e == nullptr) return cudaErrorInvalidResourceHandle;
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->capture != nullptr) return capture_event_record(api.name(), e, s);
   if (s->legacy)
     if (cudaError_t err = capture_hazard(api.name(), Hazard::LegacyStream)) return err;
@@ -90,7 +90,7 @@ extern "C" cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t even
   CUevent_st* e = resolve(event, api.name());
   if (e == nullptr) return cudaErrorInvalidResourceHandle;
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (flags != 0) return fail(cudaErrorNotSupported, "cudaStreamWaitEvent: flags 0x%x are not modelled", flags);
   if (e->captured != 0 || s->capture != nullptr) return capture_wait_event(api.name(), s, e);
   if (s->legacy)

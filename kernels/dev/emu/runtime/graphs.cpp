@@ -458,7 +458,7 @@ extern "C" cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream
   if (exec == nullptr || !state().execs.count(exec))
     return fail(cudaErrorInvalidValue, "cudaGraphLaunch: %p is not a live executable graph", (void*)exec);
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->capture != nullptr)
     return fail(cudaErrorNotSupported, "cudaGraphLaunch into a capturing stream (a child graph node) is not modelled");
   if (s->legacy)

@@ -157,6 +157,8 @@ namespace emu {
 CUstream_st* legacy_stream();
 /** A stream argument resolved (NULL and cudaStreamLegacy: the legacy stream); null with the error set. */
 CUstream_st* resolve_stream(cudaStream_t stream, const char* api);
+/** The error of the last failed resolve_stream on this thread. */
+cudaError_t stream_error();
 /**
  * Enqueues work on stream s (not capturing) with the legacy stream's implicit ordering, after
  * the race check; returns the error (the work is then not enqueued).

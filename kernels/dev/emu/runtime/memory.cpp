@@ -292,7 +292,7 @@ cudaError_t synchronous(Api& api, std::shared_ptr<Work> work) {
 /** cudaMemcpyAsync and cudaMemsetAsync: captured, or enqueued (pageable memory as a GPU treats it). */
 cudaError_t asynchronous(Api& api, cudaStream_t stream, std::shared_ptr<Work> work, bool wait) {
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->capture != nullptr) return capture_work(api.name(), s, cudaGraphNodeTypeMemcpy, nullptr, std::move(work));
   if (s->legacy)
     if (cudaError_t e = capture_hazard(api.name(), Hazard::LegacyStream)) return e;
@@ -321,7 +321,7 @@ extern "C" cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count,
   if (count == 0) return cudaSuccess;
   std::vector<unsigned char> staged;
   CUstream_st* s = resolve_stream(stream, "cudaMemcpyAsync");
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   const bool capturing = s->capture != nullptr;
   // pageable memory: a GPU stages a host-to-device copy at the call and finishes a copy to the host
   // before returning; in a graph the copy reads and writes the host memory when it replays

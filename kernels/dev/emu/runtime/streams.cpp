@@ -117,14 +117,21 @@ CUstream_st* legacy_stream() {
   return state().legacy;
 }
 
+namespace {
+thread_local cudaError_t resolve_failure = cudaSuccess;
+}
+
+cudaError_t stream_error() { return resolve_failure; }
+
 CUstream_st* resolve_stream(cudaStream_t stream, const char* api) {
   if (stream == nullptr || stream == cudaStreamLegacy) return legacy_stream();
   if (stream == cudaStreamPerThread) {
-    fail(cudaErrorNotSupported, "%s: cudaStreamPerThread is not modelled by the emulated runtime", api);
+    resolve_failure = fail(cudaErrorNotSupported, "%s: cudaStreamPerThread is not modelled by the emulated runtime", api);
     return nullptr;
   }
   if (!state().handles.count(stream)) {
-    fail(cudaErrorInvalidResourceHandle, "%s: stream %p is not a live stream (destroyed?)", api, (void*)stream);
+    resolve_failure = fail(cudaErrorInvalidResourceHandle, "%s: stream %p is not a live stream (destroyed?)", api,
+                           (void*)stream);
     return nullptr;
   }
   return stream;
@@ -222,7 +229,7 @@ extern "C" cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   if (stream == nullptr || stream == cudaStreamLegacy)
     return fail(cudaErrorInvalidResourceHandle, "cudaStreamDestroy: the legacy default stream cannot be destroyed");
   CUstream_st* s = resolve_stream(stream, "cudaStreamDestroy");
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->capture != nullptr) {
     invalidate(s->capture, cudaErrorStreamCaptureUnsupported);
     return fail(cudaErrorStreamCaptureUnsupported, "cudaStreamDestroy: stream %p is capturing", (void*)s);
@@ -238,7 +245,7 @@ extern "C" cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   Api api("cudaStreamSynchronize");
   if (cudaError_t e = api.faulted()) return e;
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->capture != nullptr) {
     invalidate(s->capture, cudaErrorStreamCaptureUnsupported);
     return fail(cudaErrorStreamCaptureUnsupported, "cudaStreamSynchronize: stream %p is capturing (the capture is "
@@ -254,7 +261,7 @@ extern "C" cudaError_t cudaStreamQuery(cudaStream_t stream) {
   Api api("cudaStreamQuery");
   if (cudaError_t e = api.faulted()) return e;
   CUstream_st* s = resolve_stream(stream, api.name());
-  if (s == nullptr) return cudaErrorInvalidResourceHandle;
+  if (s == nullptr) return stream_error();
   if (s->capture != nullptr) {
     invalidate(s->capture, cudaErrorStreamCaptureUnsupported);
     return fail(cudaErrorStreamCaptureUnsupported, "cudaStreamQuery: stream %p is capturing", (void*)s);
