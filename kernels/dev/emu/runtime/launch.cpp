@@ -85,6 +85,7 @@ cudaError_t prepare_launch(KernelLaunch* k) {
   k->call->pointers(&all);
   k->pointers.clear();
   for (const PointerArg& p : all) {
+    if (p.ptr == nullptr) continue;  // an optional argument; a kernel reading it would fault, as on a GPU
     const bool inside = find_alloc(p.ptr, true) != nullptr;
     if (p.direct && !inside)
       return fail(cudaErrorInvalidValue,
