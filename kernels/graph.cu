@@ -276,6 +276,9 @@ PVLL_API int pvll_cuda_capture_end(int device, void** graph_out) {
     discard_capture();
     return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cudaStreamEndCapture failed: %s", op, cudaGetErrorString(err));
   }
+  // nothing more is captured: the switch table below must not come from the graph's pool, whose
+  // blocks the replays overwrite
+  pvll_cuda::capture_pool_detach(capture->pool);
   SwitchEntry* table = nullptr;
   if (int s = add_root_switch_kernel(op, graph, capture->switches, &table)) {
     const std::string message = pvll_cuda_last_error();
@@ -299,7 +302,6 @@ PVLL_API int pvll_cuda_capture_end(int device, void** graph_out) {
     discard_capture();
     return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cannot instantiate the captured graph: %s", op, message.c_str());
   }
-  pvll_cuda::capture_pool_detach(capture->pool);
   pvll_cuda::thread_stream_set(capture->saved_thread_stream);
   *graph_out = new Graph{device, graph, exec, capture->pool, (long long)nodes, table, done};
   cudaStreamDestroy(capture->main);

@@ -33,7 +33,7 @@ struct ThreadView {
   dim3 block_dim;
   dim3 grid_dim;
 };
-extern thread_local const ThreadView* current_thread __attribute__((visibility("hidden")));
+extern thread_local const ThreadView* current_thread __attribute__((visibility("hidden"), tls_model("initial-exec")));
 
 /** The calling CUDA thread (only valid inside a kernel). */
 inline const ThreadView& self() { return *current_thread; }

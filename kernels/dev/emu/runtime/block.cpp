@@ -19,7 +19,9 @@
 #include "internal.h"
 
 namespace emu {
-thread_local const ThreadView* current_thread = nullptr;
+// initial-exec: one instruction per threadIdx read instead of a __tls_get_addr call (a few bytes of
+// the static TLS that glibc keeps for libraries loaded later)
+__attribute__((tls_model("initial-exec"))) thread_local const ThreadView* current_thread = nullptr;
 
 namespace {
 constexpr size_t kStackBytes = 64 * 1024;
@@ -57,6 +59,8 @@ struct Runner {
   unsigned long long block_linear = 0;
   const KernelLaunch* launch = nullptr;
   CudaThread* current = nullptr;
+  CudaThread* dead = nullptr;  // ended, its stack not yet free
+  bool ran = false;            // a thread ran in this pass
   std::vector<unsigned char> arena = std::vector<unsigned char>(kOptinLimit + 64);
   size_t dynamic = 0, static_start = 0, static_used = 0, total_limit = kStaticLimit, poisoned = 0;
   std::vector<std::pair<const void*, size_t>> slots;
@@ -71,11 +75,17 @@ struct Runner {
   static void munmap_stack(Stack& s);
 };
 
-thread_local std::unique_ptr<Runner> runner_ptr;
+thread_local std::unique_ptr<Runner> runner_owner;  // frees the stacks when the worker ends
+__attribute__((tls_model("initial-exec"))) thread_local Runner* runner_ptr = nullptr;
 
-Runner& runner() {
-  if (!runner_ptr) runner_ptr = std::make_unique<Runner>();
+__attribute__((noinline)) Runner& new_runner() {
+  runner_owner = std::make_unique<Runner>();
+  runner_ptr = runner_owner.get();
   return *runner_ptr;
+}
+
+inline __attribute__((always_inline)) Runner& runner() {
+  return __builtin_expect(runner_ptr != nullptr, 1) ? *runner_ptr : new_runner();
 }
 
 std::string label(const CudaThread& t) {
@@ -100,8 +110,49 @@ void release_stack(Runner& r, CudaThread& t) {
   t.stack = -1;
 }
 
-/** Gives control back to the scheduler until this thread is resumed. */
-void suspend(Runner& r, CudaThread& t) { switch_context(&t.ctx, &r.scheduler); }
+/** Frees the stack of a thread that ended and switched away (it cannot free its own). */
+void reap(Runner& r) {
+  if (r.dead) release_stack(r, *r.dead);
+  r.dead = nullptr;
+}
+
+void thread_main(void* arg);
+
+/** The first thread at or after index from that can run in this pass, made ready to be switched to. */
+CudaThread* next_runnable(Runner& r, unsigned from) {
+  for (unsigned i = from; i < r.n; ++i) {
+    CudaThread& t = r.threads[i];
+    if (t.state != State::Idle && t.state != State::Ready) continue;
+    if (t.state == State::Idle) {
+      t.stack = take_stack(r);
+      if (t.stack < 0) {
+        r.faulted = true;
+        r.fault_code = cudaErrorLaunchOutOfResources;
+        r.fault = "no host memory for another fiber stack";
+        return nullptr;
+      }
+      make_context(&t.ctx, r.stacks[(size_t)t.stack], &thread_main, &t);
+    }
+    t.state = State::Running;
+    r.current = &t;
+    current_thread = &t.view;
+    r.ran = true;
+    return &t;
+  }
+  r.current = nullptr;
+  current_thread = nullptr;
+  return nullptr;
+}
+
+/**
+ * Gives control away until this thread is resumed: straight to the next thread of the pass (one
+ * switch, not two through the scheduler), or back to the scheduler when the pass is over.
+ */
+void suspend(Runner& r, CudaThread& t) {
+  CudaThread* next = r.faulted ? nullptr : next_runnable(r, t.linear + 1);
+  switch_context(&t.ctx, next ? &next->ctx : &r.scheduler);
+  reap(r);
+}
 
 bool release_barrier(Runner& r) {
   if (r.at_barrier == 0 || r.at_barrier + r.exited != r.n) return false;
@@ -115,6 +166,7 @@ bool release_barrier(Runner& r) {
   t.state = State::Exited;
   ++r.exited;
   release_barrier(r);
+  r.dead = &t;
   suspend(r, t);
   __builtin_unreachable();
 }
@@ -122,31 +174,12 @@ bool release_barrier(Runner& r) {
 void thread_main(void* arg) {
   auto* t = static_cast<CudaThread*>(arg);
   Runner& r = runner();
+  reap(r);
   r.launch->call->invoke();
   end_thread(r, *t);
 }
 
-void resume(Runner& r, CudaThread& t) {
-  if (t.state == State::Idle) {
-    t.stack = take_stack(r);
-    if (t.stack < 0) {
-      r.faulted = true;
-      r.fault_code = cudaErrorLaunchOutOfResources;
-      r.fault = "no host memory for another fiber stack";
-      return;
-    }
-    make_context(&t.ctx, r.stacks[(size_t)t.stack], &thread_main, &t);
-  }
-  t.state = State::Running;
-  r.current = &t;
-  current_thread = &t.view;
-  switch_context(&r.scheduler, &t.ctx);
-  r.current = nullptr;
-  current_thread = nullptr;
-  if (t.state == State::Exited || r.faulted) release_stack(r, t);
-}
-
-unsigned lanes_present(const Runner& r, unsigned warp) {
+inline unsigned lanes_present(const Runner& r, unsigned warp) {
   const unsigned first = warp * 32, count = r.n - first >= 32 ? 32 : r.n - first;
   return count == 32 ? 0xffffffffu : ((1u << count) - 1);
 }
@@ -187,66 +220,62 @@ std::string deadlock(const Runner& r) {
 
 void run_block(Runner& r) {
   while (!r.faulted && r.exited < r.n) {
-    bool progress = false;
-    for (unsigned i = 0; i < r.n && !r.faulted; ++i) {
-      CudaThread& t = r.threads[i];
-      if (t.state == State::Idle || t.state == State::Ready) {
-        resume(r, t);
-        progress = true;
-      }
+    r.ran = false;
+    if (CudaThread* first = next_runnable(r, 0)) {  // one pass: the threads hand over to each other
+      switch_context(&r.scheduler, &first->ctx);
+      reap(r);
     }
-    if (!progress && !r.faulted) {
+    if (!r.ran && !r.faulted) {
       r.faulted = true;
       r.fault_code = cudaErrorLaunchFailure;
       r.fault = format("block (%u,%u,%u): ", r.threads[0].view.block_idx.x, r.threads[0].view.block_idx.y,
                        r.threads[0].view.block_idx.z) + deadlock(r);
     }
   }
+  r.current = nullptr;
+  current_thread = nullptr;
   if (r.faulted)
     for (CudaThread& t : r.threads) release_stack(r, t);
 }
 
 /** Computes every lane's result of a completed collective and wakes the lanes. */
 void complete(Runner& r, unsigned warp, WarpPending& p) {
-  const unsigned base = warp * 32;
-  for (unsigned lane = 0; lane < 32; ++lane) {
-    if (!(p.mask & (1u << lane))) continue;
-    const unsigned seg = lane & ~(unsigned)(p.width - 1), in_seg = lane & (unsigned)(p.width - 1);
-    const int arg = p.args[lane];
-    long src = lane;
-    uint64_t out = 0;
-    switch (p.kind) {
-      case Collective::ShflIdx: src = (long)seg + (arg & (p.width - 1)); break;
-      case Collective::ShflUp: src = (long)in_seg >= arg ? (long)lane - arg : (long)lane; break;
-      case Collective::ShflDown: src = (long)in_seg + arg < p.width ? (long)lane + arg : (long)lane; break;
-      case Collective::ShflXor: {
-        const long x = (long)(lane ^ (unsigned)arg);
-        src = (x / p.width) > (long)(lane / (unsigned)p.width) || x > 31 ? (long)lane : x;  // later groups: own value
-        break;
+  CudaThread* lanes = &r.threads[warp * 32];
+  const unsigned mask = p.mask;
+  if (p.kind == Collective::Ballot || p.kind == Collective::Any || p.kind == Collective::All ||
+      p.kind == Collective::SyncWarp) {
+    uint64_t ballot = 0;
+    for (unsigned l = 0; l < 32; ++l)
+      if ((mask >> l) & 1 && p.values[l]) ballot |= 1ull << l;
+    const uint64_t out = p.kind == Collective::Ballot ? ballot
+                         : p.kind == Collective::Any  ? (ballot != 0)
+                         : p.kind == Collective::All  ? (ballot == mask)
+                                                      : 0;
+    for (unsigned l = 0; l < 32; ++l)
+      if ((mask >> l) & 1) {
+        lanes[l].result = out;
+        if (lanes[l].state == State::AtWarp) lanes[l].state = State::Ready;
       }
-      case Collective::Ballot:
-        for (unsigned l = 0; l < 32; ++l)
-          if ((p.mask & (1u << l)) && p.values[l]) out |= 1ull << l;
-        break;
-      case Collective::Any:
-        for (unsigned l = 0; l < 32; ++l)
-          if ((p.mask & (1u << l)) && p.values[l]) out = 1;
-        break;
-      case Collective::All:
-        out = 1;
-        for (unsigned l = 0; l < 32; ++l)
-          if ((p.mask & (1u << l)) && !p.values[l]) out = 0;
-        break;
-      case Collective::SyncWarp: break;
-    }
-    if (p.kind == Collective::ShflIdx || p.kind == Collective::ShflUp || p.kind == Collective::ShflDown ||
-        p.kind == Collective::ShflXor) {
+  } else {
+    const int w = p.width;
+    for (unsigned lane = 0; lane < 32; ++lane) {
+      if (!((mask >> lane) & 1)) continue;
+      const unsigned seg = lane & ~(unsigned)(w - 1), in_seg = lane & (unsigned)(w - 1);
+      const int arg = p.args[lane];
+      long src;
+      switch (p.kind) {
+        case Collective::ShflIdx: src = (long)seg + (arg & (w - 1)); break;
+        case Collective::ShflUp: src = (long)in_seg >= arg ? (long)lane - arg : (long)lane; break;
+        case Collective::ShflDown: src = (long)in_seg + arg < w ? (long)lane + arg : (long)lane; break;
+        default: {  // xor: a source in a later group of width lanes gives the lane's own value
+          const long x = (long)(lane ^ (unsigned)arg);
+          src = (x / w) > (long)(lane / (unsigned)w) || x > 31 ? (long)lane : x;
+        }
+      }
       // a source lane the mask does not name is inactive: its value is undefined, here poison
-      out = (src >= 0 && src < 32 && (p.mask & (1u << src))) ? p.values[src] : ~0ull;
+      lanes[lane].result = (src >= 0 && src < 32 && ((mask >> src) & 1)) ? p.values[src] : ~0ull;
+      if (lanes[lane].state == State::AtWarp) lanes[lane].state = State::Ready;
     }
-    CudaThread& t = r.threads[base + lane];
-    t.result = out;
-    if (t.state == State::AtWarp) t.state = State::Ready;
   }
   p.active = false;
   p.arrived = 0;
@@ -266,11 +295,14 @@ void Runner::munmap_stack(Stack& s) {
     r.fault = label(t) + ": " + message;
   }
   t.state = State::Exited;
-  suspend(r, t);
+  r.dead = &t;
+  r.current = nullptr;
+  current_thread = nullptr;
+  switch_context(&t.ctx, &r.scheduler);  // the launch ends: straight back to the scheduler
   __builtin_unreachable();
 }
 
-bool in_kernel() { return runner_ptr && runner_ptr->current != nullptr; }
+bool in_kernel() { return runner_ptr != nullptr && runner_ptr->current != nullptr; }
 
 bool claim_conditional_setter() {
   Runner& r = runner();
@@ -297,7 +329,7 @@ uint64_t warp_collective(Collective kind, unsigned mask, uint64_t value, int arg
   Runner& r = runner();
   CudaThread& t = *r.current;
   const unsigned warp = t.linear / 32, lane = t.linear % 32;
-  if (!(mask & (1u << lane))) kernel_fault(cudaErrorLaunchFailure, format("%s with mask 0x%08x, which does not name the calling lane %u", name, mask, lane));
+  if (__builtin_expect(!(mask & (1u << lane)), 0)) kernel_fault(cudaErrorLaunchFailure, format("%s with mask 0x%08x, which does not name the calling lane %u", name, mask, lane));
   if (mask & ~lanes_present(r, warp))
     kernel_fault(cudaErrorLaunchFailure,
                  format("%s with mask 0x%08x names lanes that warp %u of a %u-thread block does not have", name, mask,
@@ -362,6 +394,7 @@ void* dynamic_shared(size_t align) {
 }
 
 void run_grid(const KernelLaunch& k) {
+  const double start = profiling() ? now_ms() : 0;
   Runner& r = runner();
   const unsigned n = k.block.x * k.block.y * k.block.z;
   r.n = n;
@@ -399,6 +432,7 @@ void run_grid(const KernelLaunch& k) {
         run_block(r);
       }
   r.launch = nullptr;
+  if (profiling()) profile_kernel(k, now_ms() - start);
   std::lock_guard<std::mutex> hold(lock());
   if (r.faulted) {
     raise_fault(r.fault_code, format("kernel %s: %s", k.name.c_str(), r.fault.c_str()));
@@ -407,6 +441,6 @@ void run_grid(const KernelLaunch& k) {
   std::vector<Access> touched;
   k.accesses(&touched);
   for (const Access& a : touched)
-    if (a.write) check_guards(a.alloc);
+    if (a.write) check_guards(a.alloc, true);
 }
 }  // namespace emu

@@ -1,7 +1,8 @@
 // Fiber stacks and context switches for the emulated CUDA threads (fiber.h). The x86-64 switch
-// saves rbp, rbx, r12-r15, MXCSR and the x87 control word on the old stack and restores them
-// from the new one; a new fiber starts in a trampoline that calls entry(arg) with a 16-byte
-// aligned stack. Checked by kernels/dev/emu/tests/emu_kernel_test.cpp (barriers and shuffles
+// saves the callee-saved registers rbp, rbx, r12-r15 on the old stack and restores them from the
+// new one (not MXCSR and the x87 control word: every fiber of a worker shares one floating-point
+// environment, and restoring them costs more than the rest of the switch); a new fiber starts in a
+// trampoline that calls entry(arg) with a 16-byte aligned stack. Checked by kernels/dev/emu/tests/emu_kernel_test.cpp (barriers and shuffles
 // over thousands of fibers).
 #include "fiber.h"
 
@@ -40,14 +41,8 @@ emu_switch_context:
   pushq %r13
   pushq %r14
   pushq %r15
-  subq $8, %rsp
-  stmxcsr (%rsp)
-  fnstcw 4(%rsp)
   movq %rsp, (%rdi)
   movq %rsi, %rsp
-  ldmxcsr (%rsp)
-  fldcw 4(%rsp)
-  addq $8, %rsp
   popq %r15
   popq %r14
   popq %r13
@@ -71,18 +66,13 @@ namespace emu {
 void make_context(Context* ctx, const Stack& stack, void (*entry)(void*), void* arg) {
   uintptr_t top = ((uintptr_t)stack.base + 4096 + stack.size) & ~(uintptr_t)15;
   auto* ret_slot = reinterpret_cast<uint64_t*>(top - 8);  // ret leaves rsp 16-byte aligned
-  uint64_t* frame = ret_slot - 7;
-  uint32_t mxcsr;
-  uint16_t fpcw;
-  asm volatile("stmxcsr %0" : "=m"(mxcsr));
-  asm volatile("fnstcw %0" : "=m"(fpcw));
-  frame[0] = (uint64_t)mxcsr | ((uint64_t)fpcw << 32);
-  frame[1] = 0;                  // r15
-  frame[2] = 0;                  // r14
-  frame[3] = (uint64_t)entry;    // r13
-  frame[4] = (uint64_t)arg;      // r12
-  frame[5] = 0;                  // rbx
-  frame[6] = 0;                  // rbp
+  uint64_t* frame = ret_slot - 6;
+  frame[0] = 0;                  // r15
+  frame[1] = 0;                  // r14
+  frame[2] = (uint64_t)entry;    // r13
+  frame[3] = (uint64_t)arg;      // r12
+  frame[4] = 0;                  // rbx
+  frame[5] = 0;                  // rbp
   *ret_slot = (uint64_t)&emu_fiber_trampoline;
   ctx->sp = frame;
 }

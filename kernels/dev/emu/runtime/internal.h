@@ -84,9 +84,13 @@ struct Alloc {
 
 /** The allocation holding p (p == its end counts when allow_end), or null. Caller holds the lock. */
 Alloc* find_alloc(const void* p, bool allow_end);
-/** Checks the guards of a; raises a sticky fault naming it and who wrote it last. */
-bool check_guards(Alloc* a);
-/** Checks every allocation's guards (at synchronisation). */
+/**
+ * Checks the guards of a (quick: the 256 bytes on each side, after every operation and at every
+ * synchronisation; else to the end of its pages too, at free); raises a sticky fault naming it
+ * and who wrote it last.
+ */
+bool check_guards(Alloc* a, bool quick = false);
+/** Checks the 256 guard bytes on each side of every allocation (at synchronisation). */
 bool check_all_guards();
 /** Name of an allocation for messages. */
 std::string describe(const Alloc* a);
@@ -196,6 +200,9 @@ bool in_kernel();
 std::string current_label();
 /** Whether the calling CUDA thread is the only one of its launch to set conditionals (the first claims it). */
 bool claim_conditional_setter();
+/** Whether PVLL_CUDA_EMULATED_PROFILE=1 (profile.cpp); then profile_kernel counts each grid run. */
+bool profiling();
+void profile_kernel(const KernelLaunch& k, double ms);
 /** Runs every block of the launch on the calling worker thread. Faults become sticky. */
 void run_grid(const KernelLaunch& k);
 /** Checks a launch's geometry and pointers, resolves its accesses; the error when it cannot run. */

@@ -205,9 +205,13 @@ ISOLATED(root_switches) {
     }
     OK(pvll_cuda_switch_end(2));
   }
+  float* temp = dev(6);  // a block the size of the switch table, free in the graph's pool at the end
+  OK(pvll_cuda_fill(0, temp, 5.f, 6, nullptr));
+  OK(pvll_cuda_free(0, temp));
   void* graph = nullptr;
   OK(pvll_cuda_capture_end(0, &graph));
   OK(pvll_cuda_graph_launch(graph, nullptr));
+  OK(pvll_cuda_graph_launch(graph, nullptr));  // the table must still be the table
   const auto got = host(out, 3);
   std::printf("values %g %g %g\n", got[0], got[1], got[2]);
   OK(pvll_cuda_graph_destroy(graph));
