@@ -140,6 +140,7 @@ struct cudaDeviceProp {
   int major;
   int minor;
   int multiProcessorCount;
+  int l2CacheSize;
 };
 
 struct cudaKernelNodeParams {

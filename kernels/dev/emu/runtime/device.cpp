@@ -54,6 +54,7 @@ extern "C" cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device)
   prop->major = 9;
   prop->minor = 0;
   prop->multiProcessorCount = 132;
+  prop->l2CacheSize = 50 * 1024 * 1024;
   return cudaSuccess;
 }
 
