@@ -1,6 +1,6 @@
-// Runs a kernel launch on the emulated device: the blocks one after another on the stream's
-// worker thread, the CUDA threads of a block as fibers (fiber.h) scheduled round-robin in thread
-// order, each running until it waits or ends. __syncthreads releases the block when every thread
+// Runs blocks of a kernel launch on the emulated device (the launch itself: grid.cpp): the CUDA
+// threads of a block as fibers (fiber.h) scheduled round-robin in thread order, each running until
+// it waits or ends. __syncthreads releases the block when every thread
 // that has not exited is waiting at it. A warp intrinsic completes when every lane its mask names
 // has reached the same intrinsic with the same mask; a lane outside the block, a lane that calls
 // with a mask that does not name it, a different intrinsic or mask among the lanes, or a wait
@@ -8,13 +8,13 @@
 // like a fault on a GPU, naming the kernel, block, threads and intrinsic. Shared memory: one
 // arena per block, poisoned with 0xFF before each block, static variables placed as first
 // reached, the dynamic part first; its limits are the device's (48 KB, more only up to what
-// cudaFuncSetAttribute allowed). After the grid, the guards of the memory it could write are
-// checked. Deterministic: same launch, same interleaving.
+// cudaFuncSetAttribute allowed). Deterministic: same block, same interleaving of its threads.
 // Checked by kernels/dev/emu/tests/emu_kernel_test.cpp.
 #include <sys/mman.h>
 
 #include <cstring>
 
+#include "block.h"
 #include "fiber.h"
 #include "internal.h"
 
@@ -67,7 +67,7 @@ struct Runner {
   bool faulted = false;
   cudaError_t fault_code = cudaSuccess;
   std::string fault;
-  long long setter = -1;  // the thread of this launch that calls cudaGraphSetConditional
+  Grid* grid = nullptr;  // the launch whose blocks this OS thread runs now
 
   ~Runner() {
     for (Stack& s : stacks) munmap_stack(s);
@@ -162,21 +162,36 @@ bool release_barrier(Runner& r) {
   return true;
 }
 
-[[noreturn]] void end_thread(Runner& r, CudaThread& t) {
-  t.state = State::Exited;
-  ++r.exited;
-  release_barrier(r);
-  r.dead = &t;
-  suspend(r, t);
-  __builtin_unreachable();
-}
-
+/**
+ * A fiber: runs its thread's body; when the body returns, the fiber takes the next thread that
+ * has not started yet and runs it too, on the same stack (the scheduler would start exactly that
+ * thread next), so a block whose threads never wait costs one switch, not two per thread. Once
+ * no thread is left to start, it hands over and its stack is freed.
+ */
 void thread_main(void* arg) {
   auto* t = static_cast<CudaThread*>(arg);
   Runner& r = runner();
   reap(r);
-  r.launch->call->invoke();
-  end_thread(r, *t);
+  for (;;) {
+    r.launch->call->invoke();
+    t->state = State::Exited;
+    ++r.exited;
+    release_barrier(r);
+    if (r.faulted) break;
+    unsigned i = t->linear + 1;
+    while (i < r.n && r.threads[i].state != State::Idle) ++i;
+    if (i == r.n) break;
+    CudaThread& next = r.threads[i];
+    next.stack = t->stack;  // the stack this fiber runs on now belongs to next
+    t->stack = -1;
+    next.state = State::Running;
+    r.current = &next;
+    current_thread = &next.view;
+    t = &next;
+  }
+  r.dead = t;
+  suspend(r, *t);
+  __builtin_unreachable();
 }
 
 inline unsigned lanes_present(const Runner& r, unsigned warp) {
@@ -306,9 +321,7 @@ bool in_kernel() { return runner_ptr != nullptr && runner_ptr->current != nullpt
 
 bool claim_conditional_setter() {
   Runner& r = runner();
-  const long long me = (long long)(r.block_linear * r.n + r.current->linear);
-  if (r.setter < 0) r.setter = me;
-  return r.setter == me;
+  return grid_claim_setter(r.grid, (long long)(r.block_linear * r.n + r.current->linear));
 }
 
 std::string current_label() {
@@ -393,8 +406,7 @@ void* dynamic_shared(size_t align) {
   return runner().arena.data();
 }
 
-void run_grid(const KernelLaunch& k) {
-  const double start = profiling() ? now_ms() : 0;
+void begin_blocks(const KernelLaunch& k, Grid* grid) {
   Runner& r = runner();
   const unsigned n = k.block.x * k.block.y * k.block.z;
   r.n = n;
@@ -408,39 +420,38 @@ void run_grid(const KernelLaunch& k) {
     t.view.grid_dim = k.grid;
   }
   r.launch = &k;
+  r.grid = grid;
   r.faulted = false;
   r.fault.clear();
-  r.setter = -1;
   r.dynamic = k.shared;
   r.static_start = (k.shared + 63) / 64 * 64;
-  r.total_limit = max_dynamic_shared(k.call->function()) > kStaticLimit ? kOptinLimit : kStaticLimit;
+  r.total_limit = k.shared_limit > kStaticLimit ? kOptinLimit : kStaticLimit;
   if (r.static_start > r.poisoned) r.poisoned = r.static_start;
-  unsigned long long block = 0;
-  for (unsigned z = 0; z < k.grid.z && !r.faulted; ++z)
-    for (unsigned y = 0; y < k.grid.y && !r.faulted; ++y)
-      for (unsigned x = 0; x < k.grid.x && !r.faulted; ++x, ++block) {
-        for (CudaThread& t : r.threads) {
-          t.view.block_idx = {x, y, z};
-          t.state = State::Idle;
-        }
-        for (WarpPending& p : r.warps) p.active = false, p.arrived = 0;
-        r.at_barrier = r.exited = 0;
-        r.block_linear = block;
-        r.slots.clear();
-        r.static_used = 0;
-        std::memset(r.arena.data(), 0xFF, r.poisoned);  // shared memory nothing wrote reads as NaN
-        run_block(r);
-      }
-  r.launch = nullptr;
-  if (profiling()) profile_kernel(k, now_ms() - start);
-  std::lock_guard<std::mutex> hold(lock());
-  if (r.faulted) {
-    raise_fault(r.fault_code, format("kernel %s: %s", k.name.c_str(), r.fault.c_str()));
-    return;
+}
+
+bool run_one_block(unsigned long long linear) {
+  Runner& r = runner();
+  const KernelLaunch& k = *r.launch;
+  const unsigned x = (unsigned)(linear % k.grid.x), y = (unsigned)(linear / k.grid.x % k.grid.y),
+                 z = (unsigned)(linear / ((unsigned long long)k.grid.x * k.grid.y));
+  for (CudaThread& t : r.threads) {
+    t.view.block_idx = {x, y, z};
+    t.state = State::Idle;
   }
-  std::vector<Access> touched;
-  k.accesses(&touched);
-  for (const Access& a : touched)
-    if (a.write) check_guards(a.alloc, true);
+  for (WarpPending& p : r.warps) p.active = false, p.arrived = 0;
+  r.at_barrier = r.exited = 0;
+  r.block_linear = linear;
+  r.slots.clear();
+  r.static_used = 0;
+  std::memset(r.arena.data(), 0xFF, r.poisoned);  // shared memory nothing wrote reads as NaN
+  run_block(r);
+  if (r.faulted) grid_fault(r.grid, r.fault_code, r.fault);
+  return !r.faulted;
+}
+
+void end_blocks() {
+  Runner& r = runner();
+  r.launch = nullptr;
+  r.grid = nullptr;
 }
 }  // namespace emu

@@ -8,6 +8,7 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 
@@ -22,7 +23,10 @@ Stack new_stack(size_t usable) {
   void* base = mmap(nullptr, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base == MAP_FAILED) return {};
   mprotect(base, page, PROT_NONE);  // the guard page: an overflow faults here
-  return {base, usable};
+  // Stacks are 64 KiB apart: their tops would all fall into the same cache sets and evict each
+  // other at every switch. A different offset per stack spreads them over the sets.
+  static std::atomic<size_t> count{0};
+  return {base, usable, (count++ * 320) % 4096};
 }
 }  // namespace emu
 
@@ -64,7 +68,7 @@ emu_fiber_trampoline:
 
 namespace emu {
 void make_context(Context* ctx, const Stack& stack, void (*entry)(void*), void* arg) {
-  uintptr_t top = ((uintptr_t)stack.base + 4096 + stack.size) & ~(uintptr_t)15;
+  uintptr_t top = ((uintptr_t)stack.base + 4096 + stack.size - stack.color) & ~(uintptr_t)15;
   auto* ret_slot = reinterpret_cast<uint64_t*>(top - 8);  // ret leaves rsp 16-byte aligned
   uint64_t* frame = ret_slot - 6;
   frame[0] = 0;                  // r15

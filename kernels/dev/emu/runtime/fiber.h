@@ -17,6 +17,7 @@ struct Context {
 struct Stack {
   void* base = nullptr;  // lowest address (the guard page)
   size_t size = 0;       // usable bytes above the guard page
+  size_t color = 0;      // bytes left unused at the top, different per stack
 };
 
 Stack new_stack(size_t usable);

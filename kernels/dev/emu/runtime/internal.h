@@ -187,6 +187,7 @@ struct KernelLaunch {
   std::shared_ptr<const KernelCall> call;
   dim3 grid, block;
   size_t shared = 0;
+  size_t shared_limit = 48 * 1024;  // its dynamic shared memory limit (cudaFuncSetAttribute)
   std::string name;
   std::vector<PointerArg> pointers;  // into device or pinned memory (checked at launch)
   /** The allocations it touches now (a pointer's extent is unknown: to the block's end). */

@@ -76,6 +76,7 @@ cudaError_t prepare_launch(KernelLaunch* k) {
                 "a grid at most 2^31-1 x 65535 x 65535 blocks, and no dimension is 0",
                 k->name.c_str(), g.x, g.y, g.z, b.x, b.y, b.z);
   const size_t allowed = max_dynamic_shared(k->call->function());
+  k->shared_limit = allowed;
   if (k->shared > allowed)
     return fail(cudaErrorInvalidValue,
                 "kernel %s: %zu bytes of dynamic shared memory; %zu allowed (more than 48 KB needs "

@@ -47,7 +47,10 @@ public final class RunFiles {
   /** Starts {@code pvll args...} in a new JVM on this test's class path; its output goes to a file in logDir. */
   public static Process pvll(Path logDir, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.pvll.cli.Main"));
+        "-Djava.awt.headless=true"));
+    String cuda = System.getProperty("pvll.cuda"); // the CUDA device of the tests: the child uses the same one
+    if (cuda != null && !cuda.isBlank()) cmd.add("-Dpvll.cuda=" + cuda);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pvll.cli.Main"));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve("out-" + System.nanoTime() + ".log").toFile()).start();
   }
