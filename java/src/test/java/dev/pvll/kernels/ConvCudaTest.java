@@ -112,13 +112,8 @@ class ConvCudaTest {
     return all.stream();
   }
 
-  /**
-   * A sum of terms float products in two orders: besides the random-walk part, up to about one
-   * float epsilon per term where partial sums cancel (the stem's input gradient at batch 64, 432
-   * terms, differed by 4.6e-5 on the emulated device: 1e-6 * sqrt(terms) alone was too tight).
-   */
   static Tolerance tolerance(double terms) {
-    return new Tolerance(1e-6 * Math.sqrt(terms) + 0x1p-23 * terms, 1e-5);
+    return CudaPair.sums(terms);
   }
 
   static Tolerance reductionTolerance(double terms) {
