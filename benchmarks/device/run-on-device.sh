@@ -6,8 +6,9 @@
 #          graphs and with plain launches, and on the CPU, their logs compared
 #   CALL=2: compute-sanitizer memcheck and racecheck on a few named test classes; the kernels/dev
 #          checks that prepare.sh built; the PyTorch op and layer peers; the JMH GPU conv benchmark
-# Each stage has a time limit, cut to what is left of BUDGET (420 s) so that the table is always
-# printed; a stage that cannot get 20 s is skipped and says so.
+# Each stage has a time limit (call 1: 20+150+60+75+35+35+30 = 405 s; call 2: 100+80+55+60+45+55
+# = 395 s), cut to what is left of BUDGET (420 s) so that the table is always printed; a stage that
+# cannot get 20 s is skipped and says so.
 # Under $OUT (the tool returns at most 8 files): table.txt (the table, also printed last),
 # tests.txt (one line per test, written as each ends, so a time-out still leaves them),
 # junit.xml (the JUnit report of the last test stage that finished), logs.tgz (every stage's log
@@ -42,8 +43,8 @@ if ((EMULATED == 0)); then
     JAVA_LD="${d}${JAVA_LD:+:$JAVA_LD}"
   done
 fi
-java_() { env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true "$@"; }
-PVLL=(java_ -jar "$LIB/pvll.jar")
+JAVA_=(env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true)
+PVLL=("${JAVA_[@]}" -jar "$LIB/pvll.jar")
 declare -A RESULT NOTE
 ORDER=()
 
@@ -59,6 +60,7 @@ stage() {
     echo "== $name: skipped, ${left} s left"
     return 0
   fi
+  ((EMULATED)) && limit=$((limit * 6))  # the emulated device is far slower: the dry run gives it more time
   ((limit > left)) && limit=$left
   local start=$SECONDS
   timeout --kill-after=5 "$limit" "$@" >"$LOGS/$name.log" 2>&1
@@ -93,7 +95,7 @@ tests() {
     exit "${PIPESTATUS[0]}"
   ' _ "$name" env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true "${jopts[@]}" \
     -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute --class-path "$LIB/pvll.jar:$LIB/test-classes" \
-    --scan-classpath "$LIB/test-classes" "${classes[@]}" --details=testfeed --details-theme=ascii --disable-banner \
+    --scan-classpath "$LIB/test-classes" "${classes[@]}" --details=testfeed --details-theme=ascii --disable-ansi-colors --disable-banner \
     --reports-dir "$RUN/junit-$name"
   local report
   report=$(ls "$RUN/junit-$name"/*.xml 2>/dev/null | head -1)
@@ -116,9 +118,9 @@ fi
 DEVICE=$(head -1 "$RUN/logs/gpu.txt")
 
 if [[ $CALL == 1 ]]; then
-  stage info 30 "${PVLL[@]}" info
+  stage info 20 "${PVLL[@]}" info
   NOTE[info]=$(grep -m1 "^GPU" "$LOGS/info.log")
-  tests gpu-tests 170 -- '.*CudaTest' '.*StepOpsTest'
+  tests gpu-tests 150 -- '.*CudaTest' '.*StepOpsTest'
   # the training step and validation batch in each mode (plain, resident, graph, lanes, graph-root,
   # lanes-root), three fixed architectures
   if ((EMULATED)); then
@@ -126,10 +128,10 @@ if [[ $CALL == 1 ]]; then
       --cells 3 --channels 4 --batch-size 8
     NOTE[java-step]="emulated: every mode ran once; the times are the emulator's, not a GPU's"
   else
-    stage java-step 70 "${PVLL[@]}" bench step --device cuda:0 --steps 30 --architectures 3
+    stage java-step 60 "${PVLL[@]}" bench step --device cuda:0 --steps 30 --architectures 3
   fi
   if have_torch; then
-    stage torch-step 80 env OUT="$RUN/peer" python3 benchmarks/device/torch_search_step.py --device cuda --out "$RUN/peer" \
+    stage torch-step 75 env OUT="$RUN/peer" python3 benchmarks/device/torch_search_step.py --device cuda --out "$RUN/peer" \
       --iters 30 --compile-timeout 40
   else
     skip torch-step "no PyTorch here"
@@ -138,16 +140,16 @@ if [[ $CALL == 1 ]]; then
   # bit for bit), and on the CPU (the same architectures, losses within tolerance)
   SHORT=()
   ((EMULATED)) && SHORT=(--warmup 1 --steps 1)  # the emulated device is about 100 times slower
-  stage gpu-search 45 "${PVLL[@]}" search --preset tiny --device cuda:0 "${SHORT[@]}" --out "$RUN/search-graphs"
-  stage gpu-search-plain 45 "${PVLL[@]}" search --preset tiny --device cuda:0 --no-cuda-graphs "${SHORT[@]}" \
+  stage gpu-search 35 "${PVLL[@]}" search --preset tiny --device cuda:0 "${SHORT[@]}" --out "$RUN/search-graphs"
+  stage gpu-search-plain 35 "${PVLL[@]}" search --preset tiny --device cuda:0 --no-cuda-graphs "${SHORT[@]}" \
     --out "$RUN/search-plain"
-  stage cpu-search 40 "${PVLL[@]}" search --preset tiny --device cpu "${SHORT[@]}" --out "$RUN/search-cpu"
+  stage cpu-search 30 "${PVLL[@]}" search --preset tiny --device cpu "${SHORT[@]}" --out "$RUN/search-cpu"
   for s in graphs plain cpu; do [[ -f $RUN/search-$s/log.jsonl ]] && cp "$RUN/search-$s/log.jsonl" "$OUT/search-$s.jsonl"; done
   ORDER+=(search-compare)
   RESULT[search-compare]=$(python3 benchmarks/device/compare_search_logs.py "$RUN/search-graphs/log.jsonl" \
     "$RUN/search-plain/log.jsonl" "$RUN/search-cpu/log.jsonl" 2>&1 | tail -1)
   ((EMULATED)) && NOTE[gpu-search]="emulated: warm-up 1, 1 step"
-  NOTE[java-step]+=$(grep -hE "^graph |^resident |^plain " "$LOGS/java-step.log" 2>/dev/null | head -3 | tr '\n' ';')
+  NOTE[java-step]+=$(grep -hE "^random #1 +(plain|graph|lanes) " "$LOGS/java-step.log" 2>/dev/null | awk '{print $3, $4 " ms"}' | tr '\n' ';')
 elif [[ $CALL == 2 ]]; then
   # under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
   MEMCHECK=('.*CudaGraphCudaTest' '.*PinnedCopyCudaTest' '.*ElementwiseCudaTest' '.*StepOpsTest' '.*LinearLossCudaTest')
@@ -159,11 +161,11 @@ elif [[ $CALL == 2 ]]; then
     tests racecheck 150 -Dpvll.sanitize=true -- "${RACECHECK[@]}"
   else
     SAN=(compute-sanitizer --target-processes all --error-exitcode 9)
-    stage memcheck 110 "${SAN[@]}" --tool memcheck env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true \
+    stage memcheck 100 "${SAN[@]}" --tool memcheck env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true \
       -Dpvll.sanitize=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute \
       --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" \
       $(printf -- '--include-classname %s ' "${MEMCHECK[@]}") --details=summary --disable-banner
-    stage racecheck 90 "${SAN[@]}" --tool racecheck env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true \
+    stage racecheck 80 "${SAN[@]}" --tool racecheck env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true \
       -Dpvll.sanitize=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute \
       --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" \
       $(printf -- '--include-classname %s ' "${RACECHECK[@]}") --details=summary --disable-banner
@@ -177,7 +179,7 @@ elif [[ $CALL == 2 ]]; then
     stage dev-checks 150 bash -c "'$DEVBIN/depthwise_check' --no-time && '$DEVBIN/graph_overhead' 10"
     NOTE[dev-checks]="emulated: checks only, no timings"
   else
-    stage dev-checks 60 bash -c "OUT='$RUN/peer' '$DEVBIN/depthwise_check' && '$DEVBIN/graph_overhead' 300"
+    stage dev-checks 55 bash -c "OUT='$RUN/peer' '$DEVBIN/depthwise_check' && '$DEVBIN/graph_overhead' 300"
   fi
   NOTE[dev-checks]+=$(grep -hE "^checks|^FAIL" "$LOGS/dev-checks.log" | head -2 | tr '\n' ';')
   if have_torch; then
@@ -190,7 +192,7 @@ elif [[ $CALL == 2 ]]; then
   if ((EMULATED)); then
     skip gpu-conv-bench "a timing only a GPU can answer"
   else
-    stage gpu-conv-bench 60 java_ -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
+    stage gpu-conv-bench 55 "${JAVA_[@]}" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
       -f 0 -wi 1 -w 200ms -i 3 -r 300ms -rf json -rff "$RUN/peer/gpu_conv_bench.json"
   fi
 else
