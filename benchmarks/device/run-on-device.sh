@@ -149,7 +149,8 @@ if [[ $CALL == 1 ]]; then
   RESULT[search-compare]=$(python3 benchmarks/device/compare_search_logs.py "$RUN/search-graphs/log.jsonl" \
     "$RUN/search-plain/log.jsonl" "$RUN/search-cpu/log.jsonl" 2>&1 | tail -1)
   ((EMULATED)) && NOTE[gpu-search]="emulated: warm-up 1, 1 step"
-  NOTE[java-step]+=$(grep -hE "^random #1 +(plain|graph|lanes) " "$LOGS/java-step.log" 2>/dev/null | awk '{print $3, $4 " ms"}' | tr '\n' ';')
+  NOTE[java-step]+="${NOTE[java-step]:+; }$(grep -hE "^random #1 +(plain|graph|lanes) " "$LOGS/java-step.log" 2>/dev/null \
+    | awk '{print $3, $4 " ms/step"}' | paste -sd, -)"
 elif [[ $CALL == 2 ]]; then
   # under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
   MEMCHECK=('.*CudaGraphCudaTest' '.*PinnedCopyCudaTest' '.*ElementwiseCudaTest' '.*StepOpsTest' '.*LinearLossCudaTest')
@@ -181,7 +182,7 @@ elif [[ $CALL == 2 ]]; then
   else
     stage dev-checks 55 bash -c "OUT='$RUN/peer' '$DEVBIN/depthwise_check' && '$DEVBIN/graph_overhead' 300"
   fi
-  NOTE[dev-checks]+=$(grep -hE "^checks|^FAIL" "$LOGS/dev-checks.log" | head -2 | tr '\n' ';')
+  NOTE[dev-checks]+="${NOTE[dev-checks]:+; }$(grep -hE "^checks|^FAIL" "$LOGS/dev-checks.log" | head -2 | paste -sd, -)"
   if have_torch; then
     stage torch-ops 60 env OUT="$RUN/peer" python3 benchmarks/device/torch_ops.py
     stage torch-layers 45 python3 benchmarks/device/torch_layers.py --out "$RUN/peer"
