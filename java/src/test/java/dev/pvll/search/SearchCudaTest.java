@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * captured CUDA graphs and through plain launches the logs are the same bit for bit (only wall
  * times differ), and against the same search on the CPU every line has the same phase, step and
  * sampled architecture, with losses within {@link #LOSS_RTOL}. By default a shortened tiny search
- * (warm-up 1, one search step: every phase once, about a minute on the emulated device);
- * {@code -Plong} runs the whole tiny preset (warm-up 3, four steps).
+ * (warm-up 1, one search step, 64 training and 64 validation images: every phase once, about 40 s
+ * of CPU on the emulated device); {@code -Plong} runs the whole tiny preset (warm-up 3, four
+ * steps, 128 and 128 images).
  */
 @Timeout(1800)
 class SearchCudaTest {
@@ -39,7 +40,8 @@ class SearchCudaTest {
   @Test
   void tinySearchOnCudaMatchesTheCpuAndGraphsMatchPlainLaunches() throws Exception {
     TestDevices.assumePresent(Device.cuda(0));
-    List<String> budget = Boolean.getBoolean("pvll.long") ? List.of() : List.of("--warmup", "1", "--steps", "1");
+    List<String> budget = Boolean.getBoolean("pvll.long") ? List.of()
+        : List.of("--warmup", "1", "--steps", "1", "--train-images", "64", "--val-images", "64");
     List<JsonObject> cpu = search("cpu", budget);
     List<JsonObject> graphs = search("cuda:0", budget);
     List<JsonObject> plain = search("cuda:0", concat(budget, List.of("--no-cuda-graphs")));
