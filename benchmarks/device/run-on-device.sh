@@ -60,7 +60,7 @@ stage() {
     echo "== $name: skipped, ${left} s left"
     return 0
   fi
-  ((EMULATED)) && limit=$((limit * 6))  # the emulated device is far slower: the dry run gives it more time
+  ((EMULATED)) && limit=$((limit * 10))  # the emulated device is far slower: the dry run gives it more time
   ((limit > left)) && limit=$left
   local start=$SECONDS
   timeout --kill-after=5 "$limit" "$@" >"$LOGS/$name.log" 2>&1
@@ -139,7 +139,8 @@ if [[ $CALL == 1 ]]; then
   # end to end: the tiny preset on the GPU through graphs and through plain launches (the same numbers,
   # bit for bit), and on the CPU (the same architectures, losses within tolerance)
   SHORT=()
-  ((EMULATED)) && SHORT=(--warmup 1 --steps 1)  # the emulated device is about 100 times slower
+  # the emulated device is about 100 times slower: SearchCudaTest's shortened search
+  ((EMULATED)) && SHORT=(--warmup 1 --steps 1 --train-images 64 --val-images 64)
   stage gpu-search 35 "${PVLL[@]}" search --preset tiny --device cuda:0 "${SHORT[@]}" --out "$RUN/search-graphs"
   stage gpu-search-plain 35 "${PVLL[@]}" search --preset tiny --device cuda:0 --no-cuda-graphs "${SHORT[@]}" \
     --out "$RUN/search-plain"
@@ -148,7 +149,7 @@ if [[ $CALL == 1 ]]; then
   ORDER+=(search-compare)
   RESULT[search-compare]=$(python3 benchmarks/device/compare_search_logs.py "$RUN/search-graphs/log.jsonl" \
     "$RUN/search-plain/log.jsonl" "$RUN/search-cpu/log.jsonl" 2>&1 | tail -1)
-  ((EMULATED)) && NOTE[gpu-search]="emulated: warm-up 1, 1 step"
+  ((EMULATED)) && NOTE[gpu-search]="emulated: warm-up 1, 1 step, 64 + 64 images"
   NOTE[java-step]+="${NOTE[java-step]:+; }$(grep -hE "^random #1 +(plain|graph|lanes) " "$LOGS/java-step.log" 2>/dev/null \
     | awk '{print $3, $4 " ms/step"}' | paste -sd, -)"
 elif [[ $CALL == 2 ]]; then
