@@ -2,6 +2,9 @@ package dev.pvll.search;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import dev.pvll.space.Genotype;
 
 /**
@@ -10,6 +13,9 @@ import dev.pvll.space.Genotype;
  * psi(H(A))^2. The genotype is the DARTS rule on A.
  */
 final class PvllStrategy extends SamplingStrategy {
+  /** First draw counter of the final rule's candidates (above the warm-up's, the search's and the per-batch draws). */
+  private static final long FINAL_DRAWS = 1L << 50;
+
   private final SearchConfig config;
   private final Architect architect;
   private final ProxyLandscape landscape;
@@ -46,6 +52,17 @@ final class PvllStrategy extends SamplingStrategy {
     for (double h : architect.samplingEntropies()) perEdge.add((float) h);
     line.add("entropy_per_edge", perEdge);
     line.addProperty("genotype", genotype().toDartsString());
+  }
+
+  /** Genotypes drawn from A for the ranked final rule, ranked by psi (lowest predicted loss first), distinct. */
+  @Override
+  public List<Genotype> finalCandidates(int drawn, int count) {
+    Map<Genotype, Double> predicted = new LinkedHashMap<>();
+    for (int i = 0; i < drawn; i++) {
+      Architecture a = architect.sampleAt(FINAL_DRAWS + i);
+      predicted.putIfAbsent(architect.encoding().genotype(a.weights()), landscape.psi().predict(a.weights()));
+    }
+    return predicted.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(count).map(Map.Entry::getKey).toList();
   }
 
   @Override
