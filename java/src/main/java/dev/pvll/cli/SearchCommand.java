@@ -156,10 +156,8 @@ final class SearchCommand implements Callable<Integer> {
     }
   }
 
-  /** The search uses the training set only (split into training and validation halves); the embedded subset whole. */
   private static Dataset loadTrain(SearchConfig c) {
-    if (c.data().dataset().equals(DataLoading.EMBEDDED)) return Datasets.embeddedFashionMnist();
-    return DataLoading.load(c.data().dataset(), c.data().dataDir()).train();
+    return DataLoading.searchSet(c);
   }
 
   /** The preset with every flag given applied; the network takes the data set's shape. */

@@ -45,6 +45,13 @@ public final class SearchRun implements AutoCloseable {
     return new SearchRun(folder, engine, 0);
   }
 
+  /** A new run of a prepared engine (e.g. {@link SearchEngine#onTrainedSupernet}) writing into dir. */
+  public static SearchRun start(SearchEngine engine, Path dir) throws IOException {
+    RunFolder folder = RunFolder.create(dir, "a search");
+    folder.begin(engine.config());
+    return new SearchRun(folder, engine, 0);
+  }
+
   /** Continues the run whose checkpoint is in dir, on data loaded with its saved configuration. */
   public static SearchRun resume(Path dir, Dataset train) throws IOException {
     RunFolder.Saved saved = RunFolder.readCheckpoint(dir);
@@ -110,19 +117,28 @@ public final class SearchRun implements AutoCloseable {
   /** Runs every remaining unit, checkpointing after each; then writes the genotype and the summary. */
   public SearchEngine.Result run(Listener listener) throws IOException {
     long start = System.nanoTime();
-    while (!engine.done()) {
-      SearchEngine.Unit unit = engine.runUnit();
-      double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
-      if (unit.logLine() != null) folder.appendLog(unit.logLine());
-      folder.writeCheckpoint(engine.state(folder.logLines(), elapsed), engine.arrays());
-      if (listener != null) listener.unitDone(unit.phase(), unit.number(), engine.totalUnits(), unit.logLine(), elapsed);
-    }
+    runUntil(SearchEngine.Phase.DONE, listener);
     SearchEngine.Result r = engine.result(elapsedBefore + (System.nanoTime() - start) / 1e9);
     Genotype g = r.genotype();
     folder.writeText("genotype.json", g.toJson());
     folder.writeText("genotype.txt", g.toDartsString() + "\n");
     folder.writeJson("summary.json", summary(engine.config(), r));
     return r;
+  }
+
+  /**
+   * Runs units, checkpointing after each, until the next one would be of phase stop (or the run is
+   * done); writes no outputs. A comparison trains its shared supernet this way, up to the labels.
+   */
+  public void runUntil(SearchEngine.Phase stop, Listener listener) throws IOException {
+    long start = System.nanoTime();
+    while (!engine.done() && engine.phase() != stop) {
+      SearchEngine.Unit unit = engine.runUnit();
+      double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
+      if (unit.logLine() != null) folder.appendLog(unit.logLine());
+      folder.writeCheckpoint(engine.state(folder.logLines(), elapsed), engine.arrays());
+      if (listener != null) listener.unitDone(unit.phase(), unit.number(), engine.totalUnits(), unit.logLine(), elapsed);
+    }
   }
 
   private static JsonObject summary(SearchConfig c, SearchEngine.Result r) {

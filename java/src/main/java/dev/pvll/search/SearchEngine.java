@@ -88,6 +88,34 @@ public final class SearchEngine implements AutoCloseable {
     return phase == Phase.DONE;
   }
 
+  /** The phase of the next unit. */
+  public Phase phase() {
+    return phase;
+  }
+
+  /**
+   * A search of config that starts where {@code trained}'s warm-up training ended, on its shared
+   * weights: the fixed landscape of a comparison, where several methods label architectures on the
+   * same frozen supernet. Both must use frozen labels and agree on everything the supernet's
+   * training depends on (data, network, warm-up, learning rates, seed); trained must have finished
+   * its warm-up training.
+   */
+  public static SearchEngine onTrainedSupernet(SearchConfig config, Dataset train, SearchEngine trained) {
+    SearchConfig t = trained.config;
+    if (!config.frozenLabels() || !t.frozenLabels()) throw new IllegalArgumentException("a shared supernet needs frozen labels");
+    if (!config.data().equals(t.data()) || !config.network().equals(t.network()) || config.schedule().warmup() != t.schedule().warmup()
+        || config.schedule().lrMax() != t.schedule().lrMax() || config.schedule().lrMin() != t.schedule().lrMin() || config.seed() != t.seed()) {
+      throw new IllegalArgumentException("the shared supernet was trained with another data, network, warm-up, learning rate or seed");
+    }
+    if (trained.phase == Phase.WARMUP_TRAIN) throw new IllegalArgumentException("the shared supernet has not finished its warm-up training");
+    SearchEngine e = new SearchEngine(config, train);
+    float[][] weights = trained.supernet.weightState();
+    e.supernet.restore(trained.supernet.epoch(), weights, null, -1);
+    e.phase = Phase.WARMUP_LABEL;
+    e.index = 0;
+    return e;
+  }
+
   /** Runs the next unit and moves on. */
   public Unit runUnit() {
     long t0 = System.nanoTime();
