@@ -35,8 +35,9 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "DIR", description = "continue the comparison in DIR") Path resume;
   @Option(names = "--warmup", description = "warm-up population N") Integer warmup;
   @Option(names = "--steps", description = "search steps T") Integer steps;
-  @Option(names = "--predictor", description = "psi: lstm, mlp or opcount") String predictor;
+  @Option(names = "--predictor", description = "psi: lstm, mlp, opcount or linear") String predictor;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate") Double archLr;
+  @Option(names = "--memory", description = "psi's memory capacity") Integer memory;
   @Option(names = "--finalists", description = "final rule: measured (and, for PVLL, drawn) genotypes measured again, of each (2)") Integer finalists;
   @Option(names = "--population", description = "evolution: population P (20)") Integer population;
   @Option(names = "--tournament", description = "evolution: tournament size S (5)") Integer tournament;
@@ -62,13 +63,13 @@ final class CompareCommand implements Callable<Integer> {
       if (out != null) throw new IllegalArgumentException("--resume and --out cannot be used together: the comparison continues in its own folder");
       Comparison.Plan plan = Comparison.savedPlan(resume);
       System.err.println("resuming " + resume);
-      summary = Comparison.resume(resume, DataLoading.searchSet(plan.base()), listener);
+      summary = Comparison.resume(resume, DataLoading.searchSet(plan.base().data()), listener);
     } else {
       Comparison.Plan plan = SearchCommand.withFlagNames(this::plan);
       Path dir = out != null ? out : Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
       System.err.printf("pvll compare (%s preset) -> %s: %s on %d seeds, %d label evaluations each per seed%n", preset, dir,
           String.join(", ", methods), plan.seeds().size(), plan.base().evaluations() + plan.base().finalGenotype().finalists());
-      summary = Comparison.start(plan, DataLoading.searchSet(plan.base()), dir, listener);
+      summary = Comparison.start(plan, DataLoading.searchSet(plan.base().data()), dir, listener);
       out = dir;
     }
     bar.done();
@@ -86,6 +87,7 @@ final class CompareCommand implements Callable<Integer> {
     b = b.withSchedule(b.schedule().withLength(warmup != null ? warmup : b.schedule().warmup(), steps != null ? steps : b.schedule().steps()));
     if (predictor != null) b = b.withPsi(b.psi().withPredictor(parse(PredictorKind.class, predictor, "--predictor")));
     if (archLr != null) b = b.withArchitecture(b.architecture().withLr(archLr));
+    if (memory != null) b = b.withPsi(b.psi().withMemoryCapacity(memory));
     if (population != null || tournament != null) {
       b = b.withEvolution(new SearchConfig.Evolution(population != null ? population : b.evolution().population(),
           tournament != null ? tournament : b.evolution().tournament()));

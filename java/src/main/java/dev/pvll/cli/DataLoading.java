@@ -19,9 +19,9 @@ final class DataLoading {
    * has no test split of its own: its last 2,000 images serve as one.
    */
   /** What a search uses: the training set only (split into training and validation halves); the embedded subset whole. */
-  static Dataset searchSet(SearchConfig c) {
-    if (c.data().dataset().equals(EMBEDDED)) return Datasets.embeddedFashionMnist();
-    return load(c.data().dataset(), c.data().dataDir()).train();
+  static Dataset searchSet(SearchConfig.Data d) {
+    if (d.dataset().equals(EMBEDDED)) return Datasets.embeddedFashionMnist();
+    return load(d.dataset(), d.dataDir()).train();
   }
 
   static TrainTest load(String name, String dataDir) {

@@ -88,6 +88,11 @@ public final class GenotypeTrainer implements AutoCloseable {
     return genotype;
   }
 
+  /** The input normalisation of the run's data set (what the network expects). */
+  public Normalization normalization() {
+    return normalization;
+  }
+
   public EvalNetwork network() {
     return network;
   }
