@@ -38,6 +38,7 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--predictor", description = "psi: lstm, mlp, opcount or linear") String predictor;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate") Double archLr;
   @Option(names = "--memory", description = "psi's memory capacity") Integer memory;
+  @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled") Integer proposals;
   @Option(names = "--finalists", description = "final rule: measured (and, for PVLL, drawn) genotypes measured again, of each (2)") Integer finalists;
   @Option(names = "--population", description = "evolution: population P (20)") Integer population;
   @Option(names = "--tournament", description = "evolution: tournament size S (5)") Integer tournament;
@@ -88,6 +89,7 @@ final class CompareCommand implements Callable<Integer> {
     if (predictor != null) b = b.withPsi(b.psi().withPredictor(parse(PredictorKind.class, predictor, "--predictor")));
     if (archLr != null) b = b.withArchitecture(b.architecture().withLr(archLr));
     if (memory != null) b = b.withPsi(b.psi().withMemoryCapacity(memory));
+    if (proposals != null) b = b.withArchitecture(b.architecture().withProposals(proposals));
     if (population != null || tournament != null) {
       b = b.withEvolution(new SearchConfig.Evolution(population != null ? population : b.evolution().population(),
           tournament != null ? tournament : b.evolution().tournament()));

@@ -86,6 +86,8 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--sampler", description = "around-a (METHOD.md) or uniform (ablation)") String sampler;
   @Option(names = "--draw", description = "every-edge (METHOD.md: an op on every edge) or genotype (ours: two inputs per node, "
       + "one op per kept edge, from A's distribution, so every label belongs to a genotype the search can return)") String draw;
+  @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled (1: METHOD.md)")
+  Integer proposals;
   @Option(names = "--final-rule", description = "darts-rule (METHOD.md: the DARTS rule on A) or ranked (ours, needs --draw genotype: "
       + "the best measured genotypes and the best of A's draws by psi are measured again, the best label wins)") String finalRule;
   @Option(names = "--finalists", description = "ranked rule: measured and drawn genotypes measured again, of each (2)") Integer finalists;
@@ -103,7 +105,7 @@ final class SearchCommand implements Callable<Integer> {
       Map.entry("data.cutout", "--cutout"), Map.entry("schedule.warmup", "--warmup"), Map.entry("schedule.steps", "--steps"),
       Map.entry("schedule.lrMax", "--lr"), Map.entry("schedule.lrMin", "--lr-min"), Map.entry("psi.predictor", "--predictor"),
       Map.entry("psi.memoryCapacity", "--memory"), Map.entry("psi.passes", "--psi-passes"), Map.entry("architecture.lr", "--arch-lr"),
-      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("architecture.draw", "--draw"),
+      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("architecture.draw", "--draw"), Map.entry("architecture.proposals", "--proposals"),
       Map.entry("finalGenotype.rule", "--final-rule"), Map.entry("finalGenotype.finalists", "--finalists"),
       Map.entry("evolution.population", "--population"), Map.entry("evolution.tournament", "--tournament"),
       Map.entry("method", "--method"), Map.entry("labelMode", "--label-mode"));
@@ -179,6 +181,7 @@ final class SearchCommand implements Callable<Integer> {
     if (tau != null) arch = arch.withTau(tau);
     if (sampler != null) arch = arch.withSampler(choice(Architect.Sampler.class, sampler, "--sampler"));
     if (draw != null) arch = arch.withDraw(choice(Architect.Draw.class, draw, "--draw"));
+    if (proposals != null) arch = arch.withProposals(proposals);
     SearchConfig.FinalGenotype fin = b.finalGenotype();
     if (finalRule != null) fin = fin.withRule(choice(FinalRule.class, finalRule, "--final-rule"));
     if (finalists != null) fin = fin.withFinalists(finalists);

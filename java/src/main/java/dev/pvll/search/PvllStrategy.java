@@ -15,6 +15,8 @@ import dev.pvll.space.Genotype;
 final class PvllStrategy extends SamplingStrategy {
   /** First draw counter of the final rule's candidates (above the warm-up's, the search's and the per-batch draws). */
   private static final long FINAL_DRAWS = 1L << 50;
+  /** First draw counter of the extra proposals of the search steps (between the per-batch draws and the final rule's). */
+  private static final long PROPOSAL_DRAWS = 1L << 45;
 
   private final SearchConfig config;
   private final Architect architect;
@@ -33,10 +35,26 @@ final class PvllStrategy extends SamplingStrategy {
     if (!landscape.memory().isEmpty()) landscape.trainer().refit(landscape.memory(), config.psi().passes(), 2.0);
   }
 
-  /** Draws after the warm-up's N: the search's samples are fresh architectures. */
+  /**
+   * Draws after the warm-up's N: the search's samples are fresh architectures. With more than one
+   * proposal per step, the step's draw and {@code proposals - 1} more are scored by psi and the
+   * lowest prediction is labelled (ties: the earliest draw).
+   */
   @Override
   Architecture propose(int step) {
-    return architect.sampleAt(config.schedule().warmup() + (long) step);
+    Architecture best = architect.sampleAt(config.schedule().warmup() + (long) step);
+    int k = config.architecture().proposals();
+    if (k == 1) return best;
+    double bestPrediction = landscape.psi().predict(best.weights());
+    for (int j = 1; j < k; j++) {
+      Architecture a = architect.sampleAt(PROPOSAL_DRAWS + (long) step * k + j);
+      double p = landscape.psi().predict(a.weights());
+      if (p < bestPrediction) {
+        best = a;
+        bestPrediction = p;
+      }
+    }
+    return best;
   }
 
   @Override

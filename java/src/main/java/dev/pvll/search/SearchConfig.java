@@ -150,30 +150,39 @@ public record SearchConfig(Method method, Data data, NetworkConfig network, Sche
    * @param sampler around A (METHOD.md) or uniform (ablation "sampler = N")
    * @param draw what one draw is: an op on every edge (METHOD.md) or a valid genotype (ours;
    *     absent from configurations written before it: every edge)
+   * @param proposals PVLL: draws from A per search step, of which the one psi predicts lowest is
+   *     labelled (1: METHOD.md's single sample; more: ours, psi guiding which sample is measured;
+   *     0, absent from configurations written before it, means 1)
    */
-  public record ArchitectureStep(double lr, double weightDecay, double tau, Architect.Sampler sampler, Architect.Draw draw) {
+  public record ArchitectureStep(double lr, double weightDecay, double tau, Architect.Sampler sampler, Architect.Draw draw, int proposals) {
     public ArchitectureStep {
       Objects.requireNonNull(sampler, "architecture.sampler");
       if (draw == null) draw = Architect.Draw.EVERY_EDGE;
+      if (proposals == 0) proposals = 1;
+      require(proposals >= 1, "%s must be >= 1, got " + proposals, "architecture.proposals");
       require(lr > 0, "%s must be > 0, got " + lr, "architecture.lr");
       require(weightDecay >= 0, "%s must be >= 0", "architecture.weightDecay");
       require(tau > 0, "%s must be > 0, got " + tau, "architecture.tau");
     }
 
     public ArchitectureStep withLr(double l) {
-      return new ArchitectureStep(l, weightDecay, tau, sampler, draw);
+      return new ArchitectureStep(l, weightDecay, tau, sampler, draw, proposals);
     }
 
     public ArchitectureStep withTau(double t) {
-      return new ArchitectureStep(lr, weightDecay, t, sampler, draw);
+      return new ArchitectureStep(lr, weightDecay, t, sampler, draw, proposals);
     }
 
     public ArchitectureStep withSampler(Architect.Sampler s) {
-      return new ArchitectureStep(lr, weightDecay, tau, s, draw);
+      return new ArchitectureStep(lr, weightDecay, tau, s, draw, proposals);
     }
 
     public ArchitectureStep withDraw(Architect.Draw d) {
-      return new ArchitectureStep(lr, weightDecay, tau, sampler, d);
+      return new ArchitectureStep(lr, weightDecay, tau, sampler, d, proposals);
+    }
+
+    public ArchitectureStep withProposals(int k) {
+      return new ArchitectureStep(lr, weightDecay, tau, sampler, draw, k);
     }
   }
 
