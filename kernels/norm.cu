@@ -9,8 +9,10 @@
 // writes save_mean/save_invstd and the running averages, or dgamma/dbeta) and applies the affine
 // map to its own slice. As on the CPU, forward sums are shifted by the channel's first value so
 // the one-pass variance stays accurate, and the backward sums dy * (x - mean).
+// Synchronised batch norm (end of file): the same partials give a shard's double sums, and the
+// batch's sums (all-reduced across ranks) give the statistics and dx.
 // Build: cmake --build build (CMake globs kernels/*.cu); checked against the CPU kernels by
-// java/src/test/java/dev/pvll/kernels/NormCudaTest.java on a GPU.
+// java/src/test/java/dev/pvll/kernels/NormCudaTest.java and SyncBatchNormCudaTest.java on a GPU.
 #include <algorithm>
 
 #include "layer_common.cuh"
@@ -231,6 +233,176 @@ PVLL_API int pvll_cuda_batch_norm_backward(const float* x, const float* dy, cons
   CUDA_CHECK_LAUNCH(op);
   bn_backward_apply<<<grid, kLayerBlock, 0, st>>>(x, dy, save_mean, save_invstd, gamma, dx, dgamma, dbeta, c, hw,
                                                   count, partial, accumulate_dx);
+  CUDA_CHECK_LAUNCH(op);
+  return PVLL_OK;
+}
+
+// ---------------------------------------------------------------- synchronised batch norm
+// The per-shard sums reuse the partial kernels above (same slices, same order), then one thread
+// per channel sums its partials in slice order: deterministic, no atomics. stats_finish is one
+// thread per channel; backward_apply runs over the grid of the fused backward, reading the
+// batch's sums instead of partials.
+namespace {
+__global__ void bn_stats_combine(const double* __restrict__ partial, const float* __restrict__ shift_in, int slices,
+                                 int64_t c, int64_t count, double* __restrict__ stats) {
+  const int64_t ch = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (ch == 0) stats[2 * c] = (double)count;
+  if (ch >= c) return;
+  if (count == 0) {
+    stats[ch] = 0;
+    stats[c + ch] = 0;
+    return;
+  }
+  double sum_u = 0, sum_uu = 0;
+  for (int q = 0; q < slices; ++q) {
+    sum_u += partial[(ch * slices + q) * 2];
+    sum_uu += partial[(ch * slices + q) * 2 + 1];
+  }
+  const double n = (double)count;
+  const double mean_shifted = sum_u / n;
+  const double m2 = fmax(0.0, sum_uu - mean_shifted * sum_u);
+  const double mean = (double)shift_in[ch] + mean_shifted;
+  stats[ch] = n * mean;
+  stats[c + ch] = m2 + n * mean * mean;
+}
+
+__global__ void bn_stats_finish(const double* __restrict__ stats, float* __restrict__ save_mean,
+                                float* __restrict__ save_var, float* __restrict__ save_invstd,
+                                float* __restrict__ running_mean, float* __restrict__ running_var, int64_t c,
+                                float momentum, float eps) {
+  const int64_t ch = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (ch >= c) return;
+  const double n = stats[2 * c];
+  const double mean = stats[ch] / n;
+  const double var = fmax(0.0, stats[c + ch] / n - mean * mean);
+  save_mean[ch] = (float)mean;
+  save_var[ch] = (float)var;
+  save_invstd[ch] = (float)(1.0 / sqrt(var + (double)eps));
+  if (running_mean) {
+    running_mean[ch] = (float)((1 - (double)momentum) * running_mean[ch] + (double)momentum * mean);
+    running_var[ch] = (float)((1 - (double)momentum) * running_var[ch] + (double)momentum * var * n / (n - 1));
+  }
+}
+
+__global__ void bn_backward_sums_combine(const double* __restrict__ partial, const float* __restrict__ save_invstd,
+                                         int slices, int64_t c, int64_t count, double* __restrict__ sums,
+                                         float* __restrict__ dgamma, float* __restrict__ dbeta) {
+  const int64_t ch = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (ch == 0) sums[2 * c] = (double)count;
+  if (ch >= c) return;
+  double sum_dy = 0, sum_dy_xc = 0;
+  for (int q = 0; count > 0 && q < slices; ++q) {  // an empty shard has no partials
+    sum_dy += partial[(ch * slices + q) * 2];
+    sum_dy_xc += partial[(ch * slices + q) * 2 + 1];
+  }
+  const double sum_dy_xhat = sum_dy_xc * (double)save_invstd[ch];
+  sums[ch] = sum_dy;
+  sums[c + ch] = sum_dy_xhat;
+  if (dgamma) dgamma[ch] = (float)sum_dy_xhat;
+  if (dbeta) dbeta[ch] = (float)sum_dy;
+}
+
+__global__ void bn_backward_apply_sums(const float* __restrict__ x, const float* dy,
+                                       const float* __restrict__ save_mean, const float* __restrict__ save_invstd,
+                                       const float* __restrict__ gamma, const double* __restrict__ sums, float* dx,
+                                       int64_t c, int64_t hw, int64_t count, int accumulate) {
+  const int p = blockIdx.x, slices = gridDim.x;
+  const int64_t ch = blockIdx.y;
+  __shared__ float s_a, s_b, s_k;
+  if (threadIdx.x == 0) {
+    const double n = sums[2 * c];
+    const double invstd = save_invstd[ch];
+    const double a = (gamma ? (double)gamma[ch] : 1.0) * invstd;
+    s_a = (float)a;
+    s_b = (float)(-a * invstd * sums[c + ch] / n);
+    s_k = (float)(-a * sums[ch] / n);
+  }
+  __syncthreads();
+  const float a = s_a, b = s_b, k = s_k, mean = save_mean[ch];
+  int64_t begin, end;
+  slice_bounds(count, p, slices, &begin, &end);
+  walk_channel(begin, end, ch, c, hw, [&](int64_t at) {
+    const float d = a * dy[at] + (b * (x[at] - mean) + k);
+    dx[at] = accumulate ? dx[at] + d : d;
+  });
+}
+
+int check_sync_shape(const char* op, int64_t n, int64_t c, int64_t hw) {
+  CUDA_REQUIRE(n >= 0 && c > 0 && hw > 0 && c <= 65535, "%s: bad shape (n=%lld c=%lld hw=%lld; c at most 65535)",
+               op, (long long)n, (long long)c, (long long)hw);
+  return PVLL_OK;
+}
+
+unsigned channel_blocks(int64_t c) { return (unsigned)((c + kLayerBlock - 1) / kLayerBlock); }
+}  // namespace
+
+PVLL_API int pvll_cuda_batch_norm_stats(const float* x, double* stats, int64_t n, int64_t c, int64_t hw,
+                                        void* stream) {
+  const char* op = "pvll_cuda_batch_norm_stats";
+  if (int s = check_sync_shape(op, n, c, hw)) return s;
+  CUDA_REQUIRE(stats && (x || n == 0), "%s: NULL tensor", op);
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
+  const int64_t count = n * hw;
+  const int slices = std::max(1, slices_for(count));
+  Scratch scratch(st);
+  if (int s = scratch.alloc(sizeof(double) * 2 * slices * c + sizeof(float) * c)) return s;
+  double* partial = scratch.as<double>();
+  float* shift = reinterpret_cast<float*>(partial + 2 * slices * c);
+  if (count > 0) {
+    bn_forward_partials<<<dim3(slices, (unsigned)c), kLayerBlock, 0, st>>>(x, c, hw, count, partial, shift);
+    CUDA_CHECK_LAUNCH(op);
+  }
+  bn_stats_combine<<<channel_blocks(c), kLayerBlock, 0, st>>>(partial, shift, slices, c, count, stats);
+  CUDA_CHECK_LAUNCH(op);
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_batch_norm_stats_finish(const double* stats, float* save_mean, float* save_var,
+                                               float* save_invstd, float* running_mean, float* running_var, int64_t c,
+                                               float momentum, float eps, void* stream) {
+  const char* op = "pvll_cuda_batch_norm_stats_finish";
+  CUDA_REQUIRE(c > 0 && stats && save_mean && save_var && save_invstd, "%s: bad arguments (c=%lld)", op, (long long)c);
+  CUDA_REQUIRE((running_mean == nullptr) == (running_var == nullptr),
+               "%s: running_mean and running_var must both be given or both be NULL", op);
+  bn_stats_finish<<<channel_blocks(c), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(
+      stats, save_mean, save_var, save_invstd, running_mean, running_var, c, momentum, eps);
+  CUDA_CHECK_LAUNCH(op);
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_batch_norm_backward_stats(const float* x, const float* dy, const float* save_mean,
+                                                 const float* save_invstd, double* sums, float* dgamma, float* dbeta,
+                                                 int64_t n, int64_t c, int64_t hw, void* stream) {
+  const char* op = "pvll_cuda_batch_norm_backward_stats";
+  if (int s = check_sync_shape(op, n, c, hw)) return s;
+  CUDA_REQUIRE(save_mean && save_invstd && sums && ((x && dy) || n == 0), "%s: NULL tensor", op);
+  const cudaStream_t st = ::pvll_cuda::stream_of(stream);
+  const int64_t count = n * hw;
+  const int slices = std::max(1, slices_for(count));
+  Scratch scratch(st);
+  if (int s = scratch.alloc(sizeof(double) * 2 * slices * c)) return s;
+  double* partial = scratch.as<double>();
+  if (count > 0) {
+    bn_backward_partials<<<dim3(slices, (unsigned)c), kLayerBlock, 0, st>>>(x, dy, save_mean, c, hw, count, partial);
+    CUDA_CHECK_LAUNCH(op);
+  }
+  bn_backward_sums_combine<<<channel_blocks(c), kLayerBlock, 0, st>>>(partial, save_invstd, slices, c, count, sums,
+                                                                     dgamma, dbeta);
+  CUDA_CHECK_LAUNCH(op);
+  return PVLL_OK;
+}
+
+PVLL_API int pvll_cuda_batch_norm_backward_apply(const float* x, const float* dy, const float* save_mean,
+                                                 const float* save_invstd, const float* gamma, const double* sums,
+                                                 float* dx, int64_t n, int64_t c, int64_t hw, int accumulate_dx,
+                                                 void* stream) {
+  const char* op = "pvll_cuda_batch_norm_backward_apply";
+  if (int s = check_sync_shape(op, n, c, hw)) return s;
+  CUDA_REQUIRE(save_mean && save_invstd && sums && ((x && dy && dx) || n == 0), "%s: NULL tensor", op);
+  const int64_t count = n * hw;
+  if (count == 0) return PVLL_OK;
+  bn_backward_apply_sums<<<dim3(slices_for(count), (unsigned)c), kLayerBlock, 0, ::pvll_cuda::stream_of(stream)>>>(
+      x, dy, save_mean, save_invstd, gamma, sums, dx, c, hw, count, accumulate_dx);
   CUDA_CHECK_LAUNCH(op);
   return PVLL_OK;
 }

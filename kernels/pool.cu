@@ -9,7 +9,7 @@
 // references, with no atomics. The max pool's backward first writes each window's argmax
 // (first maximum in row-major order; NaN wins, as in PyTorch) into scratch.
 // Divisions use __fdiv_rn, so --use_fast_math does not change them.
-// Build: cmake --build build; checked against the CPU kernels by PoolCudaTest and SpatialCudaTest.
+// Build: cmake --build build; checked against the CPU kernels by PoolCudaTest (pools and crops).
 #include <algorithm>
 
 #include "layer_common.cuh"

@@ -13,11 +13,11 @@ from nextGaussian, labels from nextInt(classes), then per architecture and cell 
 op = nextInt(8) and weight = 0.9 + 0.1 * nextFloat()), so row "random #k" here and there is the same
 network.
 
-The training step is SupernetTrainer.trainStep: zero the gradients (set to None, so ops the step did
-not run get no weight decay and no momentum update, like the Java sgdStep over active ranges),
+The training step is SupernetStep.trainStep: zero the gradients (set to None, so ops the step did
+not run get no weight decay and no momentum update, like the Java sgdStep over the chosen ops),
 forward in training mode (batch statistics, running statistics updated), mean cross-entropy,
 backward, clip_grad_norm_(5), SGD lr 0.01 (the bench's constant), momentum 0.9, weight decay 3e-4.
-The validation batch is SupernetTrainer.evaluate: eval mode (running statistics), no grad,
+The validation batch is SupernetStep.evaluate: eval mode (running statistics), no grad,
 cross-entropy.
 
 Modes:

@@ -100,6 +100,12 @@ PVLL_API int pvll_host_copy(const float* src, float* dst, int64_t count) {
   return PVLL_OK;
 }
 
+PVLL_API int pvll_host_copy_doubles(const double* src, double* dst, int64_t count) {
+  PVLL_REQUIRE(count >= 0 && (count == 0 || (src && dst)), "pvll_host_copy_doubles: bad arguments");
+  if (count > 0) std::memmove(dst, src, (size_t)count * sizeof(double));
+  return PVLL_OK;
+}
+
 PVLL_API int pvll_host_fill(float* dst, float value, int64_t count) {
   PVLL_REQUIRE(count >= 0 && (count == 0 || dst), "pvll_host_fill: bad arguments");
   pvll::parallel_for(count, 1 << 16, [&](int64_t b, int64_t e) {

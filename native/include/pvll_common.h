@@ -25,7 +25,9 @@ enum pvll_status {
   PVLL_ERR_CUDA = 3,             /* a CUDA runtime call or kernel launch failed */
   PVLL_ERR_NO_CUDA = 4,          /* this build or this machine has no usable CUDA */
   PVLL_ERR_CUDNN = 5,            /* a cuDNN call failed */
-  PVLL_ERR_INTERNAL = 6          /* a bug: please report it with the message */
+  PVLL_ERR_INTERNAL = 6,         /* a bug: please report it with the message */
+  PVLL_ERR_COLLECTIVE = 7,       /* a collective across ranks failed or timed out (pvll_collectives.h) */
+  PVLL_ERR_UNAVAILABLE = 8       /* a library the call needs is missing from this build or machine (MPI, NCCL) */
 };
 
 /** Message of the last failed call on this thread ("" when none). Never NULL. */
@@ -52,5 +54,7 @@ PVLL_API int pvll_host_release_cache(void);
 /** Host copies between native memory and Java arrays (count floats). */
 PVLL_API int pvll_host_copy(const float* src, float* dst, int64_t count);
 PVLL_API int pvll_host_fill(float* dst, float value, int64_t count);
+/** The same for doubles (the statistics buffers of synchronised batch norm and the collectives). */
+PVLL_API int pvll_host_copy_doubles(const double* src, double* dst, int64_t count);
 
 #endif

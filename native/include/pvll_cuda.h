@@ -46,5 +46,6 @@ PVLL_CUDA_FUNCTIONS(PVLL_CUDA_DECLARE)
 #include "pvll_cuda_conv.h" /* PVLL_CUDA_CONV_FUNCTIONS */
 #include "pvll_cuda_layers.h" /* layer ops, pinned memory, streams, events */
 #include "pvll_cuda_graph.h"  /* graph capture, switch nodes, device-scalar step ops */
+#include "pvll_cuda_nccl.h"   /* NCCL collectives between CUDA ranks */
 
 #endif

@@ -53,6 +53,18 @@
   X(pvll_cuda_batch_norm_backward,                                                                                 \
     (const float* x, const float* dy, const float* save_mean, const float* save_invstd, const float* gamma,        \
      float* dx, float* dgamma, float* dbeta, int64_t n, int64_t c, int64_t hw, int accumulate_dx, void* stream))   \
+  /* synchronised batch norm (the CPU's pvll_norm.h; stats and sums are device double[2c + 1]; the count check */ \
+  /* of stats_finish is the caller's: a batch of one value per channel gives an infinite running variance) */      \
+  X(pvll_cuda_batch_norm_stats, (const float* x, double* stats, int64_t n, int64_t c, int64_t hw, void* stream))    \
+  X(pvll_cuda_batch_norm_stats_finish,                                                                             \
+    (const double* stats, float* save_mean, float* save_var, float* save_invstd, float* running_mean,              \
+     float* running_var, int64_t c, float momentum, float eps, void* stream))                                      \
+  X(pvll_cuda_batch_norm_backward_stats,                                                                           \
+    (const float* x, const float* dy, const float* save_mean, const float* save_invstd, double* sums,              \
+     float* dgamma, float* dbeta, int64_t n, int64_t c, int64_t hw, void* stream))                                 \
+  X(pvll_cuda_batch_norm_backward_apply,                                                                           \
+    (const float* x, const float* dy, const float* save_mean, const float* save_invstd, const float* gamma,        \
+     const double* sums, float* dx, int64_t n, int64_t c, int64_t hw, int accumulate_dx, void* stream))            \
   /* --- pooling --- */                                                                                            \
   X(pvll_cuda_max_pool3x3_forward, (const float* x, float* y, int64_t planes, int64_t h, int64_t w, int stride,     \
                                     void* stream))                                                                 \

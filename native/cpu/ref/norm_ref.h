@@ -80,4 +80,73 @@ void batch_norm_backward(const T* x, const T* dy, const T* save_mean, const T* s
   }
 }
 
+// Synchronised batch norm (pvll_norm.h): the definitions in double, straight from the layout.
+
+template <class T>
+void batch_norm_stats(const T* x, double* stats, int64_t n, int64_t c, int64_t hw) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double sum = 0, sum_sq = 0;
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t i = 0; i < hw; ++i) {
+        const double v = x[(s * c + ch) * hw + i];
+        sum += v;
+        sum_sq += v * v;
+      }
+    stats[ch] = sum;
+    stats[c + ch] = sum_sq;
+  }
+  stats[2 * c] = double(n * hw);
+}
+
+template <class T>
+void batch_norm_stats_finish(const double* stats, T* save_mean, T* save_var, T* save_invstd, T* running_mean,
+                             T* running_var, int64_t c, T momentum, T eps) {
+  const double count = stats[2 * c];
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const double mean = stats[ch] / count, var = stats[c + ch] / count - mean * mean;
+    save_mean[ch] = T(mean);
+    save_var[ch] = T(var);
+    save_invstd[ch] = T(1.0 / std::sqrt(var + double(eps)));
+    if (running_mean) {
+      running_mean[ch] = T((1 - double(momentum)) * running_mean[ch] + double(momentum) * mean);
+      running_var[ch] = T((1 - double(momentum)) * running_var[ch] + double(momentum) * var * count / (count - 1));
+    }
+  }
+}
+
+template <class T>
+void batch_norm_backward_stats(const T* x, const T* dy, const T* save_mean, const T* save_invstd, double* sums,
+                               T* dgamma, T* dbeta, int64_t n, int64_t c, int64_t hw) {
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t i = 0; i < hw; ++i) {
+        const int64_t at = (s * c + ch) * hw + i;
+        sum_dy += dy[at];
+        sum_dy_xhat += double(dy[at]) * (double(x[at]) - double(save_mean[ch])) * double(save_invstd[ch]);
+      }
+    sums[ch] = sum_dy;
+    sums[c + ch] = sum_dy_xhat;
+    if (dgamma) dgamma[ch] = T(sum_dy_xhat);
+    if (dbeta) dbeta[ch] = T(sum_dy);
+  }
+  sums[2 * c] = double(n * hw);
+}
+
+template <class T>
+void batch_norm_backward_apply(const T* x, const T* dy, const T* save_mean, const T* save_invstd, const T* gamma,
+                               const double* sums, T* dx, int64_t n, int64_t c, int64_t hw, bool accumulate_dx) {
+  const double count = sums[2 * c];
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const double mean = save_mean[ch], invstd = save_invstd[ch], g = gamma ? double(gamma[ch]) : 1.0;
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t i = 0; i < hw; ++i) {
+        const int64_t at = (s * c + ch) * hw + i;
+        const double xhat = (x[at] - mean) * invstd;
+        const double d = g * invstd * (dy[at] - sums[ch] / count - xhat * sums[c + ch] / count);
+        dx[at] = T(accumulate_dx ? dx[at] + d : d);
+      }
+  }
+}
+
 }  // namespace pvll::ref

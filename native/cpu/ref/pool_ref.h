@@ -1,6 +1,6 @@
 // Naive pooling: one window at a time, exactly as defined. T = float or double.
 // Checked against finite differences in native/tests/test_pool.cpp; the fast kernels in
-// native/cpu/pool_*.cpp are checked against these.
+// native/cpu/pool/*.cpp are checked against these.
 #pragma once
 #include <cmath>
 #include <cstdint>

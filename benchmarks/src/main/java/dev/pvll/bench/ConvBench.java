@@ -4,6 +4,7 @@ import dev.pvll.kernels.ConvOps;
 import dev.pvll.kernels.CpuInfo;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.Tensor;
+import dev.pvll.testing.Torch;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -98,7 +99,7 @@ public class ConvBench {
   public void setUp() {
     parse(config);
     CpuInfo.setThreads(2);
-    torch.set_num_threads(2);
+    Torch.setThreads(2); // loads libtorch safely on an empty JavaCPP cache
     int oh = ConvOps.outputSize(h, k, stride, padding, dilation), ow = ConvOps.outputSize(w, k, stride, padding, dilation);
     int cinG = cin / groups;
     Random r = new Random(42);

@@ -6,6 +6,7 @@ import dev.pvll.kernels.Device;
 import dev.pvll.kernels.PoolOps;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.kernels.TensorOps;
+import dev.pvll.testing.Torch;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ public final class CpuTimeBench {
     int threads = Integer.parseInt(args[0]);
     String only = args.length > 1 ? args[1] : "";
     cpuTime = threads == 1;
-    torch.set_num_threads(threads);
+    Torch.setThreads(threads); // loads libtorch safely on an empty JavaCPP cache
     CpuInfo.setThreads(threads);
     Random r = new Random(1);
     Device d = Device.cpu();

@@ -3,6 +3,7 @@ package dev.pvll.bench;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.ElementwiseOps;
 import dev.pvll.kernels.Tensor;
+import dev.pvll.testing.Torch;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
@@ -35,7 +36,7 @@ public class ElementwiseBench {
   @Setup(Level.Trial)
   public void setUp() {
     int[] s = Shapes.parse(shape);
-    torch.set_num_threads(2);
+    Torch.setThreads(2); // loads libtorch safely on an empty JavaCPP cache
     Random r = new Random(1);
     float[] data = new float[(int) Shapes.count(s)];
     for (int i = 0; i < data.length; i++) data[i] = (float) r.nextGaussian();

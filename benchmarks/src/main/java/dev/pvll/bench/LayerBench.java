@@ -9,6 +9,7 @@ import dev.pvll.kernels.OptimOps;
 import dev.pvll.kernels.PoolOps;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.kernels.TensorOps;
+import dev.pvll.testing.Torch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -84,7 +85,7 @@ public class LayerBench {
 
   /** Sets the thread count of libtorch and of the pvll kernels. */
   static void threads(int n) {
-    torch.set_num_threads(n);
+    Torch.setThreads(n); // loads libtorch safely on an empty JavaCPP cache
     CpuInfo.setThreads(n);
   }
 

@@ -8,8 +8,10 @@ import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
-import dev.pvll.supernet.SupernetTrainer;
+import dev.pvll.supernet.StepLaunch;
+import dev.pvll.supernet.SupernetStep;
 import dev.pvll.supernet.TorchSearchNetwork;
+import dev.pvll.testing.Torch;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
@@ -52,7 +54,7 @@ public class StepBench {
   public int architecture;
 
   private SearchNetwork net;
-  private SupernetTrainer trainer;
+  private SupernetStep trainer;
   private SampledArchitecture arch;
   private Tensor x, y;
   private TorchSearchNetwork torchNet;
@@ -62,7 +64,7 @@ public class StepBench {
 
   @Setup(Level.Trial)
   public void setUp() {
-    torch.set_num_threads(2);
+    Torch.setThreads(2); // loads libtorch safely on an empty JavaCPP cache
     NetworkConfig c = shape.equals("cifar10") ? NetworkConfig.cifar10Search() : NetworkConfig.fashionMnistSearch();
     Random r = new Random(architecture);
     int[][] ops = new int[2][c.edges()];
@@ -80,10 +82,11 @@ public class StepBench {
     float[] labels = new float[n];
     for (int i = 0; i < n; i++) labels[i] = r.nextInt(10);
     net = new SearchNetwork(c, Device.cpu(), architecture);
-    trainer = new SupernetTrainer(net, SgdConfig.DARTS);
+    trainer = new SupernetStep(net, SgdConfig.DARTS, n, StepLaunch.of(StepLaunch.Kind.PLAIN), 1);
+    trainer.setArchitecture(arch);
     x = Tensor.of(Device.cpu(), images, n, c.inputChannels(), size, size);
     y = Tensor.of(Device.cpu(), labels, n);
-    torchNet = new TorchSearchNetwork(net);
+    torchNet = new TorchSearchNetwork(net, torch.ScalarType.Float); // the speed peer computes in float32
     tx = torch.from_blob(new FloatPointer(images), n, c.inputChannels(), size, size).clone();
     ty = torch.from_blob(new FloatPointer(labels), n).clone().to(torch.ScalarType.Long);
     torchParams = new TensorVector();
@@ -96,6 +99,7 @@ public class StepBench {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    trainer.close();
     net.close();
     x.close();
     y.close();
@@ -103,7 +107,9 @@ public class StepBench {
 
   @Benchmark
   public Object trainStepOurs() {
-    return trainer.trainStep(x, y, arch, 0.01f);
+    trainer.beginTraining(0.01f);
+    trainer.trainStep(x, y);
+    return trainer.finishTraining();
   }
 
   @Benchmark
@@ -118,7 +124,9 @@ public class StepBench {
 
   @Benchmark
   public Object validationOurs() {
-    return trainer.evaluate(x, y, arch);
+    trainer.beginValidation();
+    trainer.evaluate(x, y, dev.pvll.nn.Mode.EVAL);
+    return trainer.finishValidation();
   }
 
   @Benchmark

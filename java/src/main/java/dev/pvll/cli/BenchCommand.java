@@ -7,11 +7,11 @@ import dev.pvll.space.NetworkConfig;
 import dev.pvll.space.Primitive;
 import dev.pvll.nn.Mode;
 import dev.pvll.supernet.CellChoice;
-import dev.pvll.supernet.ResidentTrainer;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import dev.pvll.supernet.SgdConfig;
-import dev.pvll.supernet.SupernetTrainer;
+import dev.pvll.supernet.StepLaunch;
+import dev.pvll.supernet.SupernetStep;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -21,11 +21,12 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code pvll bench step}: images/s and ms per training step and per validation batch of the
- * search network, in three modes: {@code plain} (SupernetTrainer: the architecture picked on the
- * host, the loss read back after every step), {@code resident} (ResidentTrainer with plain
- * launches: nothing read back until the end of the timed steps), {@code graph} (the same step
- * replayed as one captured CUDA graph; CUDA 12.8+ only) and {@code lanes} (that graph with each
- * cell's edges as parallel branches).
+ * search network's one step ({@link SupernetStep}) in each way of launching it
+ * ({@link StepLaunch}): {@code plain} (ops picked on the host, each step waits for the device and
+ * its loss is read back), {@code resident} (the same launches queued back to back: nothing read
+ * back until the end of the timed steps), {@code graph} (the step replayed as one captured CUDA
+ * graph; CUDA 12.8+ only) and {@code lanes} (that graph with each cell's edges as parallel
+ * branches); {@code -root}: a graph whose switches are all set at its root.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure the search network's training step and validation pass.")
 final class BenchCommand implements Callable<Integer> {
@@ -76,24 +77,23 @@ final class BenchCommand implements Callable<Integer> {
     try (SearchNetwork net = new SearchNetwork(config, d, 1); Tensor x = Tensor.of(d, images, batch, config.inputChannels(), size, size);
         Tensor y = Tensor.of(d, labels, batch)) {
       for (String m : chosen) {
-        // one trainer per mode, closed before the next: a graph owns the memory of every op of every edge
-        ResidentTrainer.Launch launch = new ResidentTrainer.Launch(!m.equals("resident"), m.startsWith("lanes"),
-            m.endsWith("-root") ? CudaGraph.SwitchSetting.ROOT : CudaGraph.SwitchSetting.EACH);
+        // one step engine per mode, closed before the next: a graph owns the memory of every op of every edge
+        StepLaunch launch = new StepLaunch(m.equals("plain") ? StepLaunch.Kind.PLAIN : m.equals("resident") ? StepLaunch.Kind.RESIDENT
+            : StepLaunch.Kind.GRAPH, m.startsWith("lanes"), m.endsWith("-root") ? CudaGraph.SwitchSetting.ROOT : CudaGraph.SwitchSetting.EACH);
         // a mode that fails (a GPU refusing a capture, say) is reported and the others still run
-        try (ResidentTrainer resident = m.equals("plain") ? null : new ResidentTrainer(net, SgdConfig.DARTS, batch, launch, steps + 2)) {
-          SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
+        try (SupernetStep step = new SupernetStep(net, SgdConfig.DARTS, batch, launch, steps + 2)) {
           for (int a = 0; a < architectures; a++) {
-            double[] ms = resident == null ? timePlain(trainer, x, y, archs.get(a)) : timeResident(resident, x, y, archs.get(a), a == 0);
+            double[] ms = time(step, x, y, archs.get(a), a == 0);
             System.out.printf("%-14s %-10s %12.2f %12.0f %12.2f %12.0f%n", "random #" + (a + 1), m, ms[0], batch * 1000 / ms[0], ms[1],
                 batch * 1000 / ms[1]);
             double[] sum = sums.computeIfAbsent(m, k -> new double[2]);
             sum[0] += ms[0];
             sum[1] += ms[1];
           }
-          if (resident != null && resident.usesGraphs()) {
+          if (step.usesGraphs()) {
             System.out.printf("graphs %-10s %d top-level nodes (training), %.2f GiB owned by its graphs; capture + first replay "
                 + "%.0f ms (training), %.0f ms (validation)%n", m,
-                resident.trainGraphNodes(), resident.graphBytes() / 1073741824.0, firstCall[0], firstCall[1]);
+                step.trainGraphNodes(), step.graphBytes() / 1073741824.0, firstCall[0], firstCall[1]);
           }
         } catch (RuntimeException e) {
           System.out.printf("failed %-10s %s%n", m, e);
@@ -114,23 +114,11 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** ms per training step and per validation batch with the loss read back after each. */
-  private double[] timePlain(SupernetTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch) {
-    for (int w = 0; w < 2; w++) trainer.trainStep(x, y, arch, 0.01f);
-    long t0 = System.nanoTime();
-    for (int s = 0; s < steps; s++) trainer.trainStep(x, y, arch, 0.01f);
-    double trainMs = (System.nanoTime() - t0) / 1e6 / steps;
-    trainer.evaluate(x, y, arch);
-    t0 = System.nanoTime();
-    for (int s = 0; s < steps; s++) trainer.evaluate(x, y, arch);
-    return new double[] {trainMs, (System.nanoTime() - t0) / 1e6 / steps};
-  }
-
-  /** ms of the first training step and validation batch of the last trainer (a graph's capture included). */
+  /** ms of the first training step and validation batch of the last step engine (a graph's capture included). */
   private final double[] firstCall = new double[2];
 
-  /** The same with the steps queued back to back and the log read once at the end. */
-  private double[] timeResident(ResidentTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch, boolean first) {
+  /** ms per training step and per validation batch: the steps as the engine's launch runs them, the log read once at the end. */
+  private double[] time(SupernetStep trainer, Tensor x, Tensor y, SampledArchitecture arch, boolean first) {
     trainer.setArchitecture(arch);
     trainer.beginTraining(0.01f);
     long c0 = System.nanoTime();

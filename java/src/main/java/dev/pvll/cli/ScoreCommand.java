@@ -5,8 +5,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.pvll.data.Dataset;
-import dev.pvll.data.Datasets;
 import dev.pvll.search.KendallTau;
+import dev.pvll.run.RunFolder;
+import dev.pvll.run.RunJson;
+import dev.pvll.run.SearchRun;
 import dev.pvll.search.SearchConfig;
 import dev.pvll.search.SearchEngine;
 import dev.pvll.space.Genotype;
@@ -44,7 +46,7 @@ final class ScoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(run)) throw new IllegalArgumentException("RUN " + run + ": not a folder");
-    if (!Files.exists(run.resolve("checkpoint.bin"))) throw new IllegalArgumentException("RUN " + run + ": no checkpoint.bin there (not a pvll search --out folder)");
+    if (!RunFolder.hasCheckpoint(run)) throw new IllegalArgumentException("RUN " + run + ": no " + RunFolder.CHECKPOINT + " there (not a pvll search --out folder)");
     Map<String, Genotype> todo = new LinkedHashMap<>();
     Map<String, Double> accuracy = new LinkedHashMap<>();
     for (String g : genotypes) todo.put(g.length() > 40 ? "genotype-" + Integer.toHexString(g.hashCode()) : g, Genotypes.load(g));
@@ -52,12 +54,14 @@ final class ScoreCommand implements Callable<Integer> {
     for (int k = 0; k < random; k++) todo.put("random-" + (k + 1), RandomGenotypes.sample(r, 4));
     if (trainSummary != null) readSummary(trainSummary, todo, accuracy);
     if (todo.isEmpty()) throw new IllegalArgumentException("--genotype, --random or --train-summary is required");
-    SearchConfig config = SearchEngine.savedConfig(run);
-    Dataset train = config.dataset().equals(DataLoading.EMBEDDED) ? Datasets.embeddedFashionMnist() : DataLoading.load(config.dataset(), config.dataDir()).train();
-    System.out.printf("validation loss with batch statistics on the shared weights of %s (its label mode: %s)%n", run, config.labelMode());
+    SearchConfig config = SearchRun.savedConfig(run);
+    SearchConfig.Data d = config.data();
+    Dataset train = DataLoading.searchSet(d);
+    System.out.printf("validation loss with batch statistics on the shared weights of %s (its label mode: %s)%n", run,
+        RunJson.text(config.labelMode()));
     System.out.printf("%-24s %10s %9s %14s%n", "genotype", "val loss", "val acc", "test accuracy");
     List<Double> losses = new ArrayList<>(), accuracies = new ArrayList<>();
-    try (SearchEngine engine = SearchEngine.open(run, train)) {
+    try (SearchEngine engine = SearchRun.open(run, train)) {
       for (Map.Entry<String, Genotype> e : todo.entrySet()) {
         SearchEngine.ValidationScore s = engine.score(e.getValue());
         Double acc = accuracy.get(e.getKey());

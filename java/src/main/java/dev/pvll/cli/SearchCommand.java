@@ -2,15 +2,29 @@ package dev.pvll.cli;
 
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Datasets;
+import dev.pvll.kernels.CudaGraph;
+import dev.pvll.report.CellPicture;
+import dev.pvll.run.RunFolder;
+import dev.pvll.run.RunJson;
+import dev.pvll.run.SearchRun;
+import dev.pvll.search.Architect;
+import dev.pvll.search.FinalRule;
+import dev.pvll.search.InvalidSettingException;
+import dev.pvll.search.LabelMode;
+import dev.pvll.search.Method;
+import dev.pvll.search.PredictorKind;
 import dev.pvll.search.SearchConfig;
 import dev.pvll.search.SearchDivergedException;
 import dev.pvll.search.SearchEngine;
 import dev.pvll.search.SearchPresets;
 import dev.pvll.space.NetworkConfig;
+import dev.pvll.supernet.StepLaunch;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +43,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "DIR", description = "continue the run whose checkpoint is in DIR")
   Path resume;
 
-  @Option(names = "--method", description = "pvll, random (random-search baseline on the same schedule) or gdas (GDAS baseline)")
+  @Option(names = "--method", description = "pvll, random (random-search baseline on the same schedule), gdas (GDAS baseline) or evolution (regularized evolution; needs --draw genotype)")
   String method;
 
   @Option(names = "--dataset", description = "fashion-mnist-embedded, fashion-mnist, mnist, cifar10, cifar100")
@@ -50,6 +64,10 @@ final class SearchCommand implements Callable<Integer> {
       + "(same numbers; which is faster is measured by pvll bench step)")
   boolean cudaLanes;
 
+  @Option(names = "--cuda-switches", description = "each (a kernel before every switch node of a graph, default) or root (one kernel "
+      + "at the graph's root sets them all)")
+  String cudaSwitches;
+
   @Option(names = "--seed") Long seed;
   @Option(names = "--warmup", description = "warm-up population N (0 = no warm-up)") Integer warmup;
   @Option(names = "--steps", description = "search steps T") Integer steps;
@@ -63,42 +81,76 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--lr-min", description = "final network learning rate (0.001)") Double lrMin;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate (3e-4)") Double archLr;
   @Option(names = "--tau", description = "Gumbel-softmax temperature (0.1)") Double tau;
-  @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, or opcount (linear in the op counts per cell type, 17 parameters)") String predictor;
+  @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, opcount (linear in the op counts per cell type, 17 parameters) or linear (linear in H: a weight per edge and op)") String predictor;
   @Option(names = "--weighted-loss", negatable = true, description = "psi loss weighted by 1/L (default on)") Boolean weightedLoss;
   @Option(names = "--sampler", description = "around-a (METHOD.md) or uniform (ablation)") String sampler;
+  @Option(names = "--draw", description = "every-edge (METHOD.md: an op on every edge) or genotype (ours: two inputs per node, "
+      + "one op per kept edge, from A's distribution, so every label belongs to a genotype the search can return)") String draw;
+  @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled (1: METHOD.md)")
+  Integer proposals;
+  @Option(names = "--final-rule", description = "darts-rule (METHOD.md: the DARTS rule on A) or ranked (ours, needs --draw genotype: "
+      + "the best measured genotypes and the best of A's draws by psi are measured again, the best label wins)") String finalRule;
+  @Option(names = "--finalists", description = "ranked rule: measured and drawn genotypes measured again, of each (2)") Integer finalists;
+  @Option(names = "--population", description = "evolution: population P (20)") Integer population;
+  @Option(names = "--tournament", description = "evolution: tournament size S (5)") Integer tournament;
   @Option(names = "--memory", description = "memory capacity (100)") Integer memory;
   @Option(names = "--psi-passes", description = "maximum psi refit passes (500)") Integer psiPasses;
   @Option(names = "--label-mode", description = "eval (METHOD.md: one more supernet epoch, running BN statistics), batch-stats (each validation batch's own statistics) snapshot (every label is one epoch from the weights saved after the first warm-up pass, at its learning rate and data order: labels without drift) or frozen (both warm-up passes train, then the weights freeze and every label is a validation pass with batch statistics: a label is a function of the architecture)") String labelMode;
   @Option(names = "--cutout", description = "cutout length during supernet training (0 = off)") Integer cutout;
 
+  /** The flag of each setting that has one, for messages ({@link InvalidSettingException#describe}). */
+  static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("preset", "--preset"),
+      Map.entry("data.batchSize", "--batch-size"), Map.entry("data.trainImages", "--train-images"),
+      Map.entry("data.validationImages", "--val-images"), Map.entry("data.trainFraction", "--train-fraction"),
+      Map.entry("data.cutout", "--cutout"), Map.entry("schedule.warmup", "--warmup"), Map.entry("schedule.steps", "--steps"),
+      Map.entry("schedule.lrMax", "--lr"), Map.entry("schedule.lrMin", "--lr-min"), Map.entry("psi.predictor", "--predictor"),
+      Map.entry("psi.memoryCapacity", "--memory"), Map.entry("psi.passes", "--psi-passes"), Map.entry("architecture.lr", "--arch-lr"),
+      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("architecture.draw", "--draw"), Map.entry("architecture.proposals", "--proposals"),
+      Map.entry("finalGenotype.rule", "--final-rule"), Map.entry("finalGenotype.finalists", "--finalists"),
+      Map.entry("evolution.population", "--population"), Map.entry("evolution.tournament", "--tournament"),
+      Map.entry("method", "--method"), Map.entry("labelMode", "--label-mode"));
+
+  /** Runs build, with a bad setting's message naming its flag. */
+  static <T> T withFlagNames(Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (InvalidSettingException e) {
+      throw new IllegalArgumentException(e.describe(s -> FLAGS.getOrDefault(s, s)), e);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    if (!cudaGraphs) System.setProperty(SearchEngine.CUDA_GRAPHS_PROPERTY, "false");
-    if (cudaLanes) System.setProperty(SearchEngine.CUDA_LANES_PROPERTY, "true");
-    SearchEngine engine;
+    SearchRun run;
     if (resume != null) {
       if (out != null) throw new IllegalArgumentException("--resume and --out cannot be used together: the run continues in its own folder");
-      SearchConfig saved = SearchEngine.savedConfig(resume);
-      engine = SearchEngine.resume(resume, loadTrain(saved));
+      if (!RunFolder.hasCheckpoint(resume)) throw new IllegalArgumentException("--resume " + resume + ": no " + RunFolder.CHECKPOINT + " there");
+      run = SearchRun.resume(resume, loadTrain(SearchRun.savedConfig(resume)));
       System.err.println("resuming " + resume);
     } else {
-      SearchConfig base = SearchPresets.byName(preset);
-      Dataset train = loadTrain(withDataset(base));
-      SearchConfig config = build(base, train);
+      SearchConfig base = withFlagNames(() -> SearchPresets.byName(preset));
+      SearchConfig.Data data = withFlagNames(() -> data(base.data()));
+      Dataset train = loadTrain(base.withData(data));
+      SearchConfig config = withFlagNames(() -> build(base, data, train));
       Path dir = out != null ? out : Path.of("runs", "search-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-      engine = SearchEngine.start(config, train, dir);
+      if (RunFolder.hasCheckpoint(dir)) {
+        throw new IllegalArgumentException("--out " + dir + " already holds a search; use --resume " + dir + " or another --out");
+      }
+      run = SearchRun.start(config, train, dir);
       printConfig(config, dir, train);
     }
-    try (engine) {
+    try (run) {
       ProgressBar bar = new ProgressBar(System.err);
-      SearchEngine.Result r = engine.run(bar::unit);
+      SearchEngine.Result r = run.run(bar::unit);
       bar.done();
+      CellPicture.writeSvg(r.genotype(), run.dir());
+      CellPicture.writePng(r.genotype(), run.dir());
       System.out.printf("genotype          %s%n", r.genotype().toDartsString());
       System.out.printf("final val loss    %.4f (warm-up mean %.4f, best %.4f; best measured in the run %.4f)%n",
           r.finalValidationLoss(), r.warmupMeanLoss(), r.warmupBestLoss(), r.bestMeasuredLoss());
       System.out.printf("psi held-out tau  %.3f%n", r.heldOutTau());
       System.out.printf("wall time         %.1f s%n", r.seconds());
-      System.out.printf("output            %s%n", r.outDir());
+      System.out.printf("output            %s%n", run.dir());
       return 0;
     } catch (SearchDivergedException e) {
       System.err.println("search stopped: " + e.getMessage() + "; the last good checkpoint is intact, resume with --resume");
@@ -106,57 +158,82 @@ final class SearchCommand implements Callable<Integer> {
     }
   }
 
-  private SearchConfig withDataset(SearchConfig b) {
-    return dataset == null && dataDir == null ? b : copy(b, dataset != null ? dataset : b.dataset(), dataDir != null ? dataDir.toString() : b.dataDir(), b.network());
-  }
-
-  /** The search uses the training set only (split into training and validation halves); the embedded subset whole. */
   private static Dataset loadTrain(SearchConfig c) {
-    if (c.dataset().equals(DataLoading.EMBEDDED)) return Datasets.embeddedFashionMnist();
-    return DataLoading.load(c.dataset(), c.dataDir()).train();
+    return DataLoading.searchSet(c.data());
   }
 
   /** The preset with every flag given applied; the network takes the data set's shape. */
-  private SearchConfig build(SearchConfig b, Dataset train) {
+  private SearchConfig build(SearchConfig b, SearchConfig.Data data, Dataset train) {
+    if (train.height() != train.width()) throw new IllegalArgumentException("--dataset: square images needed, got " + train.height() + "x" + train.width());
     NetworkConfig n = b.network();
     NetworkConfig net = new NetworkConfig(cells != null ? cells : n.cells(), channels != null ? channels : n.channels(), n.nodes(),
         train.channels(), Math.max(train.classCount(), 2), train.height(), n.stemMultiplier());
-    if (train.height() != train.width()) throw new IllegalArgumentException("--dataset: square images needed, got " + train.height() + "x" + train.width());
-    boolean uniform = b.uniformSampler();
-    if (sampler != null) {
-      if (!sampler.equals("around-a") && !sampler.equals("uniform")) throw new IllegalArgumentException("--sampler must be around-a or uniform, got " + sampler);
-      uniform = sampler.equals("uniform");
-    }
-    return new SearchConfig(
-        method != null ? method : b.method(), dataset != null ? dataset : b.dataset(), dataDir != null ? dataDir.toString() : b.dataDir(), net,
-        batchSize != null ? batchSize : b.batchSize(), trainImages != null ? trainImages : b.trainImages(),
-        valImages != null ? valImages : b.validationImages(), trainFraction != null ? trainFraction : b.trainFraction(),
-        lr != null ? lr : b.lrMax(), lrMin != null ? lrMin : b.lrMin(), b.momentum(), b.weightDecay(), b.gradClip(),
-        cutout != null ? cutout : b.cutout(), warmup != null ? warmup : b.warmup(), steps != null ? steps : b.steps(),
-        memory != null ? memory : b.memoryCapacity(), predictor != null ? predictor : b.predictor(),
-        weightedLoss != null ? weightedLoss : b.weightedLoss(), psiPasses != null ? psiPasses : b.psiPasses(), b.psiStopTau(), b.psiLr(),
-        archLr != null ? archLr : b.archLr(), b.archWeightDecay(), tau != null ? tau : b.tau(), uniform,
-        labelMode != null ? labelMode : b.labelMode(), seed != null ? seed : b.seed(), device != null ? device : b.device());
+    SearchConfig.Schedule s = b.schedule()
+        .withLength(warmup != null ? warmup : b.schedule().warmup(), steps != null ? steps : b.schedule().steps())
+        .withLearningRates(lr != null ? lr : b.schedule().lrMax(), lrMin != null ? lrMin : b.schedule().lrMin());
+    SearchConfig.Psi psi = b.psi();
+    if (predictor != null) psi = psi.withPredictor(choice(PredictorKind.class, predictor, "--predictor"));
+    if (weightedLoss != null) psi = psi.withWeightedLoss(weightedLoss);
+    if (memory != null) psi = psi.withMemoryCapacity(memory);
+    if (psiPasses != null) psi = psi.withPasses(psiPasses);
+    SearchConfig.ArchitectureStep arch = b.architecture();
+    if (archLr != null) arch = arch.withLr(archLr);
+    if (tau != null) arch = arch.withTau(tau);
+    if (sampler != null) arch = arch.withSampler(choice(Architect.Sampler.class, sampler, "--sampler"));
+    if (draw != null) arch = arch.withDraw(choice(Architect.Draw.class, draw, "--draw"));
+    if (proposals != null) arch = arch.withProposals(proposals);
+    SearchConfig.FinalGenotype fin = b.finalGenotype();
+    if (finalRule != null) fin = fin.withRule(choice(FinalRule.class, finalRule, "--final-rule"));
+    if (finalists != null) fin = fin.withFinalists(finalists);
+    SearchConfig.Evolution evo = new SearchConfig.Evolution(population != null ? population : b.evolution().population(),
+        tournament != null ? tournament : b.evolution().tournament());
+    StepLaunch launch = b.launch().withKind(cudaGraphs ? b.launch().kind() : StepLaunch.Kind.RESIDENT).withLanes(cudaLanes || b.launch().lanes());
+    if (cudaSwitches != null) launch = launch.withSwitches(choice(CudaGraph.SwitchSetting.class, cudaSwitches, "--cuda-switches"));
+    return new SearchConfig(method != null ? choice(Method.class, method, "--method") : b.method(), data, net, s, psi, arch,
+        fin, evo, labelMode != null ? choice(LabelMode.class, labelMode, "--label-mode") : b.labelMode(), launch, seed != null ? seed : b.seed(),
+        device != null ? device : b.device());
   }
 
-  private static SearchConfig copy(SearchConfig b, String dataset, String dataDir, NetworkConfig net) {
-    return new SearchConfig(b.method(), dataset, dataDir, net, b.batchSize(), b.trainImages(), b.validationImages(), b.trainFraction(),
-        b.lrMax(), b.lrMin(), b.momentum(), b.weightDecay(), b.gradClip(), b.cutout(), b.warmup(), b.steps(), b.memoryCapacity(),
-        b.predictor(), b.weightedLoss(), b.psiPasses(), b.psiStopTau(), b.psiLr(), b.archLr(), b.archWeightDecay(), b.tau(),
-        b.uniformSampler(), b.labelMode(), b.seed(), b.device());
+  private SearchConfig.Data data(SearchConfig.Data d) {
+    if (dataset != null) d = d.withDataset(dataset);
+    if (dataDir != null) d = d.withDataDir(dataDir.toString());
+    if (batchSize != null) d = d.withBatchSize(batchSize);
+    if (trainImages != null) d = d.withTrainImages(trainImages);
+    if (valImages != null) d = d.withValidationImages(valImages);
+    if (trainFraction != null) d = d.withTrainFraction(trainFraction);
+    if (cutout != null) d = d.withCutout(cutout);
+    return d;
+  }
+
+  /** The constant a flag's value names ({@link RunJson#text}: {@code batch-stats} is BATCH_STATS). */
+  private static <E extends Enum<E>> E choice(Class<E> type, String value, String flag) {
+    try {
+      return RunJson.parse(type, value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(flag + ": " + e.getMessage());
+    }
   }
 
   private void printConfig(SearchConfig c, Path dir, Dataset train) {
     NetworkConfig n = c.network();
+    SearchConfig.Data d = c.data();
+    SearchConfig.Schedule s = c.schedule();
+    SearchConfig.Psi p = c.psi();
+    SearchConfig.ArchitectureStep a = c.architecture();
     System.err.printf("pvll search (%s preset) -> %s%n", preset, dir);
     System.err.printf("  data      %s: %d images %dx%dx%d, split %.0f%% train; %d train images/epoch, %d validation images/label%n",
-        c.dataset(), train.size(), train.channels(), train.height(), train.width(), 100 * c.trainFraction(),
-        c.trainImages() == 0 ? (int) (train.size() * c.trainFraction()) : c.trainImages(), c.validationImages());
-    System.err.printf("  network   %d cells, C=%d, %d nodes, batch %d, device %s%n", n.cells(), n.channels(), n.nodes(), c.batchSize(), c.device());
+        d.dataset(), train.size(), train.channels(), train.height(), train.width(), 100 * d.trainFraction(),
+        d.trainImages() == 0 ? (int) (train.size() * d.trainFraction()) : d.trainImages(), d.validationImages());
+    System.err.printf("  network   %d cells, C=%d, %d nodes, batch %d, device %s, launch %s%n", n.cells(), n.channels(), n.nodes(), d.batchSize(),
+        c.device(), RunJson.text(c.launch().kind()));
     System.err.printf("  schedule  %s: warm-up N=%d (trained twice), T=%d steps, %d epochs, lr %.3g -> %.3g cosine%n",
-        c.method(), c.warmup(), c.steps(), c.totalEpochs(), c.lrMax(), c.lrMin());
+        RunJson.text(c.method()), s.warmup(), s.steps(), c.totalEpochs(), s.lrMax(), s.lrMin());
     System.err.printf("  psi       %s, %s loss, memory %d, refit <= %d passes (stop at tau %.2f); arch Adam lr %.2g, tau %.2g, sampler %s%n",
-        c.predictor(), c.weightedLoss() ? "weighted" : "mean squared", c.memoryCapacity(), c.psiPasses(), c.psiStopTau(), c.archLr(),
-        c.tau(), c.uniformSampler() ? "uniform" : "around A");
+        RunJson.text(p.predictor()), p.weightedLoss() ? "weighted" : "mean squared", p.memoryCapacity(), p.passes(), p.stopTau(), a.lr(),
+        a.tau(), a.sampler() == Architect.Sampler.UNIFORM ? "uniform" : "around A");
+    System.err.printf("  draws     %s; final genotype by %s%s%n", a.draw() == Architect.Draw.GENOTYPE ? "valid genotypes" : "an op on every edge",
+        c.finalGenotype().rule() == FinalRule.RANKED ? "ranking (" + c.finalGenotype().finalists() + " measured + " + c.finalGenotype().finalists()
+            + " drawn finalists measured again)" : "the DARTS rule", c.method() == Method.EVOLUTION
+            ? String.format("; evolution P=%d, S=%d", c.evolution().population(), c.evolution().tournament()) : "");
   }
 }

@@ -1,6 +1,9 @@
 package dev.pvll.cli;
 
 import dev.pvll.data.TrainTest;
+import dev.pvll.report.CellPicture;
+import dev.pvll.run.RunFolder;
+import dev.pvll.run.TrainingRun;
 import dev.pvll.space.Genotype;
 import dev.pvll.space.Genotypes;
 import dev.pvll.space.RandomGenotypes;
@@ -60,9 +63,10 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (resume != null) {
-      TrainConfig saved = GenotypeTrainer.savedConfig(resume);
-      try (GenotypeTrainer t = GenotypeTrainer.resume(resume, DataLoading.load(saved.dataset(), saved.dataDir()))) {
-        print(t.run(this::progress));
+      if (!RunFolder.hasCheckpoint(resume)) throw new IllegalArgumentException("--resume " + resume + ": no " + RunFolder.CHECKPOINT + " there");
+      TrainConfig saved = TrainingRun.savedConfig(resume);
+      try (TrainingRun t = TrainingRun.resume(resume, DataLoading.load(saved.dataset(), saved.dataDir()))) {
+        print(t.run(this::progress), t.dir());
       }
       return 0;
     }
@@ -84,24 +88,29 @@ final class TrainCommand implements Callable<Integer> {
       for (long seed : runSeeds) {
         Path runDir = single ? dir : dir.resolve(g.getKey() + "-seed" + seed);
         // a comparison run again with the same --out continues: finished runs are read back, a cut-off run resumes
-        if (!single && GenotypeTrainer.isFinished(runDir)) {
-          System.err.printf("== %s, seed %d: finished before, read from %s%n", g.getKey(), seed, runDir.resolve("result.json"));
-          summary.add(g.getKey(), GenotypeTrainer.readResult(runDir));
+        if (!single && TrainingRun.isFinished(runDir)) {
+          System.err.printf("== %s, seed %d: finished before, read from %s%n", g.getKey(), seed, runDir.resolve(TrainingRun.RESULT));
+          summary.add(g.getKey(), TrainingRun.readResult(runDir));
           continue;
         }
-        boolean resuming = !single && GenotypeTrainer.hasCheckpoint(runDir);
+        boolean resuming = !single && RunFolder.hasCheckpoint(runDir);
+        if (!resuming && RunFolder.hasCheckpoint(runDir)) {
+          throw new IllegalArgumentException("--out " + runDir + " already holds a training run; use --resume " + runDir);
+        }
         System.err.printf("== %s, seed %d -> %s%s%n", g.getKey(), seed, runDir, resuming ? " (resuming)" : "");
-        try (GenotypeTrainer t = resuming ? GenotypeTrainer.resume(runDir, data) : GenotypeTrainer.start(config.withSeed(seed), g.getValue(), data, runDir)) {
+        try (TrainingRun t = resuming ? TrainingRun.resume(runDir, data) : TrainingRun.start(config.withSeed(seed), g.getValue(), data, runDir)) {
+          if (!resuming) {
+            CellPicture.writePng(g.getValue(), runDir);
+            CellPicture.writeSvg(g.getValue(), runDir);
+          }
           GenotypeTrainer.Result result = t.run(this::progress);
-          print(result);
+          print(result, t.dir());
           summary.add(g.getKey(), result);
         }
       }
     }
     if (!single) {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve("summary.md"), summary.markdown());
-      Files.writeString(dir.resolve("summary.json"), summary.json());
+      TrainingRun.writeComparison(dir, summary);
       System.out.println();
       System.out.print(summary.markdown());
     }
@@ -114,9 +123,9 @@ final class TrainCommand implements Callable<Integer> {
         100 * line.get("test_acc").getAsDouble(), line.get("lr").getAsDouble(), elapsed);
   }
 
-  private static void print(GenotypeTrainer.Result r) {
+  private static void print(GenotypeTrainer.Result r, Path dir) {
     System.out.printf("test accuracy %.2f%%, %,d parameters, %,d multiply-adds, %.1f s -> %s%n", 100 * r.testAccuracy(), r.parameters(),
-        r.multiplyAdds(), r.seconds(), r.outDir());
+        r.multiplyAdds(), r.seconds(), dir);
   }
 
   private static String label(String g) {

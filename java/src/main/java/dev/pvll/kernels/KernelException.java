@@ -6,7 +6,8 @@ package dev.pvll.kernels;
  */
 public class KernelException extends RuntimeException {
   /** Status codes of native/include/pvll_common.h. */
-  public static final int INVALID_ARGUMENT = 1, OUT_OF_MEMORY = 2, CUDA = 3, NO_CUDA = 4, CUDNN = 5, INTERNAL = 6;
+  public static final int INVALID_ARGUMENT = 1, OUT_OF_MEMORY = 2, CUDA = 3, NO_CUDA = 4, CUDNN = 5, INTERNAL = 6,
+      COLLECTIVE = 7, UNAVAILABLE = 8;
 
   private final String op;
   private final int status;
@@ -35,6 +36,8 @@ public class KernelException extends RuntimeException {
       case NO_CUDA -> "no CUDA";
       case CUDNN -> "cuDNN error";
       case INTERNAL -> "internal error";
+      case COLLECTIVE -> "collective failed";
+      case UNAVAILABLE -> "library unavailable";
       default -> "status " + status;
     };
   }

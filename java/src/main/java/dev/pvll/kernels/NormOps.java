@@ -144,4 +144,156 @@ public final class NormOps {
           saveInvStd.address(), address(gamma), dx.address(), address(dgamma), address(dbeta), s[0], c, hw, acc, 0));
     }
   }
+
+  // ---- synchronised batch norm: see SyncBatchNorm for the order of the steps across ranks
+
+  /**
+   * A shard's statistics for synchronised batch norm: stats[0..C) = sum of x, stats[C..2C) = sum
+   * of x^2 per channel, stats[2C] = N*H*W, in double (so that summing the buffers of shards, as an
+   * all-reduce does, gives the buffer of their union). An empty shard (N = 0) gives zeros.
+   *
+   * @param x the shard [N, C, H, W]
+   * @param stats 2C + 1 doubles on x's device, overwritten
+   */
+  public static void batchNormStats(Tensor x, NativeDoubles stats) {
+    String op = "batch_norm_stats";
+    required(op, "x", x);
+    int[] s = LayerChecks.nchw(op, "x", x);
+    int c = s[1];
+    Device d = doublesOn(op, "stats", stats, x.device(), 2L * c + 1);
+    long hw = (long) s[2] * s[3];
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_batch_norm_stats(x.address(), stats.address(), s[0], c, hw));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_batch_norm_stats(x.address(), stats.address(), s[0], c, hw, 0));
+    }
+  }
+
+  /**
+   * The batch's statistics from its summed {@link #batchNormStats}: mean, biased variance and
+   * 1 / sqrt(var + eps) per channel, and the running averages updated as by
+   * {@link #batchNormTrainForward} (the variance unbiased with the batch's count). Then
+   * {@link #batchNormInferenceForward}(x, gamma, beta, saveMean, saveVar, y, eps) normalises each
+   * shard. The CPU rejects a batch of one value per channel; on CUDA that check would need a host
+   * sync, so it is the caller's (the running variance would become infinite).
+   *
+   * @param stats the batch's 2C + 1 doubles
+   * @param saveMean [C], written
+   * @param saveVar [C], written (biased)
+   * @param saveInvStd [C], written
+   * @param runningMean [C] or null; updated
+   * @param runningVar [C] or null (with runningMean); updated
+   */
+  public static void batchNormStatsFinish(NativeDoubles stats, Tensor saveMean, Tensor saveVar, Tensor saveInvStd,
+      Tensor runningMean, Tensor runningVar, float momentum, float eps) {
+    String op = "batch_norm_stats_finish";
+    required(op, "saveMean", saveMean);
+    required(op, "saveVar", saveVar);
+    required(op, "saveInvStd", saveInvStd);
+    Device d = LayerChecks.devices(op, saveMean, saveVar, saveInvStd, runningMean, runningVar);
+    Checks.rank(op, "saveMean", saveMean, 1);
+    int c = saveMean.dim(0);
+    Checks.shape(op, "saveVar", saveVar, c);
+    Checks.shape(op, "saveInvStd", saveInvStd, c);
+    if ((runningMean == null) != (runningVar == null)) {
+      throw new IllegalArgumentException(op + ": runningMean and runningVar must both be given or both be null");
+    }
+    shapeOrNull(op, "runningMean", runningMean, c);
+    shapeOrNull(op, "runningVar", runningVar, c);
+    doublesOn(op, "stats", stats, d, 2L * c + 1);
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_batch_norm_stats_finish(stats.address(), saveMean.address(),
+          saveVar.address(), saveInvStd.address(), address(runningMean), address(runningVar), c, momentum, eps));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_batch_norm_stats_finish(stats.address(), saveMean.address(),
+          saveVar.address(), saveInvStd.address(), address(runningMean), address(runningVar), c, momentum, eps, 0));
+    }
+  }
+
+  /**
+   * A shard's backward sums for synchronised batch norm: sums[0..C) = sum of dy, sums[C..2C) = sum
+   * of dy * xhat, sums[2C] = N*H*W; also the shard's dgamma (= sum of dy * xhat) and dbeta (= sum
+   * of dy), its share of the batch's: summed across ranks like every parameter's gradient.
+   *
+   * @param saveMean the batch's mean [C] ({@link #batchNormStatsFinish})
+   * @param saveInvStd the batch's [C]
+   * @param sums 2C + 1 doubles, overwritten
+   * @param dgamma [C] or null, overwritten
+   * @param dbeta [C] or null, overwritten
+   */
+  public static void batchNormBackwardStats(Tensor x, Tensor dy, Tensor saveMean, Tensor saveInvStd,
+      NativeDoubles sums, Tensor dgamma, Tensor dbeta) {
+    String op = "batch_norm_backward_stats";
+    required(op, "x", x);
+    required(op, "dy", dy);
+    required(op, "saveMean", saveMean);
+    required(op, "saveInvStd", saveInvStd);
+    Device d = LayerChecks.devices(op, x, dy, saveMean, saveInvStd, dgamma, dbeta);
+    int[] s = LayerChecks.nchw(op, "x", x);
+    int c = s[1];
+    Checks.shape(op, "dy", dy, s);
+    Checks.shape(op, "saveMean", saveMean, c);
+    Checks.shape(op, "saveInvStd", saveInvStd, c);
+    shapeOrNull(op, "dgamma", dgamma, c);
+    shapeOrNull(op, "dbeta", dbeta, c);
+    doublesOn(op, "sums", sums, d, 2L * c + 1);
+    long hw = (long) s[2] * s[3];
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward_stats(x.address(), dy.address(), saveMean.address(),
+          saveInvStd.address(), sums.address(), address(dgamma), address(dbeta), s[0], c, hw));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_batch_norm_backward_stats(x.address(), dy.address(),
+          saveMean.address(), saveInvStd.address(), sums.address(), address(dgamma), address(dbeta), s[0], c, hw, 0));
+    }
+  }
+
+  /**
+   * dx of a shard from the batch's summed {@link #batchNormBackwardStats}: dx = gamma * invstd *
+   * (dy - S1/N - xhat * S2/N), written, or added into when accumulateDx.
+   *
+   * @param gamma [C] or null (1)
+   * @param sums the batch's 2C + 1 doubles
+   * @param dx [N, C, H, W]; may be dy when not accumulating
+   */
+  public static void batchNormBackwardApply(Tensor x, Tensor dy, Tensor saveMean, Tensor saveInvStd, Tensor gamma,
+      NativeDoubles sums, Tensor dx, boolean accumulateDx) {
+    String op = "batch_norm_backward_apply";
+    required(op, "x", x);
+    required(op, "dy", dy);
+    required(op, "saveMean", saveMean);
+    required(op, "saveInvStd", saveInvStd);
+    required(op, "dx", dx);
+    Device d = LayerChecks.devices(op, x, dy, saveMean, saveInvStd, gamma, dx);
+    int[] s = LayerChecks.nchw(op, "x", x);
+    int c = s[1];
+    Checks.shape(op, "dy", dy, s);
+    Checks.shape(op, "dx", dx, s);
+    Checks.shape(op, "saveMean", saveMean, c);
+    Checks.shape(op, "saveInvStd", saveInvStd, c);
+    shapeOrNull(op, "gamma", gamma, c);
+    doublesOn(op, "sums", sums, d, 2L * c + 1);
+    long hw = (long) s[2] * s[3];
+    int acc = accumulateDx ? 1 : 0;
+    if (d.isCpu()) {
+      Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward_apply(x.address(), dy.address(), saveMean.address(),
+          saveInvStd.address(), address(gamma), sums.address(), dx.address(), s[0], c, hw, acc));
+    } else {
+      Native.cuda(op, CudaLayerKernels.pvll_cuda_batch_norm_backward_apply(x.address(), dy.address(),
+          saveMean.address(), saveInvStd.address(), address(gamma), sums.address(), dx.address(), s[0], c, hw, acc, 0));
+    }
+  }
+
+  /** Checks a double buffer's presence, device and length; returns the device. */
+  private static Device doublesOn(String op, String name, NativeDoubles buffer, Device device, long length) {
+    if (buffer == null) throw new IllegalArgumentException(op + ": " + name + " must not be null");
+    if (buffer.isClosed()) throw new IllegalStateException(op + ": " + name + " was closed");
+    if (!buffer.device().equals(device)) {
+      throw new IllegalArgumentException(op + ": " + name + " is on " + buffer.device() + ", the tensors on " + device);
+    }
+    if (buffer.length() != length) {
+      throw new IllegalArgumentException(op + ": " + name + " must hold " + length + " doubles (2C + 1), got "
+          + buffer.length());
+    }
+    return device;
+  }
 }

@@ -59,4 +59,9 @@ public final class BatchNorm implements Layer {
   private static Tensor value(Parameter p) {
     return p == null ? null : p.value();
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return graph.batchNorm(x, gamma, beta, runningMean, runningVar, channels, EPS);
+  }
 }

@@ -50,4 +50,9 @@ public final class Conv2d implements Layer {
     int[] o = outputShape(s);
     return (long) o[1] * o[2] * o[3] * in * kernel * kernel;
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return graph.conv(x, weight, bias, stride, padding, dilation, 1);
+  }
 }

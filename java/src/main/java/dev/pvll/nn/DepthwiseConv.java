@@ -33,7 +33,7 @@ public final class DepthwiseConv implements Layer {
 
   @Override
   public int[] outputShape(int[] s) {
-    int pad = dilation * (kernel - 1) / 2;
+    int pad = padding();
     return new int[] {s[0], channels, ConvOps.outputSize(s[2], kernel, stride, pad, dilation),
         ConvOps.outputSize(s[3], kernel, stride, pad, dilation)};
   }
@@ -42,5 +42,15 @@ public final class DepthwiseConv implements Layer {
   public long multiplyAdds(int[] s) {
     int[] o = outputShape(s);
     return (long) o[1] * o[2] * o[3] * kernel * kernel;
+  }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return graph.conv(x, weight, null, stride, padding(), dilation, channels);
+  }
+
+  /** The "same" padding of the kernel at its dilation. */
+  private int padding() {
+    return dilation * (kernel - 1) / 2;
   }
 }

@@ -63,4 +63,11 @@ public final class FactorizedReduce implements Layer {
   public long multiplyAdds(int[] s) {
     return conv1.multiplyAdds(s) + conv2.multiplyAdds(new int[] {s[0], s[1], s[2] - 1, s[3] - 1});
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    String r = relu.toGraph(graph, x);
+    String a = conv1.toGraph(graph, r), b = conv2.toGraph(graph, graph.crop(r, 1, 1));
+    return bn.toGraph(graph, graph.concatChannels(List.of(a, b)));
+  }
 }

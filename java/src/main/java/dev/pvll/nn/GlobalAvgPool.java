@@ -21,4 +21,9 @@ public final class GlobalAvgPool implements Layer {
   public int[] outputShape(int[] s) {
     return new int[] {s[0], s[1]};
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return graph.globalAvgPool(x);
+  }
 }

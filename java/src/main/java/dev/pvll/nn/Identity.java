@@ -19,4 +19,9 @@ public final class Identity implements Layer {
   public int[] outputShape(int[] in) {
     return in.clone();
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return x;
+  }
 }

@@ -21,4 +21,12 @@ public interface Layer {
   default long multiplyAdds(int[] inputShape) {
     return 0;
   }
+
+  /**
+   * Writes this layer's inference computation on the value named x into graph and returns the
+   * name of its output (for export, e.g. to ONNX).
+   */
+  default String toGraph(InferenceGraph graph, String x) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be written as an inference graph");
+  }
 }

@@ -39,4 +39,9 @@ public final class Linear implements Layer {
   public long multiplyAdds(int[] s) {
     return (long) in * out;
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return graph.linear(x, weight, bias);
+  }
 }

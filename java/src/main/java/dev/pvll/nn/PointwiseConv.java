@@ -37,4 +37,9 @@ public final class PointwiseConv implements Layer {
   public long multiplyAdds(int[] s) {
     return (long) out * s[1] * s[2] * s[3];
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return graph.conv(x, weight, null, 1, 0, 1, 1);
+  }
 }

@@ -34,4 +34,9 @@ public final class Pool3x3 implements Layer {
   public int[] outputShape(int[] s) {
     return new int[] {s[0], s[1], ConvOps.outputSize(s[2], 3, stride, 1, 1), ConvOps.outputSize(s[3], 3, stride, 1, 1)};
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return max ? graph.maxPool3x3(x, stride) : graph.avgPool3x3(x, stride);
+  }
 }

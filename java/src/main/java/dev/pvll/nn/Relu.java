@@ -29,4 +29,9 @@ public final class Relu implements Layer {
   public int[] outputShape(int[] in) {
     return in.clone();
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    return graph.relu(x);
+  }
 }

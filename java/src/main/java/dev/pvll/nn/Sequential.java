@@ -58,4 +58,11 @@ public final class Sequential implements Layer {
     }
     return total;
   }
+
+  @Override
+  public String toGraph(InferenceGraph graph, String x) {
+    String y = x;
+    for (Layer l : layers) y = l.toGraph(graph, y);
+    return y;
+  }
 }

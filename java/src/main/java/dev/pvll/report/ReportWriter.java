@@ -3,7 +3,9 @@ package dev.pvll.report;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.pvll.search.SearchEngine;
+import dev.pvll.run.SearchRun;
+import dev.pvll.search.KendallTau;
+import dev.pvll.space.Primitive;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -30,6 +32,11 @@ public final class ReportWriter {
   /** Writes the report into runDir and returns the HTML file. */
   public static Path write(Path runDir) throws IOException {
     System.setProperty("java.awt.headless", "true");
+    if (ComparisonPage.isComparison(runDir)) {
+      Path file = runDir.resolve("report.html");
+      Files.writeString(file, ComparisonPage.html(runDir));
+      return file;
+    }
     RunLog log = RunLog.read(runDir);
     if (log.lines().isEmpty()) throw new IllegalArgumentException(runDir + "/log.jsonl is empty: nothing to report yet");
     String html = log.isSearch() ? searchPage(runDir, log) : trainPage(runDir, log);
@@ -87,8 +94,9 @@ public final class ReportWriter {
       diag.add(lo, lo);
       diag.add(hi, hi);
       psi.addSeries(diag);
-      double tau = RunLog.number(search.get(search.size() - 1), "kendall_tau");
-      JFreeChart c = Charts.xy(String.format(Locale.ROOT, "psi against measured loss (held-out Kendall tau %.3f)", tau), "psi's prediction",
+      double tau = heldOutTau(search);
+      String tauText = String.format(Locale.ROOT, "held-out Kendall tau %.4f", tau);
+      JFreeChart c = Charts.xy("psi against measured loss (" + tauText + ")", "psi's prediction",
           "measured validation loss", psi, false, true);
       XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) ((XYPlot) c.getPlot()).getRenderer();
       r.setSeriesLinesVisible(1, true);
@@ -96,7 +104,8 @@ public final class ReportWriter {
       r.setSeriesPaint(1, Color.GRAY);
       r.setSeriesStroke(1, new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
       Charts.save(c, dir.resolve("psi.png"), 560, 480);
-      h.figure("psi.png", "Each label is scored by psi before psi is refitted on it, so this tau measures prediction on unseen architectures.");
+      h.figure("psi.png", "psi's " + tauText + ": each label is scored by psi before psi is refitted on it, so this tau measures "
+          + "prediction on unseen architectures (the same pairs as the summary's figure).");
     }
 
     entropyMap(dir, search, h);
@@ -105,6 +114,23 @@ public final class ReportWriter {
     h.configuration(dir.resolve("config.json"));
     return h.end();
   }
+
+  /**
+   * psi's held-out Kendall tau over the search steps' (prediction, label) pairs: the pairs this
+   * page plots and the summary's figure is computed from (ProxyLandscape.heldOutTau). Each log line's
+   * own "kendall_tau" was taken before that line's pair was added, so the last one lags by a pair.
+   */
+  static double heldOutTau(List<JsonObject> searchLines) {
+    double[] predicted = new double[searchLines.size()], measured = new double[searchLines.size()];
+    for (int i = 0; i < predicted.length; i++) {
+      predicted[i] = RunLog.number(searchLines.get(i), "psi_prediction");
+      measured[i] = RunLog.number(searchLines.get(i), "val_loss");
+    }
+    return KendallTau.tau(predicted, measured);
+  }
+
+  /** The entropy of uniform sampling over the 8 primitives, the top of the entropy map's scale. */
+  static final double UNIFORM_ENTROPY = Math.log(Primitive.COUNT);
 
   private static void entropyMap(Path dir, List<JsonObject> search, Html h) throws IOException {
     List<JsonObject> steps = search.stream().filter(l -> l.has("entropy_per_edge")).toList();
@@ -125,16 +151,19 @@ public final class ReportWriter {
     }
     DefaultXYZDataset data = new DefaultXYZDataset();
     data.addSeries("entropy", xyz);
+    // the scale is anchored at 0 .. ln 8 (uniform), so a sampler that never moved is painted as one flat colour
     JFreeChart c = Charts.heat("Entropy of the sampling distribution per edge", "search step", "edge (0-13 normal, 14-27 reduction)", data,
-        1, 1, zMin, Math.max(zMax, zMin + 1e-6), "entropy (nats)");
+        1, 1, 0, UNIFORM_ENTROPY, "entropy (nats)");
     Charts.save(c, dir.resolve("entropy.png"), 900, 440);
-    h.figure("entropy.png", "ln 8 = 2.079 is uniform sampling; lower values mean A concentrates the samples on fewer ops.");
+    String range = String.format(Locale.ROOT, "Over the run the per-edge entropies span %.4f to %.4f nats", zMin, zMax);
+    h.figure("entropy.png", "ln 8 = 2.079 is uniform sampling; lower values mean A concentrates the samples on fewer ops. "
+        + range + (zMax - zMin < 0.01 ? ": a negligible range, the sampler stayed where it started." : "."));
   }
 
   private static void landscape(Path dir, Html h) throws IOException {
-    SearchEngine.PsiSnapshot snap;
+    SearchRun.SavedPsi snap;
     try {
-      snap = SearchEngine.savedPsi(dir);
+      snap = SearchRun.savedPsi(dir);
     } catch (IOException | RuntimeException e) {
       h.note("No landscape map: the checkpoint could not be read (" + e.getMessage() + ").");
       return;

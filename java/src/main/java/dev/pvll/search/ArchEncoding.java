@@ -1,5 +1,8 @@
 package dev.pvll.search;
 
+import dev.pvll.space.Genotype;
+import dev.pvll.space.GenotypeDerivation;
+
 /**
  * The shape of an architecture encoding: for each of the two cell types (normal, then
  * reduction) one row per edge, one column per candidate op.
@@ -42,6 +45,22 @@ public record ArchEncoding(int nodes, int ops) {
   /** Flat index of (row, op). */
   public int index(int row, int op) {
     return row * ops + op;
+  }
+
+  /**
+   * METHOD.md's final genotype: the DARTS rule ({@link GenotypeDerivation}) on an encoding's values
+   * (A, or a sample's H): for every node the 2 incoming edges with the largest non-none weight,
+   * on each its strongest op other than none.
+   */
+  public Genotype genotype(double[] values) {
+    checkSize("values", values);
+    float[][][] cells = new float[2][edgesPerCell()][ops];
+    for (int t = 0; t < 2; t++) {
+      for (int e = 0; e < edgesPerCell(); e++) {
+        for (int o = 0; o < ops; o++) cells[t][e][o] = (float) values[index(t * edgesPerCell() + e, o)];
+      }
+    }
+    return GenotypeDerivation.derive(cells[0], cells[1], nodes);
   }
 
   /** Checks that {@code v} has {@link #size()} elements; {@code what} names it in the error. */

@@ -89,14 +89,4 @@ public final class Memory {
     for (Entry e : s.entries()) m.add(e.h(), e.label());
     return m;
   }
-
-  /** The memory as JSON ({@code {"capacity":..,"entries":[{"h":[..],"label":..}, ..]}}). */
-  public String toJson() {
-    return SearchJson.GSON.toJson(state());
-  }
-
-  /** A memory read from {@link #toJson()}'s form. */
-  public static Memory fromJson(String json) {
-    return fromState(SearchJson.GSON.fromJson(json, State.class));
-  }
 }

@@ -200,8 +200,8 @@ public record Genotype(
     return null;
   }
 
-  /** Genes from alternating (op name, input) arguments, for the constants in this package. */
-  static List<Gene> pairs(Object... opInputPairs) {
+  /** Genes from alternating (op name, input) arguments: {@code pairs("sep_conv_3x3", 0, "skip_connect", 1)}. */
+  public static List<Gene> pairs(Object... opInputPairs) {
     List<Gene> out = new ArrayList<>();
     for (int i = 0; i < opInputPairs.length; i += 2) {
       out.add(Gene.of((String) opInputPairs[i], (Integer) opInputPairs[i + 1]));

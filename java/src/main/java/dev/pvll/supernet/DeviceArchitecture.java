@@ -11,7 +11,7 @@ import dev.pvll.space.Primitive;
 /**
  * A sampled architecture held in tensors on the network's device: op indices (floats holding
  * integers) and edge weights, row 0 the normal cell, row 1 the reduction cell. A step that reads
- * them when it runs ({@link ResidentTrainer}) is captured once and replayed for every
+ * them when it runs ({@link SupernetStep}) is captured once and replayed for every
  * architecture; {@link #set} changes them with one small asynchronous copy. A host copy of the
  * current values serves plain (uncaptured) launches without reading the device back. Closing
  * frees the tensors and the pinned staging buffers.

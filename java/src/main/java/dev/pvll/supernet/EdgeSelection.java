@@ -1,15 +1,14 @@
 package dev.pvll.supernet;
 
 import dev.pvll.kernels.Branching;
-import dev.pvll.kernels.ElementwiseOps;
 import dev.pvll.kernels.StepOps;
 import dev.pvll.kernels.Tensor;
 import java.util.function.IntConsumer;
 
 /**
- * How a search cell picks and weights the op of each edge: from a {@link CellChoice} on the host,
- * or from op indices and weights held in tensors and read when the step runs (so that the step
- * can be captured once and replayed for every architecture).
+ * How a search cell picks and weights the op of each edge: from op indices and weights held in
+ * tensors and read when the step runs (so that the step can be captured once and replayed for
+ * every architecture).
  */
 interface EdgeSelection {
   /** Runs body(op) for the op chosen on edge (a capturing branching runs it for every op). */
@@ -17,31 +16,6 @@ interface EdgeSelection {
 
   /** y = (accumulate ? y : 0) + weight(edge) * x. */
   void scaleAdd(int edge, Tensor x, Tensor y, boolean accumulate);
-
-  /** Whether the choice is known on the host (what edge gradients and active ranges need). */
-  default CellChoice hostChoice() {
-    return null;
-  }
-
-  /** The selection of a host-side choice. */
-  static EdgeSelection of(CellChoice choice) {
-    return new EdgeSelection() {
-      @Override
-      public void onEdge(int edge, IntConsumer body) {
-        body.accept(choice.op(edge));
-      }
-
-      @Override
-      public void scaleAdd(int edge, Tensor x, Tensor y, boolean accumulate) {
-        ElementwiseOps.scaleAdd(x, choice.weight(edge), y, accumulate);
-      }
-
-      @Override
-      public CellChoice hostChoice() {
-        return choice;
-      }
-    };
-  }
 
   /**
    * The selection held in tensors: op index ops[offset + edge] (a float holding an integer) and

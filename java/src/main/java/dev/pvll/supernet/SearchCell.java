@@ -17,6 +17,13 @@ import java.util.List;
  * A weight-sharing DARTS cell: every edge holds all candidate ops' parameters; a forward pass
  * runs only the op chosen on each edge and scales its output by the edge weight; node j sums
  * its edges; the output concatenates the intermediate nodes.
+ *
+ * <p>The same ops run in one of two structures, with the same numbers: serial (edges in order,
+ * each op's input gradient added straight into its input's; what plain and resident launches run,
+ * and what edge gradients need) or as pieces on {@link Lanes} (each edge's op on a lane of its
+ * own, its input gradient in a buffer of its own, gathered in the serial order; inside a captured
+ * graph the lanes are parallel branches). The lanes structure costs a buffer and an addition per
+ * edge in the backward pass, so the serial one stays where nothing runs in parallel.
  */
 final class SearchCell {
   private final int nodes;
@@ -150,12 +157,11 @@ final class SearchCell {
     for (Tensor t : dStates) t.close();
   }
 
-  /** Calls action with the parameter segment of the op selected on each edge (ops without parameters: none). */
-  void forEachSelectedSegment(EdgeSelection sel, java.util.function.Consumer<ParameterStore.Segment> action) {
-    forEachSelectedSegment(sel, action, null);
-  }
-
-  /** The same with each edge's work on its lane after the main lane's work so far (lanes may be null). */
+  /**
+   * Calls action with the parameter segment of the op selected on each edge (ops without
+   * parameters: none), each edge's work on its lane after the main lane's work so far (lanes may
+   * be null).
+   */
   void forEachSelectedSegment(EdgeSelection sel, java.util.function.Consumer<ParameterStore.Segment> action, Lanes lanes) {
     Lanes.Mark start = lanes == null ? null : lanes.mark();
     for (int e = 0; e < segments.length; e++) {
@@ -166,14 +172,6 @@ final class SearchCell {
       });
       if (lanes == null) work.run();
       else lanes.run(edgeLane(e), work, start);
-    }
-  }
-
-  /** The parameter segments of the ops a choice runs. */
-  void activeSegments(CellChoice c, List<long[]> out) {
-    for (int e = 0; e < segments.length; e++) {
-      ParameterStore.Segment s = segments[e][c.op(e)];
-      if (s != null) out.add(new long[] {s.start(), s.end()});
     }
   }
 
@@ -234,8 +232,8 @@ final class SearchCell {
     return out;
   }
 
-  /** The forward pass with the ops and weights of selection (host-side or read from tensors). */
-  Tensor forward(Tensor in0, Tensor in1, EdgeSelection sel, Mode mode) {
+  /** The forward pass in the serial structure: edges in order, each node's sum as its edges finish. */
+  private Tensor forward(Tensor in0, Tensor in1, EdgeSelection sel, Mode mode) {
     selection = sel;
     lanes = null;
     states.clear();
@@ -273,9 +271,6 @@ final class SearchCell {
       if (edgeGradients != null) throw new IllegalStateException("edge gradients need the serial structure (no lanes)");
       backwardOnLanes(dOut, d0, d1);
       return;
-    }
-    if (edgeGradients != null && selection.hostChoice() == null) {
-      throw new IllegalStateException("edge gradients need an architecture known on the host");
     }
     Tensor[] dStates = stateGradients(dOut);
     for (int j = nodes - 1; j >= 0; j--) {

@@ -23,7 +23,7 @@ import java.util.List;
  *
  * <p>Optimiser policy for ops that a step did not run: they have no gradient, and as in
  * PyTorch 2 (where their .grad is None after zero_grad) the SGD step skips them entirely: no
- * weight decay, no momentum update. {@link #activeRanges} lists what a step updates.
+ * weight decay, no momentum update ({@link #sgdStep}).
  */
 public final class SearchNetwork implements AutoCloseable {
   private final NetworkConfig config;
@@ -36,7 +36,6 @@ public final class SearchNetwork implements AutoCloseable {
   private final Linear classifier;
   private final List<long[]> sharedRanges = new ArrayList<>();
   private final List<Tensor> states = new ArrayList<>();
-  private SampledArchitecture architecture;
 
   /** Builds the network on device with parameters initialised from seed. */
   public SearchNetwork(NetworkConfig config, Device device, long seed) {
@@ -81,36 +80,23 @@ public final class SearchNetwork implements AutoCloseable {
     return buffers;
   }
 
-  /** Logits [N, classes] of images x [N, C, H, W] through the sampled architecture. */
-  public Tensor forward(Tensor x, SampledArchitecture arch, Mode mode) {
-    for (SearchCell cell : cells) {
-      int edges = arch.forCell(cell.isReduction()).edges();
-      if (edges != config.edges()) {
-        throw new IllegalArgumentException("architecture has " + edges + " edges per cell, the network " + config.edges());
-      }
-    }
-    Tensor logits = forward(x, r -> EdgeSelection.of(arch.forCell(r)), null, mode);
-    architecture = arch;
-    return logits;
-  }
-
   /**
-   * Logits through the architecture held in arch's tensors, each edge's op picked by branching:
-   * read on the host for plain launches, or recorded as a switch node while a CUDA graph is
-   * captured, so that the same launches serve every architecture.
-   */
-  public Tensor forward(Tensor x, DeviceArchitecture arch, Branching branching, Mode mode) {
-    return forward(x, arch, branching, null, mode);
-  }
-
-  /**
-   * The same with each cell's edges as pieces on lanes (null: the serial structure): inside a
-   * captured graph, independent edges become parallel branches. Same numbers either way.
+   * Logits [N, classes] of images x [N, C, H, W] through the architecture held in arch's tensors,
+   * each edge's op picked by branching: read on the host for plain launches, or recorded as a
+   * switch node while a CUDA graph is captured, so that the same launches serve every
+   * architecture. With lanes (null: the serial structure) each cell's edges are pieces on lanes:
+   * inside a captured graph, independent edges become parallel branches. Same numbers either way.
    */
   public Tensor forward(Tensor x, DeviceArchitecture arch, Branching branching, Lanes lanes, Mode mode) {
-    Tensor logits = forward(x, r -> arch.forCell(r, branching), lanes, mode);
-    architecture = null;
-    return logits;
+    states.clear();
+    Tensor stem = stemBn.forward(stemConv.forward(x, mode), mode);
+    states.add(stem);
+    for (int k = 0; k < cells.size(); k++) {
+      SearchCell cell = cells.get(k);
+      Tensor in0 = states.get(Math.max(k - 1, 0)), in1 = states.get(k);
+      states.add(cell.forward(in0, in1, arch.forCell(cell.isReduction(), branching), mode, lanes));
+    }
+    return classifier.forward(pool.forward(states.get(states.size() - 1), mode), mode);
   }
 
   /** Lanes a forward on lanes uses (those of one cell: cells run one after the other). */
@@ -118,28 +104,11 @@ public final class SearchNetwork implements AutoCloseable {
     return cells.get(0).laneCount();
   }
 
-  private Tensor forward(Tensor x, java.util.function.Function<Boolean, EdgeSelection> selectionOf, Lanes lanes, Mode mode) {
-    states.clear();
-    Tensor stem = stemBn.forward(stemConv.forward(x, mode), mode);
-    states.add(stem);
-    for (int k = 0; k < cells.size(); k++) {
-      SearchCell cell = cells.get(k);
-      Tensor in0 = states.get(Math.max(k - 1, 0)), in1 = states.get(k);
-      states.add(cell.forward(in0, in1, selectionOf.apply(cell.isReduction()), mode, lanes));
-    }
-    return classifier.forward(pool.forward(states.get(states.size() - 1), mode), mode);
-  }
-
   /**
    * The SGD step of {@link dev.pvll.nn.ParameterStore#sgdStep} over the parameters a step with
    * arch's architecture used, with the learning rate and gate of control ({@link StepOps}): the
-   * shared parts always, each edge's op through branching.
+   * shared parts always, each edge's op through branching, on its lane when lanes is not null.
    */
-  public void sgdStep(DeviceArchitecture arch, Branching branching, Tensor control, SgdConfig sgd) {
-    sgdStep(arch, branching, null, control, sgd);
-  }
-
-  /** The same with each edge's update on its lane (lanes may be null). */
   public void sgdStep(DeviceArchitecture arch, Branching branching, Lanes lanes, Tensor control, SgdConfig sgd) {
     for (long[] r : ParameterStore.merge(sharedRanges)) sgdRange(r[0], r[1], control, sgd);
     for (SearchCell cell : cells) {
@@ -157,15 +126,11 @@ public final class SearchNetwork implements AutoCloseable {
     }
   }
 
-  /** Back-propagates dL/dlogits of the last training forward into the parameter gradients. */
-  public void backward(Tensor dLogits) {
-    backward(dLogits, null);
-  }
-
   /**
-   * Back-propagation that also returns, when edgeGradients ([2][edges]) is given, dL/d(edge
-   * weight) summed over the cells of each type (row 0 normal, row 1 reduction): what a
-   * straight-through estimator (GDAS) sends into A.
+   * Back-propagates dL/dlogits of the last training forward into the parameter gradients; when
+   * edgeGradients ([2][edges]) is not null, also adds dL/d(edge weight) summed over the cells of
+   * each type (row 0 normal, row 1 reduction): what a straight-through estimator (GDAS) sends into
+   * A. Edge gradients need a forward in the serial structure, outside a graph capture.
    */
   public void backward(Tensor dLogits, double[][] edgeGradients) {
     Tensor last = states.get(states.size() - 1);
@@ -187,18 +152,6 @@ public final class SearchNetwork implements AutoCloseable {
     stemConv.backward(dStem, null, false);
     dStem.close();
     dStates[0].close();
-  }
-
-  /** Element ranges of the parameter buffer that a step with arch updates: shared parts and chosen ops. */
-  public List<long[]> activeRanges(SampledArchitecture arch) {
-    List<long[]> ranges = new ArrayList<>(sharedRanges);
-    for (SearchCell cell : cells) cell.activeSegments(arch.forCell(cell.isReduction()), ranges);
-    return ranges;
-  }
-
-  /** The architecture of the last forward. */
-  public SampledArchitecture lastArchitecture() {
-    return architecture;
   }
 
   private void shared(ParameterStore.Segment s) {

@@ -1,8 +1,5 @@
 package dev.pvll.train;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.pvll.data.Augmentation;
 import dev.pvll.data.Batch;
@@ -18,43 +15,35 @@ import dev.pvll.kernels.Scope;
 import dev.pvll.kernels.Tensor;
 import dev.pvll.nn.Mode;
 import dev.pvll.nn.WeightState;
-import dev.pvll.search.SearchCheckpoint;
-import dev.pvll.space.CellPicture;
 import dev.pvll.space.Genotype;
 import dev.pvll.space.NetworkConfig;
-import dev.pvll.supernet.EvalNetwork;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Retrains a genotype from scratch and evaluates it on the test set: one epoch per unit, an
- * atomic checkpoint and a JSONL log line after each, resumable; at the end test accuracy,
- * per-class accuracy, confusion matrix, parameter count and multiply-adds in result.json.
+ * Retrains a genotype from scratch and evaluates it on the test set, one epoch per unit (each
+ * small enough to checkpoint after: {@code dev.pvll.run.TrainingRun}); at the end test accuracy,
+ * per-class accuracy, confusion matrix, parameter count and multiply-adds.
  */
 public final class GenotypeTrainer implements AutoCloseable {
-  /** Called after every epoch. */
-  public interface Listener {
-    void epochDone(int epoch, int epochs, JsonObject line, double elapsedSeconds);
-  }
-
   /** The outcome of a training run. */
   public record Result(Genotype genotype, long seed, double testAccuracy, double[] perClassAccuracy, int[][] confusion,
-      long parameters, long multiplyAdds, double seconds, Path outDir) {}
+      long parameters, long multiplyAdds, double seconds) {}
 
-  record State(TrainConfig config, String genotype, int epoch, long logLines, double elapsedSeconds, long rngState) {}
-
-  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
-  private static final String CHECKPOINT = "checkpoint.bin";
+  /**
+   * What a checkpoint records besides the weights (fields and order as in every checkpoint so far).
+   *
+   * @param genotype the genotype in DARTS text
+   * @param epoch epochs trained
+   * @param logLines lines of log.jsonl at this state
+   * @param elapsedSeconds wall time so far
+   * @param rngState unused (0): every epoch's randomness derives from the seed and the epoch
+   */
+  public record State(TrainConfig config, String genotype, int epoch, long logLines, double elapsedSeconds, long rngState) {}
 
   private final TrainConfig config;
   private final Genotype genotype;
-  private final Path outDir;
   private final TrainTest data;
   private final int[] trainIndices, testIndices;
   private final EvalNetwork network;
@@ -62,16 +51,14 @@ public final class GenotypeTrainer implements AutoCloseable {
   private final Device device;
   private final Normalization normalization;
   private int epoch;
-  private long logLines;
-  private double elapsedBefore;
 
-  private GenotypeTrainer(TrainConfig config, Genotype genotype, TrainTest data, Path outDir) {
+  /** A new run: the evaluation network of genotype, initialised from the config's seed. */
+  public GenotypeTrainer(TrainConfig config, Genotype genotype, TrainTest data) {
     this.config = config;
     this.genotype = genotype;
-    this.outDir = outDir;
     this.data = data;
     Dataset train = data.train();
-    if (train.height() != train.width()) throw new IllegalArgumentException("--dataset: square images needed");
+    if (train.height() != train.width()) throw new IllegalArgumentException("data set " + config.dataset() + ": square images needed");
     trainIndices = range(config.trainImages() > 0 ? Math.min(config.trainImages(), train.size()) : train.size());
     testIndices = range(config.testImages() > 0 ? Math.min(config.testImages(), data.test().size()) : data.test().size());
     NetworkConfig shape = new NetworkConfig(config.cells(), config.channels(), genotype.nodes(), train.channels(),
@@ -81,88 +68,92 @@ public final class GenotypeTrainer implements AutoCloseable {
     normalization = Normalization.forDataset(config.dataset(), train);
   }
 
-  /** A new run in outDir. */
-  public static GenotypeTrainer start(TrainConfig config, Genotype genotype, TrainTest data, Path outDir) throws IOException {
-    Files.createDirectories(outDir);
-    if (Files.exists(outDir.resolve(CHECKPOINT))) {
-      throw new IllegalArgumentException("--out " + outDir + " already holds a training run; use --resume " + outDir);
+  /** The run a checkpoint recorded; throws if the weights do not fit its network. */
+  public static GenotypeTrainer restore(State s, List<float[]> arrays, TrainTest data) {
+    GenotypeTrainer t = new GenotypeTrainer(s.config(), Genotype.parse(s.genotype()), data);
+    if (arrays.size() != 3 || arrays.get(0).length != t.network.parameters().values().size()) {
+      t.close();
+      throw new IllegalArgumentException("weights do not fit the network of its configuration");
     }
-    GenotypeTrainer t = new GenotypeTrainer(config, genotype, data, outDir);
-    Files.writeString(outDir.resolve("config.json"), new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create().toJson(config));
-    Files.writeString(outDir.resolve("genotype.txt"), genotype.toDartsString() + "\n");
-    Files.writeString(outDir.resolve("genotype.json"), genotype.toJson());
-    CellPicture.writePng(genotype, outDir);
-    CellPicture.writeSvg(genotype, outDir);
-    Files.write(outDir.resolve("log.jsonl"), new byte[0]);
-    return t;
-  }
-
-  /** The saved configuration and genotype of a run (to load its data before resuming). */
-  public static TrainConfig savedConfig(Path outDir) throws IOException {
-    return readState(outDir).config();
-  }
-
-  public static GenotypeTrainer resume(Path outDir, TrainTest data) throws IOException {
-    SearchCheckpoint.Content c = SearchCheckpoint.read(outDir.resolve(CHECKPOINT));
-    State s = GSON.fromJson(c.json(), State.class);
-    GenotypeTrainer t = new GenotypeTrainer(s.config(), Genotype.parse(s.genotype()), data, outDir);
-    if (c.arrays().size() != 3 || c.arrays().get(0).length != t.network.parameters().values().size()) {
-      throw new IOException(outDir.resolve(CHECKPOINT) + ": weights do not fit the network of its configuration");
-    }
-    WeightState.set(t.network.parameters(), t.network.buffers(), c.arrays().toArray(new float[0][]));
+    WeightState.set(t.network.parameters(), t.network.buffers(), arrays.toArray(new float[0][]));
     t.epoch = s.epoch();
-    t.logLines = s.logLines();
-    t.elapsedBefore = s.elapsedSeconds();
-    List<String> lines = Files.readAllLines(outDir.resolve("log.jsonl"));
-    Files.write(outDir.resolve("log.jsonl"), lines.subList(0, (int) Math.min(lines.size(), s.logLines())));
     return t;
   }
 
-  private static State readState(Path outDir) throws IOException {
-    Path f = outDir.resolve(CHECKPOINT);
-    if (!Files.exists(f)) throw new IllegalArgumentException("--resume " + outDir + ": no " + CHECKPOINT + " there");
-    return GSON.fromJson(SearchCheckpoint.read(f).json(), State.class);
+  public TrainConfig config() {
+    return config;
+  }
+
+  public Genotype genotype() {
+    return genotype;
+  }
+
+  /** The input normalisation of the run's data set (what the network expects). */
+  public Normalization normalization() {
+    return normalization;
   }
 
   public EvalNetwork network() {
     return network;
   }
 
-  /** Trains the remaining epochs, then evaluates and writes result.json. */
-  public Result run(Listener listener) throws IOException {
-    long start = System.nanoTime();
-    while (epoch < config.epochs()) {
-      long t0 = System.nanoTime();
-      float lr = (float) (0.5 * config.lr() * (1 + Math.cos(Math.PI * epoch / config.epochs())));
-      float drop = (float) (config.dropPath() * epoch / config.epochs());
-      double[] train = trainEpoch(lr, drop);
-      Evaluation test = evaluate();
-      JsonObject line = new JsonObject();
-      line.addProperty("phase", "train");
-      line.addProperty("epoch", epoch);
-      line.addProperty("lr", lr);
-      line.addProperty("drop_path", drop);
-      line.addProperty("train_loss", train[0]);
-      line.addProperty("train_acc", train[1]);
-      line.addProperty("test_loss", test.loss());
-      line.addProperty("test_acc", test.accuracy());
-      line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
-      if (!Double.isFinite(train[0])) {
-        throw new IllegalStateException("training loss became " + train[0] + " in epoch " + epoch + "; the last good checkpoint is intact");
-      }
-      Files.writeString(outDir.resolve("log.jsonl"), GSON.toJson(line) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-      logLines++;
-      epoch++;
-      double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
-      saveCheckpoint(elapsed);
-      if (listener != null) listener.epochDone(epoch, config.epochs(), line, elapsed);
-    }
+  /** Epochs trained. */
+  public int epoch() {
+    return epoch;
+  }
+
+  public boolean done() {
+    return epoch >= config.epochs();
+  }
+
+  /**
+   * Trains one epoch (cosine learning rate, drop-path rising linearly) and evaluates on the test
+   * set; returns the epoch's log line. A non-finite training loss stops the run (the last
+   * checkpoint stays good).
+   */
+  public JsonObject trainEpoch() {
+    long t0 = System.nanoTime();
+    float lr = (float) (0.5 * config.lr() * (1 + Math.cos(Math.PI * epoch / config.epochs())));
+    float drop = (float) (config.dropPath() * epoch / config.epochs());
+    double[] train = trainEpoch(lr, drop);
     Evaluation test = evaluate();
-    double seconds = elapsedBefore + (System.nanoTime() - start) / 1e9;
-    Result r = new Result(genotype, config.seed(), test.accuracy(), test.perClass(), test.confusion(),
-        network.parameterCountWithoutAuxiliary(), network.multiplyAdds(), seconds, outDir);
-    writeResult(r);
-    return r;
+    JsonObject line = new JsonObject();
+    line.addProperty("phase", "train");
+    line.addProperty("epoch", epoch);
+    line.addProperty("lr", lr);
+    line.addProperty("drop_path", drop);
+    line.addProperty("train_loss", train[0]);
+    line.addProperty("train_acc", train[1]);
+    line.addProperty("test_loss", test.loss());
+    line.addProperty("test_acc", test.accuracy());
+    line.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+    if (!Double.isFinite(train[0])) {
+      throw new IllegalStateException("training loss became " + train[0] + " in epoch " + epoch + "; the last good checkpoint is intact");
+    }
+    epoch++;
+    return line;
+  }
+
+  /** The final evaluation on the test set, after seconds of wall time. */
+  public Result result(double seconds) {
+    Evaluation test = evaluate();
+    return new Result(genotype, config.seed(), test.accuracy(), test.perClass(), test.confusion(), network.parameterCountWithoutAuxiliary(),
+        network.multiplyAdds(), seconds);
+  }
+
+  /** The names of the classes, in label order (result.json's). */
+  public List<String> classNames() {
+    return data.train().classNames();
+  }
+
+  /** The checkpoint's state besides {@link #arrays()}; logLines and elapsedSeconds are the run folder's. */
+  public State state(long logLines, double elapsedSeconds) {
+    return new State(config, genotype.toDartsString(), epoch, logLines, elapsedSeconds, 0);
+  }
+
+  /** Parameters, momentum and BN buffers. */
+  public List<float[]> arrays() {
+    return List.of(WeightState.copy(network.parameters(), network.buffers()));
   }
 
   private double[] trainEpoch(float lr, float dropProb) {
@@ -236,55 +227,6 @@ public final class GenotypeTrainer implements AutoCloseable {
     }
     return new Evaluation(lossSum / Math.max(1, seen), (double) right / Math.max(1, seen), perClass, confusion);
   }
-
-  private void saveCheckpoint(double elapsed) throws IOException {
-    State s = new State(config, genotype.toDartsString(), epoch, logLines, elapsed, 0);
-    SearchCheckpoint.write(outDir.resolve(CHECKPOINT), GSON.toJson(s), List.of(WeightState.copy(network.parameters(), network.buffers())));
-  }
-
-  /** Whether outDir holds a finished run (its result.json). */
-  public static boolean isFinished(Path outDir) {
-    return Files.exists(outDir.resolve("result.json"));
-  }
-
-  /** Whether outDir holds a run that can be resumed (its checkpoint). */
-  public static boolean hasCheckpoint(Path outDir) {
-    return Files.exists(outDir.resolve(CHECKPOINT));
-  }
-
-  /** The result a finished run wrote to outDir/result.json. */
-  public static Result readResult(Path outDir) throws IOException {
-    Path f = outDir.resolve("result.json");
-    JsonObject o;
-    try {
-      o = com.google.gson.JsonParser.parseString(Files.readString(f)).getAsJsonObject();
-      double[] perClass = GSON.fromJson(o.get("per_class_accuracy"), double[].class);
-      int[][] confusion = GSON.fromJson(o.get("confusion"), int[][].class);
-      return new Result(Genotype.parse(o.get("genotype").getAsString()), o.get("seed").getAsLong(), o.get("test_accuracy").getAsDouble(),
-          perClass, confusion, o.get("parameters").getAsLong(), o.get("multiply_adds").getAsLong(), o.get("seconds").getAsDouble(), outDir);
-    } catch (RuntimeException e) {
-      throw new IOException(f + ": not a result.json of pvll train (" + e.getMessage() + ")", e);
-    }
-  }
-
-  private void writeResult(Result r) throws IOException {
-    JsonObject o = new JsonObject();
-    o.addProperty("genotype", r.genotype().toDartsString());
-    o.addProperty("seed", r.seed());
-    o.addProperty("test_accuracy", r.testAccuracy());
-    JsonArray per = new JsonArray();
-    for (double a : r.perClassAccuracy()) per.add(a);
-    o.add("per_class_accuracy", per);
-    JsonArray classes = new JsonArray();
-    for (String n : data.train().classNames()) classes.add(n);
-    o.add("class_names", classes);
-    o.add("confusion", GSON.toJsonTree(r.confusion()));
-    o.addProperty("parameters", r.parameters());
-    o.addProperty("multiply_adds", r.multiplyAdds());
-    o.addProperty("seconds", r.seconds());
-    Files.writeString(outDir.resolve("result.json"), new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(o));
-  }
-
 
   private static int[] range(int n) {
     int[] r = new int[n];

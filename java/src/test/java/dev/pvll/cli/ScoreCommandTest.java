@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pvll.data.Datasets;
+import dev.pvll.run.SearchRun;
+import dev.pvll.search.LabelMode;
 import dev.pvll.search.SearchEngine;
 import dev.pvll.search.SearchPresets;
 import dev.pvll.space.Genotype;
@@ -27,8 +29,8 @@ class ScoreCommandTest {
   void scoresEqualTheRunsOwnLabelsAndTheRankingAgainstASummary() throws Exception {
     Path run = dir.resolve("run");
     SearchEngine.Result result;
-    try (SearchEngine engine = SearchEngine.start(SearchPresets.tiny().withLabelMode("frozen"), Datasets.embeddedFashionMnist(), run)) {
-      result = engine.run(null);
+    try (SearchRun search = SearchRun.start(SearchPresets.tiny().withLabelMode(LabelMode.FROZEN), Datasets.embeddedFashionMnist(), run)) {
+      result = search.run(null);
     }
     byte[] checkpoint = Files.readAllBytes(run.resolve("checkpoint.bin"));
     byte[] log = Files.readAllBytes(run.resolve("log.jsonl"));

@@ -28,9 +28,19 @@ final class LayerTorch {
     return Torch.leaf(data, dims(shape));
   }
 
-  /** Backward from y with upstream gradient dy. */
+  /**
+   * A float32 libtorch leaf, for the one comparison that needs libtorch's own float32 sums (max
+   * pooling's exact check); every other reference is float64 (see {@link Torch}).
+   */
+  static org.bytedeco.pytorch.Tensor leafFloat32(float[] data, int... shape) {
+    org.bytedeco.pytorch.Tensor t = Torch.tensor(data, org.bytedeco.pytorch.global.torch.ScalarType.Float, dims(shape));
+    t.requires_grad_(true);
+    return t;
+  }
+
+  /** Backward from y with upstream gradient dy (in y's type). */
   static void backward(org.bytedeco.pytorch.Tensor y, float[] dy, int... shape) {
-    y.backward(torch(dy, shape), new BoolOptional(), false, new TensorArrayRefOptional());
+    y.backward(Torch.tensor(dy, y.scalar_type(), dims(shape)), new BoolOptional(), false, new TensorArrayRefOptional());
   }
 
   static float[] array(org.bytedeco.pytorch.Tensor t) {

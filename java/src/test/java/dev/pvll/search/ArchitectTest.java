@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pvll.run.RunJson;
 import dev.pvll.testing.Seeds;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -148,9 +149,9 @@ class ArchitectTest {
     Predictor psi = new LstmPredictor(ENC, seed);
     Architect a = new Architect(ENC, Architect.Options.defaults().withLearningRate(1e-2), seed);
     for (int i = 0; i < 3; i++) a.step(psi, a.sample());
-    String json = SearchJson.GSON.toJson(a.state());
+    String json = RunJson.COMPACT.toJson(a.state());
     Architect b = new Architect(ENC, Architect.Options.defaults().withLearningRate(1e-2), seed + 99);
-    b.restore(SearchJson.GSON.fromJson(json, Architect.State.class));
+    b.restore(RunJson.COMPACT.fromJson(json, Architect.State.class));
     for (int i = 0; i < 3; i++) {
       Architecture x = a.sample(), y = b.sample();
       assertArrayEquals(x.weights(), y.weights());

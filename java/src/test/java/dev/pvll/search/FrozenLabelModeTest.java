@@ -3,12 +3,12 @@ package dev.pvll.search;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Datasets;
+import dev.pvll.run.SearchRun;
 import dev.pvll.testing.RunFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Label mode "frozen": both warm-up passes train, then the shared weights stay fixed and every label
  * is one validation pass, so a label is a function of the architecture alone; a run stopped in the
- * search phase and resumed ends as an uninterrupted run.
+ * search phase and resumed ends as an uninterrupted run. (That frozen labels need a warm-up, and
+ * that the message names the flags, is SearchFlagsTest's.)
  */
 class FrozenLabelModeTest {
   @TempDir Path tmp;
@@ -26,17 +27,17 @@ class FrozenLabelModeTest {
   @Test
   void weightsFreezeAfterTheWarmupAndLabelsAreFunctionsOfTheArchitecture() throws Exception {
     Dataset train = Datasets.embeddedFashionMnist();
-    SearchConfig config = SearchPresets.tiny().withLabelMode("frozen");
+    SearchConfig config = SearchPresets.tiny().withLabelMode(LabelMode.FROZEN);
     Path whole = tmp.resolve("whole"), stopped = tmp.resolve("stopped");
     SearchEngine.Result reference;
     float[] afterWarmup;
-    try (SearchEngine engine = SearchEngine.start(config, train, whole)) {
+    try (SearchRun run = SearchRun.start(config, train, whole)) {
       float[][] atFreeze = new float[1][];
-      reference = engine.run((phase, unit, total, line, s) -> {
-        if (phase.equals("warmup") && atFreeze[0] == null) atFreeze[0] = engine.network().parameters().values().toArray();
+      reference = run.run((phase, unit, total, line, s) -> {
+        if (phase.equals("warmup") && atFreeze[0] == null) atFreeze[0] = run.engine().network().parameters().values().toArray();
       });
       afterWarmup = atFreeze[0];
-      assertArrayEquals(afterWarmup, engine.network().parameters().values().toArray(), "weights changed after the warm-up");
+      assertArrayEquals(afterWarmup, run.engine().network().parameters().values().toArray(), "weights changed after the warm-up");
     }
     List<JsonObject> lines = RunFiles.logWithoutTimes(whole);
     int trainLines = 0;
@@ -50,19 +51,11 @@ class FrozenLabelModeTest {
       assertFalse(l.has("train_loss"), "a frozen label trains nothing: " + l);
       assertTrue(l.has("val_loss"), "every unit after the warm-up's training labels: " + l);
     }
-    assertEquals(2 * config.warmup(), trainLines, "both warm-up passes train");
-    assertEquals(2 * config.warmup(), config.totalEpochs(), "the learning rate anneals over the warm-up");
+    assertEquals(2 * config.schedule().warmup(), trainLines, "both warm-up passes train");
+    assertEquals(2 * config.schedule().warmup(), config.totalEpochs(), "the learning rate anneals over the warm-up");
 
-    int stopAfter = 2 * config.warmup() + config.warmup() + 2; // in the search phase
+    int stopAfter = 2 * config.schedule().warmup() + config.schedule().warmup() + 2; // in the search phase
     StopAndResume.assertMatchesUninterrupted(config, train, stopped, stopAfter, reference, lines);
-    assertTrue(config.steps() >= 2, "the tiny preset searches");
-  }
-
-  @Test
-  void frozenLabelsNeedAWarmup() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new SearchConfig("pvll", "x", null, SearchPresets.tiny().network(), 8, 0, 0, 0.5, 0.025, 0.001, 0.9, 3e-4, 5, 0, 0, 3, 10, "lstm",
-            false, 10, 0.95, 1e-3, 3e-4, 1e-3, 0.1, false, "frozen", 1, "cpu"));
-    assertTrue(e.getMessage().contains("--label-mode frozen"), e.getMessage());
+    assertTrue(config.schedule().steps() >= 2, "the tiny preset searches");
   }
 }

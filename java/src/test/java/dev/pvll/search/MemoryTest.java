@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.pvll.run.RunJson;
 import org.junit.jupiter.api.Test;
 
 /** The memory's FIFO order, copies, checks and its JSON form. */
@@ -36,10 +37,11 @@ class MemoryTest {
     Memory m = new Memory(4);
     SplitMix64 r = new SplitMix64(5);
     for (int i = 0; i < 6; i++) m.add(new double[] {r.nextGaussian(), r.nextDouble(), Math.PI / (i + 1)}, 0.3 + r.nextDouble());
-    Memory back = Memory.fromJson(m.toJson());
+    Memory back = Memory.fromState(RunJson.COMPACT.fromJson(RunJson.COMPACT.toJson(m.state()), Memory.State.class));
     assertEquals(4, back.capacity());
     assertArrayEquals(m.labels(), back.labels());
     for (int i = 0; i < m.size(); i++) assertArrayEquals(m.entries().get(i).h(), back.entries().get(i).h());
-    assertThrows(IllegalArgumentException.class, () -> Memory.fromJson("{\"capacity\":1,\"entries\":[{\"h\":[1],\"label\":1},{\"h\":[1],\"label\":2}]}"));
+    assertThrows(IllegalArgumentException.class, () -> Memory.fromState(RunJson.COMPACT.fromJson(
+        "{\"capacity\":1,\"entries\":[{\"h\":[1],\"label\":1},{\"h\":[1],\"label\":2}]}", Memory.State.class)));
   }
 }

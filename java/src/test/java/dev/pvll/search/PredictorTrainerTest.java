@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pvll.run.RunJson;
 import dev.pvll.testing.Seeds;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,9 +86,9 @@ class PredictorTrainerTest {
     PredictorTrainer.Options o = PredictorTrainer.Options.defaults().withBatchSize(8);
     PredictorTrainer a = new PredictorTrainer(new LstmPredictor(ENC, seed), o, seed);
     a.refit(m, 3, 2);
-    String json = SearchJson.GSON.toJson(a.state());
+    String json = RunJson.COMPACT.toJson(a.state());
     PredictorTrainer b = new PredictorTrainer(new LstmPredictor(ENC, seed + 5), o, seed + 7);
-    b.restore(SearchJson.GSON.fromJson(json, PredictorTrainer.State.class));
+    b.restore(RunJson.COMPACT.fromJson(json, PredictorTrainer.State.class));
     a.refit(m, 3, 2);
     b.refit(m, 3, 2);
     assertArrayEquals(a.predictor().parameters(), b.predictor().parameters());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Datasets;
+import dev.pvll.run.SearchRun;
 import dev.pvll.testing.RunFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,11 +27,11 @@ class SnapshotLabelModeTest {
   @Test
   void labelsUseOneLearningRateAndResumeExactly() throws Exception {
     Dataset train = Datasets.embeddedFashionMnist();
-    SearchConfig config = SearchPresets.tiny().withLabelMode("snapshot");
+    SearchConfig config = SearchPresets.tiny().withLabelMode(LabelMode.SNAPSHOT);
     Path whole = tmp.resolve("whole"), stopped = tmp.resolve("stopped");
     SearchEngine.Result reference;
-    try (SearchEngine engine = SearchEngine.start(config, train, whole)) {
-      reference = engine.run(null);
+    try (SearchRun run = SearchRun.start(config, train, whole)) {
+      reference = run.run(null);
     }
     List<JsonObject> lines = log(whole);
     Set<Double> labelRates = new HashSet<>(), warmupRates = new HashSet<>();
@@ -41,7 +42,7 @@ class SnapshotLabelModeTest {
     assertEquals(1, labelRates.size(), "labels at one learning rate: " + labelRates);
     assertTrue(warmupRates.size() > 1, "the first warm-up pass follows the cosine schedule: " + warmupRates);
 
-    int stopAfter = 2 * config.warmup() + 2; // two search steps in: the snapshot is in the checkpoint
+    int stopAfter = 2 * config.schedule().warmup() + 2; // two search steps in: the snapshot is in the checkpoint
     StopAndResume.assertMatchesUninterrupted(config, train, stopped, stopAfter, reference, lines);
   }
 

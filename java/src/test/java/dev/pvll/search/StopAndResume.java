@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import dev.pvll.data.Dataset;
+import dev.pvll.run.SearchRun;
 import dev.pvll.testing.RunFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,13 +23,13 @@ final class StopAndResume {
    */
   static void assertMatchesUninterrupted(SearchConfig config, Dataset train, Path dir, int stopAfter, SearchEngine.Result reference,
       List<JsonObject> referenceLog) throws Exception {
-    try (SearchEngine engine = SearchEngine.start(config, train, dir)) {
-      assertThrows(Stop.class, () -> engine.run((phase, unit, total, line, s) -> {
+    try (SearchRun run = SearchRun.start(config, train, dir)) {
+      assertThrows(Stop.class, () -> run.run((phase, unit, total, line, s) -> {
         if (unit == stopAfter) throw new Stop();
       }));
     }
-    try (SearchEngine engine = SearchEngine.resume(dir, train)) {
-      SearchEngine.Result resumed = engine.run(null);
+    try (SearchRun run = SearchRun.resume(dir, train)) {
+      SearchEngine.Result resumed = run.run(null);
       assertEquals(reference.genotype().toDartsString(), resumed.genotype().toDartsString(), "genotype after resuming");
       assertEquals(reference.finalValidationLoss(), resumed.finalValidationLoss(), 0.0, "final label after resuming");
     }

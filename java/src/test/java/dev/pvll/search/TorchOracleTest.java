@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * PyTorch conventions checked against libtorch itself (float32): the LSTM predictor's gate
+ * PyTorch conventions checked against libtorch itself (in float64, see {@link Torch}): the LSTM predictor's gate
  * order and parameter layout (torch::nn::LSTM with the same weights gives the same psi and the
  * same gradients), and Adam's update rule (torch::optim::Adam with betas and weight decay).
  */
@@ -32,6 +32,7 @@ class TorchOracleTest {
     int in = 8, hid = 16;
     Torch.init();
     LSTMImpl lstm = new LSTMImpl(in, hid);
+    lstm.to(org.bytedeco.pytorch.global.torch.ScalarType.Double, false); // the oracle computes in float64
     TensorVector params = lstm.parameters(); // weight_ih, weight_hh, bias_ih, bias_hh
     long[][] shapes = {{4 * hid, in}, {4 * hid, hid}, {4 * hid}, {4 * hid}};
     int at = 0;

@@ -44,7 +44,10 @@ class SearchNetworkGradientCheckTest {
       SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SMALL.edges(), true);
       Tensor x = Tensor.of(Device.cpu(), Seeds.normal(r, BATCH * 3 * 256), BATCH, 3, 16, 16);
       Tensor y = Tensor.of(Device.cpu(), LABELS, BATCH);
-      new SupernetTrainer(net, SgdConfig.DARTS).edgeGradients(x, y, arch, null);
+      try (SupernetStep step = new SupernetStep(net, SgdConfig.DARTS, BATCH, StepLaunch.AUTO, 1)) {
+        step.setArchitecture(arch);
+        step.edgeGradients(x, y, null);
+      }
       float[] g = net.parameters().grads().toArray();
       float[] base = net.parameters().values().toArray();
       double base0 = loss(net, base, new float[base.length], 0, x, y, arch);
@@ -75,15 +78,16 @@ class SearchNetworkGradientCheckTest {
   void edgeWeightGradientsMatchFiniteDifferences() {
     long seed = Seeds.next();
     Random r = new Random(seed);
-    try (SearchNetwork net = new SearchNetwork(SMALL, Device.cpu(), seed); Scope s = Scope.open()) {
+    try (SearchNetwork net = new SearchNetwork(SMALL, Device.cpu(), seed); Scope s = Scope.open();
+        SupernetStep step = new SupernetStep(net, SgdConfig.DARTS, BATCH, StepLaunch.AUTO, 1)) {
       SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SMALL.edges(), true);
       Tensor x = Tensor.of(Device.cpu(), Seeds.normal(r, BATCH * 3 * 256), BATCH, 3, 16, 16);
       Tensor y = Tensor.of(Device.cpu(), LABELS, BATCH);
-      SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
       int edges = SMALL.edges();
       double[][] g = new double[2][edges];
-      trainer.edgeGradients(x, y, arch, g);
-      double base0 = loss(trainer, x, y, arch);
+      step.setArchitecture(arch);
+      step.edgeGradients(x, y, g);
+      double base0 = loss(net, x, y, arch);
       List<String> misses = new ArrayList<>();
       int checked = 0;
       for (int t = 0; t < 2; t++) {
@@ -93,8 +97,8 @@ class SearchNetworkGradientCheckTest {
             continue;
           }
           double h = 1e-4;
-          double left = (base0 - loss(trainer, x, y, shift(arch, t, e, -h))) / h;
-          double right = (loss(trainer, x, y, shift(arch, t, e, h)) - base0) / h;
+          double left = (base0 - loss(net, x, y, shift(arch, t, e, -h))) / h;
+          double right = (loss(net, x, y, shift(arch, t, e, h)) - base0) / h;
           checked++;
           if (!bracketed(g[t][e], left, right, 3e-3)) {
             misses.add(String.format("edge %d of cell type %d: backward %.5f, one-sided differences %.5f and %.5f", e, t, g[t][e], left, right));
@@ -116,9 +120,11 @@ class SearchNetworkGradientCheckTest {
     return backward >= lo - slack && backward <= hi + slack;
   }
 
-  private static double loss(SupernetTrainer trainer, Tensor x, Tensor y, SampledArchitecture arch) {
-    try (Scope s = Scope.open()) {
-      return LossOps.softmaxCrossEntropy(trainer.network().forward(x, arch, Mode.TRAIN), y, null).loss();
+  /** The loss of a training-mode forward through arch. */
+  private static double loss(SearchNetwork net, Tensor x, Tensor y, SampledArchitecture arch) {
+    try (Scope s = Scope.open(); DeviceArchitecture d = new DeviceArchitecture(Device.cpu(), SMALL.edges())) {
+      d.set(arch);
+      return LossOps.softmaxCrossEntropy(net.forward(x, d, d.hostBranching(), null, Mode.TRAIN), y, null).loss();
     }
   }
 
@@ -126,9 +132,7 @@ class SearchNetworkGradientCheckTest {
     float[] p = base.clone();
     for (int i = 0; i < p.length; i++) p[i] += (float) (eps * v[i]);
     net.parameters().values().copyFrom(p);
-    try (Scope s = Scope.open()) {
-      return LossOps.softmaxCrossEntropy(net.forward(x, arch, Mode.TRAIN), y, null).loss();
-    }
+    return loss(net, x, y, arch);
   }
 
   private static SampledArchitecture shift(SampledArchitecture a, int type, int edge, double eps) {

@@ -80,11 +80,14 @@ class SearchNetworkTest {
         Torch.backward(tLoss, torch.ones_like(tLoss));
 
         net.parameters().zeroGrads();
-        Tensor logits = net.forward(Tensor.of(Device.cpu(), images, batch, 3, 8, 8), arch, Mode.TRAIN);
+        DeviceArchitecture onDevice = new DeviceArchitecture(Device.cpu(), TINY.edges());
+        onDevice.set(arch);
+        Tensor logits = net.forward(Tensor.of(Device.cpu(), images, batch, 3, 8, 8), onDevice, onDevice.hostBranching(), null, Mode.TRAIN);
         Tensor dLogits = Tensor.emptyLike(logits);
         LossResult loss = LossOps.softmaxCrossEntropy(logits, Tensor.of(Device.cpu(), labels, batch), dLogits);
         double[][] edgeGrads = new double[2][TINY.edges()];
         net.backward(dLogits, edgeGrads);
+        onDevice.close();
 
         // Logits come out of five cells of float32 batch norm on 3 images, summed in other orders
         // than libtorch's: an absolute floor of 1e-4 of the largest logit (a fixed 1e-5 was
@@ -124,15 +127,18 @@ class SearchNetworkTest {
   void sgdSkipsOpsThatTheStepDidNotRun() {
     long seed = Seeds.next();
     Random r = new Random(seed);
-    try (SearchNetwork net = new SearchNetwork(TINY, Device.cpu(), seed); Scope s = Scope.open()) {
-      SupernetTrainer trainer = new SupernetTrainer(net, SgdConfig.DARTS);
+    try (SearchNetwork net = new SearchNetwork(TINY, Device.cpu(), seed); Scope s = Scope.open();
+        SupernetStep trainer = new SupernetStep(net, SgdConfig.DARTS, 2, StepLaunch.AUTO, 1)) {
       int[] ops = new int[TINY.edges()];
       java.util.Arrays.fill(ops, Primitive.SEP_CONV_3X3.ordinal());
       float[] ones = new float[ops.length];
       java.util.Arrays.fill(ones, 1f);
       SampledArchitecture arch = new SampledArchitecture(new CellChoice(ops, ones), new CellChoice(ops, ones));
       float[] before = net.parameters().values().toArray();
-      trainer.trainStep(Tensor.of(Device.cpu(), Seeds.normal(r, 2 * 3 * 64), 2, 3, 8, 8), Tensor.of(Device.cpu(), new float[] {0, 1}, 2), arch, 0.1f);
+      trainer.setArchitecture(arch);
+      trainer.beginTraining(0.1f);
+      trainer.trainStep(Tensor.of(Device.cpu(), Seeds.normal(r, 2 * 3 * 64), 2, 3, 8, 8), Tensor.of(Device.cpu(), new float[] {0, 1}, 2));
+      trainer.finishTraining();
       float[] after = net.parameters().values().toArray();
       for (Parameter p : net.parameters().parameters()) {
         float[] b = java.util.Arrays.copyOfRange(before, (int) p.offset(), (int) (p.offset() + p.size()));

@@ -19,6 +19,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The search network written independently in libtorch's functional API (training mode: batch
@@ -34,21 +35,34 @@ public final class TorchSearchNetwork {
    */
   public final Tensor[] edgeWeights = new Tensor[2];
   private final NetworkConfig config;
+  private final ScalarType type;
 
-  /** A mirror of ours with copies of its current parameter values. */
+  /** A float64 mirror of ours (the oracle of the tests) with copies of its current parameter values. */
   public TorchSearchNetwork(SearchNetwork ours) {
+    this(ours, ScalarType.Double);
+  }
+
+  /** A mirror of ours computing in the given type (Float for a speed peer, Double for an oracle). */
+  public TorchSearchNetwork(SearchNetwork ours, ScalarType type) {
     this.config = ours.config();
+    this.type = type;
     for (Parameter p : ours.parameters().parameters()) {
       long[] shape = java.util.Arrays.stream(p.shape()).asLongStream().toArray();
-      params.put(p.name(), Torch.leaf(p.value().toArray(), shape));
+      params.put(p.name(), leaf(p.value().toArray(), shape));
     }
+  }
+
+  private Tensor leaf(float[] data, long... shape) {
+    Tensor t = Torch.tensor(data, type, shape);
+    t.requires_grad_(true);
+    return t;
   }
 
   /** Logits of x through the sampled architecture, training-mode batch norm. */
   public Tensor forward(Tensor x, SampledArchitecture arch) {
     for (int t = 0; t < 2; t++) {
       float[] w = arch.forCell(t == 1).weights();
-      edgeWeights[t] = Torch.leaf(w, w.length);
+      edgeWeights[t] = leaf(w, w.length);
     }
     Tensor s = bn(conv(x, "stem.conv", 1, 1, 1, 1), "stem.bn");
     Tensor s0 = s, s1 = s;
@@ -82,7 +96,7 @@ public final class TorchSearchNetwork {
       if (node == null) {
         Tensor ref = states.get(1);
         int div = reduction ? 2 : 1;
-        node = org.bytedeco.pytorch.global.torch.zeros(ref.size(0), ref.size(1), ref.size(2) / div, ref.size(3) / div);
+        node = ref.new_zeros(ref.size(0), ref.size(1), ref.size(2) / div, ref.size(3) / div);
       }
       states.add(node);
     }

@@ -6,7 +6,8 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * Raw JNI binding of libpvll.so (native/include/pvll.h). Pointers travel as {@code long}
- * addresses; every function returns a pvll status. Use {@link dev.pvll.kernels.Ops} instead.
+ * addresses; every function returns a pvll status. Use the typed ops of
+ * {@code dev.pvll.kernels} ({@link dev.pvll.kernels.ElementwiseOps}, {@link dev.pvll.kernels.ConvOps}, ...) instead.
  */
 @Platform(include = "pvll.h", link = "pvll")
 public final class CpuKernels {
@@ -37,6 +38,10 @@ public final class CpuKernels {
   public static native int pvll_host_copy(@Cast("const float*") long src, @Cast("float*") float[] dst, long count);
 
   public static native int pvll_host_fill(@Cast("float*") long dst, float value, long count);
+
+  public static native int pvll_host_copy_doubles(@Cast("const double*") double[] src, @Cast("double*") long dst, long count);
+
+  public static native int pvll_host_copy_doubles(@Cast("const double*") long src, @Cast("double*") double[] dst, long count);
 
   // ---- elementwise
   public static native int pvll_relu_forward(@Cast("const float*") long x, @Cast("float*") long y, long n);

@@ -37,6 +37,25 @@ public final class CpuLayerKernels {
       @Cast("const float*") long saveInvStd, @Cast("const float*") long gamma, @Cast("float*") long dx,
       @Cast("float*") long dgamma, @Cast("float*") long dbeta, long n, long c, long hw, int accumulateDx);
 
+  // ---- synchronised batch norm (double buffers of 2c + 1)
+  public static native int pvll_batch_norm_stats(
+      @Cast("const float*") long x, @Cast("double*") long stats, long n, long c, long hw);
+
+  public static native int pvll_batch_norm_stats_finish(
+      @Cast("const double*") long stats, @Cast("float*") long saveMean, @Cast("float*") long saveVar,
+      @Cast("float*") long saveInvStd, @Cast("float*") long runningMean, @Cast("float*") long runningVar, long c,
+      float momentum, float eps);
+
+  public static native int pvll_batch_norm_backward_stats(
+      @Cast("const float*") long x, @Cast("const float*") long dy, @Cast("const float*") long saveMean,
+      @Cast("const float*") long saveInvStd, @Cast("double*") long sums, @Cast("float*") long dgamma,
+      @Cast("float*") long dbeta, long n, long c, long hw);
+
+  public static native int pvll_batch_norm_backward_apply(
+      @Cast("const float*") long x, @Cast("const float*") long dy, @Cast("const float*") long saveMean,
+      @Cast("const float*") long saveInvStd, @Cast("const float*") long gamma, @Cast("const double*") long sums,
+      @Cast("float*") long dx, long n, long c, long hw, int accumulateDx);
+
   // ---- pooling
   public static native int pvll_max_pool3x3_forward(
       @Cast("const float*") long x, @Cast("float*") long y, long planes, long h, long w, int stride);

@@ -64,6 +64,25 @@ public final class CudaLayerKernels {
       @Cast("float*") long dgamma, @Cast("float*") long dbeta, long n, long c, long hw, int accumulateDx,
       @Cast("void*") long stream);
 
+  // ---- synchronised batch norm (device double buffers of 2c + 1)
+  public static native int pvll_cuda_batch_norm_stats(
+      @Cast("const float*") long x, @Cast("double*") long stats, long n, long c, long hw, @Cast("void*") long stream);
+
+  public static native int pvll_cuda_batch_norm_stats_finish(
+      @Cast("const double*") long stats, @Cast("float*") long saveMean, @Cast("float*") long saveVar,
+      @Cast("float*") long saveInvStd, @Cast("float*") long runningMean, @Cast("float*") long runningVar, long c,
+      float momentum, float eps, @Cast("void*") long stream);
+
+  public static native int pvll_cuda_batch_norm_backward_stats(
+      @Cast("const float*") long x, @Cast("const float*") long dy, @Cast("const float*") long saveMean,
+      @Cast("const float*") long saveInvStd, @Cast("double*") long sums, @Cast("float*") long dgamma,
+      @Cast("float*") long dbeta, long n, long c, long hw, @Cast("void*") long stream);
+
+  public static native int pvll_cuda_batch_norm_backward_apply(
+      @Cast("const float*") long x, @Cast("const float*") long dy, @Cast("const float*") long saveMean,
+      @Cast("const float*") long saveInvStd, @Cast("const float*") long gamma, @Cast("const double*") long sums,
+      @Cast("float*") long dx, long n, long c, long hw, int accumulateDx, @Cast("void*") long stream);
+
   // ---- pooling and crops
   public static native int pvll_cuda_max_pool3x3_forward(
       @Cast("const float*") long x, @Cast("float*") long y, long planes, long h, long w, int stride,

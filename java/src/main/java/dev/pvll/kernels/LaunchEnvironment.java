@@ -1,0 +1,103 @@
+package dev.pvll.kernels;
+
+import java.util.Map;
+
+/**
+ * Where this process stands in a job, as its launcher's environment says: rank, world size and
+ * the rank among the job's processes on this host (which picks the local GPU). Read from Open
+ * MPI's mpirun ({@code OMPI_COMM_WORLD_RANK/SIZE/LOCAL_RANK}), a PMI launcher such as MPICH's
+ * hydra ({@code PMI_RANK/PMI_SIZE}, {@code MPI_LOCALRANKID}) or Slurm's srun
+ * ({@code SLURM_PROCID}, {@code SLURM_STEP_NUM_TASKS} or {@code SLURM_NTASKS},
+ * {@code SLURM_LOCALID}), in that order of precedence (mpirun inside a Slurm allocation sees
+ * both); with none of them, a single process.
+ *
+ * @param launcher which launcher's variables were read
+ * @param rank this process's rank, 0 to size - 1
+ * @param size the number of processes in the job
+ * @param localRank this process's rank among those on its host
+ */
+public record LaunchEnvironment(Launcher launcher, int rank, int size, int localRank) {
+  /** The launchers whose environment pvll reads. */
+  public enum Launcher {
+    NONE("no launcher"),
+    OPEN_MPI("Open MPI"),
+    PMI("PMI"),
+    SLURM("Slurm");
+
+    private final String title;
+
+    Launcher(String title) {
+      this.title = title;
+    }
+
+    /** A readable name, e.g. {@code Open MPI}. */
+    public String title() {
+      return title;
+    }
+  }
+
+  public LaunchEnvironment {
+    if (launcher == null) throw new IllegalArgumentException("launcher must not be null");
+    if (size < 1 || rank < 0 || rank >= size || localRank < 0 || localRank >= size) {
+      throw new IllegalArgumentException(launcher.title() + " environment: rank " + rank + " of " + size
+          + " (local rank " + localRank + ") is not a valid position in a job");
+    }
+  }
+
+  /** One process on its own: rank 0 of 1. */
+  public static LaunchEnvironment single() {
+    return new LaunchEnvironment(Launcher.NONE, 0, 1, 0);
+  }
+
+  /** This process's launcher environment ({@link System#getenv()}). */
+  public static LaunchEnvironment detect() {
+    return from(System.getenv());
+  }
+
+  /**
+   * Reads a launcher environment from variables.
+   *
+   * @throws IllegalArgumentException naming the variable when one is present but not a valid number,
+   *     or when the rank does not fit the size
+   */
+  public static LaunchEnvironment from(Map<String, String> env) {
+    if (env.containsKey("OMPI_COMM_WORLD_SIZE")) {
+      return new LaunchEnvironment(Launcher.OPEN_MPI, number(env, "OMPI_COMM_WORLD_RANK", null),
+          number(env, "OMPI_COMM_WORLD_SIZE", null), number(env, "OMPI_COMM_WORLD_LOCAL_RANK", 0));
+    }
+    if (env.containsKey("PMI_SIZE") || env.containsKey("PMI_RANK")) {
+      return new LaunchEnvironment(Launcher.PMI, number(env, "PMI_RANK", null), number(env, "PMI_SIZE", null),
+          number(env, "MPI_LOCALRANKID", 0));
+    }
+    if (env.containsKey("SLURM_PROCID")) {
+      String sizeName = env.containsKey("SLURM_STEP_NUM_TASKS") ? "SLURM_STEP_NUM_TASKS" : "SLURM_NTASKS";
+      return new LaunchEnvironment(Launcher.SLURM, number(env, "SLURM_PROCID", null), number(env, sizeName, 1),
+          number(env, "SLURM_LOCALID", 0));
+    }
+    return single();
+  }
+
+  /** True for the rank that writes logs, outputs and checkpoints. */
+  public boolean isRoot() {
+    return rank == 0;
+  }
+
+  /** One line for {@code pvll info}, e.g. {@code Open MPI: rank 1 of 2 (local rank 1)}. */
+  public String describe() {
+    if (launcher == Launcher.NONE) return "no launcher: a single process (rank 0 of 1)";
+    return launcher.title() + ": rank " + rank + " of " + size + " (local rank " + localRank + ")";
+  }
+
+  private static int number(Map<String, String> env, String name, Integer fallback) {
+    String text = env.get(name);
+    if (text == null) {
+      if (fallback != null) return fallback;
+      throw new IllegalArgumentException("launcher environment: " + name + " is not set");
+    }
+    try {
+      return Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("launcher environment: " + name + "='" + text + "' is not a number");
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.pvll.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.pvll.compare.Comparison;
+import dev.pvll.data.Datasets;
+import dev.pvll.run.SearchRun;
+import dev.pvll.search.Architect;
+import dev.pvll.search.FinalRule;
+import dev.pvll.search.LabelMode;
+import dev.pvll.search.Method;
+import dev.pvll.search.SearchConfig;
+import dev.pvll.search.SearchPresets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The search report of a tiny real search: one held-out tau everywhere, an honest entropy map. */
+class ReportWriterTest {
+  @TempDir Path tmp;
+
+  @Test
+  void thePsiPlotAndTheSummaryCardShowOneTauAndAStillSamplerIsCalledSo() throws Exception {
+    Path run = tmp.resolve("run");
+    try (SearchRun search = SearchRun.start(SearchPresets.tiny(), Datasets.embeddedFashionMnist(), run)) {
+      search.run(null);
+    }
+    String html = Files.readString(ReportWriter.write(run));
+    double tau = JsonParser.parseString(Files.readString(run.resolve("summary.json"))).getAsJsonObject()
+        .get("held_out_kendall_tau").getAsDouble();
+    String shown = String.format(Locale.ROOT, "%.4f", tau);
+    assertTrue(html.contains("psi held-out Kendall tau</") || html.contains("psi held-out Kendall tau"), "the summary card");
+    assertTrue(html.contains(shown), "the card shows the summary's tau " + shown);
+    assertTrue(html.contains("held-out Kendall tau " + shown + ": each label"), "the psi figure shows the same tau " + shown);
+    // four steps at METHOD.md's architecture learning rate barely move A
+    assertTrue(html.contains("a negligible range, the sampler stayed where it started"), "the entropy map says the range is negligible");
+    assertTrue(Files.size(run.resolve("entropy.png")) > 0 && Files.size(run.resolve("psi.png")) > 0);
+  }
+
+  @Test
+  void theHeldOutTauIsTheTauOfEveryStepsPairNotTheLastLinesLaggingField() {
+    // predictions 1..4 against labels 1, 2, 4, 3: 5 concordant and 1 discordant pairs, tau = 4/6
+    double[][] pairs = {{1, 1}, {2, 2}, {3, 4}, {4, 3}};
+    List<JsonObject> lines = new java.util.ArrayList<>();
+    for (double[] p : pairs) {
+      JsonObject o = new JsonObject();
+      o.addProperty("psi_prediction", p[0]);
+      o.addProperty("val_loss", p[1]);
+      o.addProperty("kendall_tau", 1.0); // the engine's running figure, one pair behind
+      lines.add(o);
+    }
+    assertEquals(4.0 / 6, ReportWriter.heldOutTau(lines), 1e-12);
+  }
+
+  @Test
+  void aComparisonsPageDrawsTheAnytimeCurvesAndThePairedTests() throws Exception {
+    SearchConfig c = SearchPresets.tiny().withLabelMode(LabelMode.FROZEN);
+    c = c.withArchitecture(c.architecture().withDraw(Architect.Draw.GENOTYPE))
+        .withFinalGenotype(c.finalGenotype().withRule(FinalRule.RANKED).withFinalists(1));
+    Path dir = tmp.resolve("cmp");
+    Comparison.start(new Comparison.Plan(c, List.of(1L, 2L), List.of(Method.PVLL, Method.RANDOM)), Datasets.embeddedFashionMnist(), dir,
+        new Comparison.Listener() {
+          @Override
+          public void stage(String what) {}
+
+          @Override
+          public void unitDone(String phase, int unit, int totalUnits, JsonObject logLine, double elapsedSeconds) {}
+        });
+    String html = Files.readString(ReportWriter.write(dir));
+    assertTrue(html.contains("anytime.png") && Files.size(dir.resolve("anytime.png")) > 0, "the anytime curves");
+    assertTrue(html.contains("pvll vs random: lower in"), "the paired comparison");
+    assertTrue(html.contains("Wilcoxon"), "the test");
+  }
+}
