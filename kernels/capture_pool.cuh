@@ -20,6 +20,11 @@ CapturePool* capture_pool_attach(int device);
 void capture_pool_detach(CapturePool* pool);
 /** Bytes the pool owns. */
 long long capture_pool_bytes(const CapturePool* pool);
-/** Returns the pool's blocks to the device cache and deletes it; only once no graph uses them. */
+/**
+ * Returns the pool's freed blocks to the device cache and deletes it; only once no graph uses
+ * them. Blocks that live tensors still hold stay in use and are freed normally later.
+ */
 void capture_pool_release(CapturePool* pool);
+/** Whether this thread has a capture open (a pool attached). */
+bool capture_open();
 }  // namespace pvll_cuda

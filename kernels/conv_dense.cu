@@ -359,11 +359,11 @@ int run_weight_gemm(const char* op, P p, float* dw, int accumulate, cudaStream_t
   p.accumulate = accumulate;
   p.dw = dw;
   if (parts == 1) return launch_gemm(op, p, shape, 1, k_chunk, stream);
-  pvll_cuda::Scratch partial;
-  if (int st = partial.allocate(op, (long long)parts * p.M * p.N)) return st;
-  p.partial = partial.data();
+  pvll_cuda::Scratch partial(stream);
+  if (int st = partial.alloc((size_t)parts * p.M * p.N * sizeof(float))) return st;
+  p.partial = partial.as<float>();
   if (int st = launch_gemm(op, p, shape, parts, k_chunk, stream)) return st;
-  return pvll_cuda::sum_partials(op, partial.data(), dw, (long long)p.M * p.N, parts, accumulate, stream);
+  return pvll_cuda::sum_partials(op, partial.as<float>(), dw, (long long)p.M * p.N, parts, accumulate, stream);
 }
 
 // ---------------------------------------------------------------- bias gradient
@@ -395,11 +395,11 @@ int bias_grad(const char* op, const float* dy, float* dbias, int n, int cout, in
   const int want = std::min(n, std::max(1, (kTargetBlocks + cout - 1) / cout));
   const int per_block = (n + want - 1) / want, parts = (n + per_block - 1) / per_block;
   CUDA_REQUIRE(cout <= 65535, "%s: cout=%d is too large", op, cout);
-  pvll_cuda::Scratch partial;
-  if (int st = partial.allocate(op, (long long)parts * cout)) return st;
-  bias_grad_kernel<<<dim3(parts, cout), kThreads, 0, stream>>>(dy, partial.data(), n, cout, opix, per_block);
+  pvll_cuda::Scratch partial(stream);
+  if (int st = partial.alloc((size_t)parts * cout * sizeof(float))) return st;
+  bias_grad_kernel<<<dim3(parts, cout), kThreads, 0, stream>>>(dy, partial.as<float>(), n, cout, opix, per_block);
   CUDA_CHECK_LAUNCH(op);
-  return pvll_cuda::sum_partials(op, partial.data(), dbias, cout, parts, accumulate, stream);
+  return pvll_cuda::sum_partials(op, partial.as<float>(), dbias, cout, parts, accumulate, stream);
 }
 
 // ---------------------------------------------------------------- checks

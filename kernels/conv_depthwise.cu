@@ -385,16 +385,16 @@ PVLL_API int pvll_cuda_depthwise_backward_weight(const float* x, const float* dy
   const long long want = std::max(1, (kWeightGradBlocks + c - 1) / c);
   const int per_block = (int)((items + std::min(items, want) - 1) / std::min(items, want));
   const int splits = (int)((items + per_block - 1) / per_block);
-  pvll_cuda::Scratch partial;
-  if (int st = partial.allocate(op, (long long)splits * c * k * k)) return st;
+  pvll_cuda::Scratch partial(st_);
+  if (int st = partial.alloc((size_t)splits * c * k * k * sizeof(float))) return st;
   const dim3 grid(splits, c);
   if (!tiled) {
-    dw_backward_weight_direct<<<grid, kMaxThreads, 0, st_>>>(x, dy, partial.data(), s, per_block);
+    dw_backward_weight_direct<<<grid, kMaxThreads, 0, st_>>>(x, dy, partial.as<float>(), s, per_block);
   } else if (k == 3) {
-    dw_backward_weight_tiled<3><<<grid, t.threads, t.smem, st_>>>(x, dy, partial.data(), s, t, per_block);
+    dw_backward_weight_tiled<3><<<grid, t.threads, t.smem, st_>>>(x, dy, partial.as<float>(), s, t, per_block);
   } else {
-    dw_backward_weight_tiled<5><<<grid, t.threads, t.smem, st_>>>(x, dy, partial.data(), s, t, per_block);
+    dw_backward_weight_tiled<5><<<grid, t.threads, t.smem, st_>>>(x, dy, partial.as<float>(), s, t, per_block);
   }
   CUDA_CHECK_LAUNCH(op);
-  return pvll_cuda::sum_partials(op, partial.data(), dw, (long long)c * k * k, splits, accumulate, st_);
+  return pvll_cuda::sum_partials(op, partial.as<float>(), dw, (long long)c * k * k, splits, accumulate, st_);
 }

@@ -17,13 +17,19 @@ int fail(int status, const char* format, ...);
 cudaStream_t stream_of(void* stream);
 }
 
-/** Returns PVLL_ERR_CUDA with the op name and cudaGetErrorString when call fails. */
+/**
+ * Returns PVLL_ERR_CUDA with the op name and cudaGetErrorString when call fails. A failed call
+ * also becomes the thread's last error: it is cleared here, or the next launch check
+ * (CUDA_CHECK_LAUNCH) would report it as its own (a sticky error stays whatever one does).
+ */
 #define CUDA_CHECK(op, call)                                                                  \
   do {                                                                                       \
     cudaError_t err_ = (call);                                                               \
-    if (err_ != cudaSuccess)                                                                 \
+    if (err_ != cudaSuccess) {                                                               \
+      (void)cudaGetLastError();                                                              \
       return ::pvll_cuda::fail(PVLL_ERR_CUDA, "%s: %s failed: %s (%s, %d)", op, #call,         \
                                cudaGetErrorString(err_), cudaGetErrorName(err_), (int)err_);  \
+    }                                                                                        \
   } while (0)
 
 /** Checks the launch just made (configuration errors surface here, not at the next sync). */

@@ -41,6 +41,7 @@ struct Graph {
   pvll_cuda::CapturePool* pool;
   long long nodes;
   SwitchEntry* switch_table;  // device memory of the root kernel, or NULL
+  cudaEvent_t done;           // recorded after every launch: the last replay's end
 };
 
 /** The case a selector value picks: NaN and values outside [0, cases) pick none (cases runs nothing). */
@@ -52,10 +53,15 @@ __global__ void set_switch_kernel(cudaGraphConditionalHandle handle, const float
   cudaGraphSetConditional(handle, switch_index(*selector, cases));
 }
 
-/** Sets every switch of a graph at its root, one thread per switch (each handle set once). */
+/**
+ * Sets every switch of a graph at its root: one thread loops over the handles (calls of
+ * cudaGraphSetConditional that may run concurrently are undefined; a few dozen handles cost
+ * nothing measurable).
+ */
 __global__ void set_switches_kernel(const SwitchEntry* table, int count) {
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < count) cudaGraphSetConditional(table[i].handle, switch_index(*table[i].selector, table[i].cases));
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  for (int i = 0; i < count; ++i)
+    cudaGraphSetConditional(table[i].handle, switch_index(*table[i].selector, table[i].cases));
 }
 
 /**
@@ -70,15 +76,19 @@ int add_root_switch_kernel(const char* op, cudaGraph_t graph, const std::vector<
   CUDA_CHECK(op, cudaGraphGetRootNodes(graph, nullptr, &roots));
   std::vector<cudaGraphNode_t> root_nodes(roots);
   CUDA_CHECK(op, cudaGraphGetRootNodes(graph, root_nodes.data(), &roots));
-  CUDA_CHECK(op, cudaMalloc(reinterpret_cast<void**>(table), switches.size() * sizeof(SwitchEntry)));
+  int device = 0;
+  CUDA_CHECK(op, cudaGetDevice(&device));
+  void* memory = nullptr;
+  if (int s = pvll_cuda_malloc(device, (int64_t)(switches.size() * sizeof(SwitchEntry)), &memory)) return s;
+  *table = static_cast<SwitchEntry*>(memory);
   CUDA_CHECK(op, cudaMemcpy(*table, switches.data(), switches.size() * sizeof(SwitchEntry), cudaMemcpyHostToDevice));
   const SwitchEntry* table_arg = *table;
   int count = (int)switches.size();
   void* args[] = {&table_arg, &count};
   cudaKernelNodeParams params = {};
   params.func = reinterpret_cast<void*>(set_switches_kernel);
-  params.gridDim = dim3((unsigned)((count + 127) / 128));
-  params.blockDim = dim3(128);
+  params.gridDim = dim3(1);
+  params.blockDim = dim3(1);
   params.kernelParams = args;
   cudaGraphNode_t setter;
   CUDA_CHECK(op, cudaGraphAddKernelNode(&setter, graph, nullptr, 0, &params));
@@ -266,29 +276,34 @@ PVLL_API int pvll_cuda_capture_end(int device, void** graph_out) {
     discard_capture();
     return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cudaStreamEndCapture failed: %s", op, cudaGetErrorString(err));
   }
+  // nothing more is captured: the switch table below must not come from the graph's pool, whose
+  // blocks the replays overwrite
+  pvll_cuda::capture_pool_detach(capture->pool);
   SwitchEntry* table = nullptr;
   if (int s = add_root_switch_kernel(op, graph, capture->switches, &table)) {
     const std::string message = pvll_cuda_last_error();
-    if (table) cudaFree(table);
+    if (table) pvll_cuda_free(capture->device, table);
     cudaGraphDestroy(graph);
     discard_capture();
     return pvll_cuda::fail(s, "%s", message.c_str());
   }
   cudaGraphExec_t exec = nullptr;
+  cudaEvent_t done = nullptr;
   err = cudaGraphInstantiate(&exec, graph, 0);
   size_t nodes = 0;
   if (err == cudaSuccess) err = cudaGraphGetNodes(graph, nullptr, &nodes);
+  if (err == cudaSuccess) err = cudaEventCreateWithFlags(&done, cudaEventDisableTiming);
   if (err != cudaSuccess) {
     (void)cudaGetLastError();
+    const std::string message = cudaGetErrorString(err);
     if (exec) cudaGraphExecDestroy(exec);
-    if (table) cudaFree(table);
+    if (table) pvll_cuda_free(capture->device, table);
     cudaGraphDestroy(graph);
     discard_capture();
-    return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cannot instantiate the captured graph: %s", op, cudaGetErrorString(err));
+    return pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cannot instantiate the captured graph: %s", op, message.c_str());
   }
-  pvll_cuda::capture_pool_detach(capture->pool);
   pvll_cuda::thread_stream_set(capture->saved_thread_stream);
-  *graph_out = new Graph{device, graph, exec, capture->pool, (long long)nodes, table};
+  *graph_out = new Graph{device, graph, exec, capture->pool, (long long)nodes, table, done};
   cudaStreamDestroy(capture->main);
   cudaStreamDestroy(capture->body);
   delete capture;
@@ -309,25 +324,30 @@ PVLL_API int pvll_cuda_graph_launch(void* graph, void* stream) {
   auto* g = static_cast<Graph*>(graph);
   CUDA_CHECK(op, cudaSetDevice(g->device));
   CUDA_CHECK(op, cudaGraphLaunch(g->exec, pvll_cuda::stream_of(stream)));
+  CUDA_CHECK(op, cudaEventRecord(g->done, pvll_cuda::stream_of(stream)));  // launches of one graph run in order
   return PVLL_OK;
 }
 
 PVLL_API int pvll_cuda_graph_destroy(void* graph) {
   if (graph == nullptr) return PVLL_OK;
   auto* g = static_cast<Graph*>(graph);
-  // The memory goes back to the cache only once no replay can still be using it.
+  // The memory goes back to the cache only once no replay can still be using it: wait for the
+  // last launch, not for the whole device (that would wait for other streams too, and break a
+  // capture open on another thread).
   cudaError_t err = cudaSetDevice(g->device);
-  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  if (err == cudaSuccess) err = cudaEventSynchronize(g->done);
+  const std::string why = err == cudaSuccess ? "" : cudaGetErrorString(err);
+  (void)cudaGetLastError();
+  cudaEventDestroy(g->done);
   cudaGraphExecDestroy(g->exec);
   cudaGraphDestroy(g->graph);
-  if (g->switch_table) cudaFree(g->switch_table);
+  if (g->switch_table) pvll_cuda_free(g->device, g->switch_table);
   if (err == cudaSuccess) pvll_cuda::capture_pool_release(g->pool);  // else leaked: the device is unusable anyway
   delete g;
-  if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    return pvll_cuda::fail(PVLL_ERR_CUDA, "pvll_cuda_graph_destroy: waiting for the device failed: %s",
-                           cudaGetErrorString(err));
-  }
+  (void)cudaGetLastError();
+  if (err != cudaSuccess)
+    return pvll_cuda::fail(PVLL_ERR_CUDA, "pvll_cuda_graph_destroy: waiting for the graph's last replay failed: %s",
+                           why.c_str());
   return PVLL_OK;
 }
 

@@ -1,7 +1,9 @@
 // Devices, errors and memory of libpvll_cuda.so.
 // Memory: a per-device caching allocator (size-bucketed free lists) so a training step never
 // calls cudaMalloc/cudaFree once the cache is warm; out-of-memory errors name the requested
-// size and the free device memory.
+// size and the free device memory. While a graph capture is open the cache is never given back
+// (cudaFree would break the capture), and the synchronous copies and waits refuse to run (they
+// would run once, at capture time, instead of at every replay).
 // Also: scratch blocks released after their stream's work (scratch.cuh), pinned host memory,
 // non-blocking streams and events for overlapping host-to-device copies with compute.
 // Build: part of the CMake build (cmake --build build); checked by the Java device tests.
@@ -31,6 +33,7 @@ std::mutex cache_mutex;
 std::vector<DeviceCache> caches(64);
 
 thread_local cudaStream_t thread_stream = nullptr;  // stream_of(NULL)
+int open_captures = 0;                              // on any thread; guarded by cache_mutex
 }  // namespace
 
 namespace pvll_cuda {
@@ -46,6 +49,7 @@ namespace pvll_cuda {
 struct CapturePool {
   int device;
   std::unordered_map<void*, size_t> owned;
+  std::unordered_set<void*> freed;  // owned blocks no tensor holds any more
   std::map<cudaStream_t, std::multimap<size_t, void*>> free_by_lane;
   bool attached = true;
 };
@@ -90,17 +94,29 @@ void thread_stream_set(cudaStream_t stream) { thread_stream = stream; }
 void capture_body_lane_set(cudaStream_t lane) { body_lane = lane; }
 
 CapturePool* capture_pool_attach(int device) {
-  auto* pool = new CapturePool{device, {}, {}, true};
+  auto* pool = new CapturePool{device, {}, {}, {}, true};
+  std::lock_guard<std::mutex> lock(cache_mutex);
   attached_pool = pool;
+  ++open_captures;
   return pool;
 }
 
-void capture_pool_detach(CapturePool* pool) {
-  std::lock_guard<std::mutex> lock(cache_mutex);
+namespace {
+/** Ends routing into pool. Caller holds cache_mutex. */
+void detach_locked(CapturePool* pool) {
+  if (pool->attached) --open_captures;
   pool->attached = false;
   pool->free_by_lane.clear();
   if (attached_pool == pool) attached_pool = nullptr;
 }
+}  // namespace
+
+void capture_pool_detach(CapturePool* pool) {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  detach_locked(pool);
+}
+
+bool capture_open() { return attached_pool != nullptr; }
 
 long long capture_pool_bytes(const CapturePool* pool) {
   std::lock_guard<std::mutex> lock(cache_mutex);
@@ -113,10 +129,12 @@ void capture_pool_release(CapturePool* pool) {
   if (pool == nullptr) return;
   {
     std::lock_guard<std::mutex> lock(cache_mutex);
-    if (attached_pool == pool) attached_pool = nullptr;
+    detach_locked(pool);
     DeviceCache& cache = caches[pool->device];
     for (auto& block : pool->owned) {
       pool_of_block.erase(block.first);
+      // a block a live tensor still holds stays in use: it is freed like any other later
+      if (!pool->freed.count(block.first)) continue;
       cache.in_use -= (long long)block.second;
       cache.free_blocks.emplace(block.second, block.first);
       cache.is_free.insert(block.first);
@@ -189,6 +207,7 @@ PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
     auto own = lane.lower_bound(size);
     if (own != lane.end() && own->first <= size * 2) {
       *out = own->second;
+      pool->freed.erase(own->second);
       lane.erase(own);
       return PVLL_OK;
     }
@@ -208,7 +227,8 @@ PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
   CUDA_CHECK("pvll_cuda_malloc", cudaSetDevice(device));
   void* p = nullptr;
   cudaError_t err = cudaMalloc(&p, size);
-  if (err == cudaErrorMemoryAllocation) {  // give the cache back and try once more
+  // give the cache back and try once more; not while a capture is open (cudaFree would break it)
+  if (err == cudaErrorMemoryAllocation && open_captures == 0) {
     (void)cudaGetLastError();
     int status = release_free_blocks(device);
     if (status != PVLL_OK) return status;
@@ -220,9 +240,10 @@ PVLL_API int pvll_cuda_malloc(int device, int64_t bytes, void** out) {
     cudaMemGetInfo(&f, &t);
     return pvll_cuda::fail(err == cudaErrorMemoryAllocation ? PVLL_ERR_OUT_OF_MEMORY : PVLL_ERR_CUDA,
                            "pvll_cuda_malloc: cannot allocate %lld bytes on cuda:%d (%.1f MiB free of "
-                           "%.1f MiB, %.1f MiB held by pvll): %s",
-                           (long long)bytes, device, f / 1048576.0, t / 1048576.0,
-                           (cache.cached) / 1048576.0, cudaGetErrorString(err));
+                           "%.1f MiB, %.1f MiB held by pvll%s): %s",
+                           (long long)bytes, device, f / 1048576.0, t / 1048576.0, (cache.cached) / 1048576.0,
+                           open_captures ? "; not given back while a graph capture is open" : "",
+                           cudaGetErrorString(err));
   }
   cache.block_sizes[p] = size;
   cache.cached += (long long)size;
@@ -242,13 +263,24 @@ PVLL_API int pvll_cuda_free(int device, void* ptr) {
   DeviceCache& cache = caches[device];
   auto it = cache.block_sizes.find(ptr);
   CUDA_REQUIRE(it != cache.block_sizes.end(), "pvll_cuda_free: %p was not allocated by pvll on cuda:%d", ptr, device);
+  CUDA_REQUIRE(!cache.is_free.count(ptr), "pvll_cuda_free: %p on cuda:%d was already freed", ptr, device);
   auto pooled = pool_of_block.find(ptr);
   if (pooled != pool_of_block.end()) {  // a graph's block: reusable within its capture, else kept
-    if (pooled->second->attached) pooled->second->free_by_lane[current_lane()].emplace(it->second, ptr);
+    pvll_cuda::CapturePool* pool = pooled->second;
+    CUDA_REQUIRE(!pool->freed.count(ptr), "pvll_cuda_free: %p on cuda:%d was already freed (a graph's block)", ptr,
+                 device);
+    pool->freed.insert(ptr);
+    if (pool->attached) pool->free_by_lane[current_lane()].emplace(it->second, ptr);
+    return PVLL_OK;
+  }
+  if (attached_pool && attached_pool->device == device) {
+    // made before this capture, freed during it: the graph reads it at every replay, so the graph keeps it
+    attached_pool->owned[ptr] = it->second;
+    attached_pool->freed.insert(ptr);
+    pool_of_block[ptr] = attached_pool;
     return PVLL_OK;
   }
   cache.in_use -= (long long)it->second;
-  CUDA_REQUIRE(!cache.is_free.count(ptr), "pvll_cuda_free: %p on cuda:%d was already freed", ptr, device);
   cache.free_blocks.emplace(it->second, ptr);
   cache.is_free.insert(ptr);
   return PVLL_OK;
@@ -265,12 +297,24 @@ PVLL_API int pvll_cuda_cached_bytes(int device, int64_t* cached, int64_t* in_use
 PVLL_API int pvll_cuda_release_cache(int device) {
   CUDA_REQUIRE(device >= 0 && device < 64, "pvll_cuda_release_cache: bad device %d", device);
   std::lock_guard<std::mutex> lock(cache_mutex);
+  CUDA_REQUIRE(open_captures == 0, "pvll_cuda_release_cache: a graph capture is open (cudaFree would break it)");
   CUDA_CHECK("pvll_cuda_release_cache", cudaSetDevice(device));
   return release_free_blocks(device);
 }
 
+namespace {
+/** The synchronous calls refuse to run inside a capture: they would run once, now, not at each replay. */
+int refuse_in_capture(const char* op) {
+  CUDA_REQUIRE(attached_pool == nullptr,
+               "%s: a CUDA graph capture is open on this thread; a synchronous copy or wait would run once, "
+               "now, instead of at every replay (copy through a tensor the graph reads, outside the capture)", op);
+  return PVLL_OK;
+}
+}  // namespace
+
 PVLL_API int pvll_cuda_copy_to_device(int device, const float* host, float* dev, int64_t count) {
   CUDA_REQUIRE(count >= 0, "pvll_cuda_copy_to_device: negative count");
+  if (int s = refuse_in_capture("pvll_cuda_copy_to_device")) return s;
   CUDA_CHECK("pvll_cuda_copy_to_device", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_copy_to_device", cudaMemcpy(dev, host, (size_t)count * 4, cudaMemcpyHostToDevice));
   return PVLL_OK;
@@ -278,6 +322,7 @@ PVLL_API int pvll_cuda_copy_to_device(int device, const float* host, float* dev,
 
 PVLL_API int pvll_cuda_copy_to_host(int device, const float* dev, float* host, int64_t count) {
   CUDA_REQUIRE(count >= 0, "pvll_cuda_copy_to_host: negative count");
+  if (int s = refuse_in_capture("pvll_cuda_copy_to_host")) return s;
   CUDA_CHECK("pvll_cuda_copy_to_host", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_copy_to_host", cudaMemcpy(host, dev, (size_t)count * 4, cudaMemcpyDeviceToHost));
   return PVLL_OK;
@@ -292,6 +337,13 @@ PVLL_API int pvll_cuda_copy_device(int device, const float* src, float* dst, int
 }
 
 PVLL_API int pvll_cuda_synchronize(int device) {
+  if (int s = refuse_in_capture("pvll_cuda_synchronize")) return s;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    CUDA_REQUIRE(open_captures == 0,
+                 "pvll_cuda_synchronize: a CUDA graph capture is open on another thread; waiting for the whole "
+                 "device would break it (wait for a stream or an event instead)");
+  }
   CUDA_CHECK("pvll_cuda_synchronize", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_synchronize", cudaDeviceSynchronize());
   return PVLL_OK;
@@ -414,6 +466,8 @@ PVLL_API int pvll_cuda_stream_destroy(int device, void* stream) {
 }
 
 PVLL_API int pvll_cuda_stream_synchronize(int device, void* stream) {
+  if (stream == nullptr)
+    if (int s = refuse_in_capture("pvll_cuda_stream_synchronize")) return s;
   CUDA_CHECK("pvll_cuda_stream_synchronize", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_stream_synchronize", cudaStreamSynchronize(::pvll_cuda::stream_of(stream)));
   return PVLL_OK;
@@ -468,6 +522,7 @@ PVLL_API int pvll_cuda_copy_to_device_async(int device, const float* host, float
 
 PVLL_API int pvll_cuda_read_doubles(int device, const double* dev, double* host, int count, void* stream) {
   CUDA_REQUIRE(count >= 0 && (count == 0 || (host && dev)), "pvll_cuda_read_doubles: bad arguments");
+  if (int s = refuse_in_capture("pvll_cuda_read_doubles")) return s;
   if (count == 0) return PVLL_OK;
   CUDA_CHECK("pvll_cuda_read_doubles", cudaSetDevice(device));
   CUDA_CHECK("pvll_cuda_read_doubles",

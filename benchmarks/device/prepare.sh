@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds everything here (no GPU needed) and assembles device-carry/, the one folder the
-# device tool carries to the lent GPU machine (which has no Java and no Maven):
+# Builds everything here (no GPU needed) and assembles device-carry/, the one folder the device
+# tool carries to the lent GPU machine (which has no Java and no Maven):
 #   device-carry/jre.tar.gz      a jlink JRE (java.base ... jdk.management)
-#   device-carry/lib/            pvll.jar (every native library inside), junit console, test classes
-#   device-carry/torch_*.py      the PyTorch peer scripts are in benchmarks/device/ (tracked)
-# Then call the device tool's run with
-#   command: bash benchmarks/device/run-on-device.sh     carry: ["device-carry"]
-# which runs the GPU tests (plain and under compute-sanitizer), the GPU benchmarks and the
-# PyTorch peers, writes logs under $OUT and prints a short table last.
+#   device-carry/lib/            pvll.jar (every native library inside), the JUnit console, the test
+#                                classes, the JMH GPU benchmark classes and the JMH jars
+#   device-carry/devbin/         the kernels/dev check-and-time programs, built here by nvcc for sm_90
+#                                (the H100 and H200 of the device tool), the CUDA runtime linked in
+# Then two calls of the device tool's run, each with carry ["device-carry"]:
+#   command: CALL=1 bash benchmarks/device/run-on-device.sh     (GPU tests, benchmarks, searches)
+#   command: CALL=2 bash benchmarks/device/run-on-device.sh     (sanitizers, kernel checks, peers)
+# EMULATED=1: devbin built by g++ on the emulated CUDA runtime instead (no nvcc), for a dry run of
+# run-on-device.sh on this machine with PVLL_CUDA=emulated. SKIP_BUILD=1: reuse the Maven build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JUNIT_CONSOLE_VERSION=1.14.1
@@ -31,10 +34,17 @@ for artifact in org.openjdk.jmh:jmh-core:1.37 net.sf.jopt-simple:jopt-simple:5.0
 done
 mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:${JUNIT_CONSOLE_VERSION} \
   -DoutputDirectory=device-carry/lib
+# kernels/dev programs, built once here: the device machine runs them without compiling
+if [[ "${EMULATED:-0}" == 1 ]]; then
+  bash kernels/dev/build.sh emulated device-carry/devbin
+else
+  bash kernels/dev/build.sh 90 device-carry/devbin
+fi
 jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.xml,jdk.management,java.desktop,jdk.zipfs,jdk.httpserver \
   --strip-debug --no-man-pages --no-header-files --compress=2 --output "$work/pvll-jre"
 tar -C "$work" -czf device-carry/jre.tar.gz pvll-jre
 du -sh device-carry device-carry/* | sed 's/^/  /'
 total=$(du -sm device-carry | cut -f1)
 if (( total > 56 )); then echo "device-carry is ${total} MiB: too close to the 64 MiB carry limit" >&2; exit 1; fi
-echo "ready: device tool run, command 'bash benchmarks/device/run-on-device.sh', carry [\"device-carry\"]"
+echo "ready: two device tool runs with carry [\"device-carry\"]:"
+echo "  CALL=1 bash benchmarks/device/run-on-device.sh    then    CALL=2 bash benchmarks/device/run-on-device.sh"

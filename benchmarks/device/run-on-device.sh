@@ -1,103 +1,211 @@
 #!/usr/bin/env bash
-# Runs on the lent GPU machine (see prepare.sh). Everything it writes goes under $OUT; the
-# last lines it prints are a short table. Each stage has its own time limit so one hang
-# cannot eat the device budget.
+# Runs on the lent GPU machine, after prepare.sh, in two calls of the device tool, each well
+# under its 600 s limit (the whole lease is 15 minutes: two calls of 420 s and the machine's start):
+#   CALL=1 (default): info; the GPU tests (every *CudaTest and StepOpsTest, one line per test as it
+#          ends); pvll bench step; the PyTorch step peer; pvll search --preset tiny on the GPU with
+#          graphs and with plain launches, and on the CPU, their logs compared
+#   CALL=2: compute-sanitizer memcheck and racecheck on a few named test classes; the kernels/dev
+#          checks that prepare.sh built; the PyTorch op and layer peers; the JMH GPU conv benchmark
+# Each stage has a time limit (call 1: 20+150+60+75+35+35+30 = 405 s; call 2: 100+80+55+60+45+55
+# = 395 s), cut to what is left of BUDGET (420 s) so that the table is always printed; a stage that
+# cannot get 20 s is skipped and says so.
+# Under $OUT (the tool returns at most 8 files): table.txt (the table, also printed last),
+# tests.txt (one line per test, written as each ends, so a time-out still leaves them),
+# junit.xml (the JUnit report of the last test stage that finished), logs.tgz (every stage's log
+# and output, rewritten after each stage) and, in call 1, search-{graphs,plain,cpu}.jsonl.
 #
-# STAGES (space-separated names, default "all") picks the stages to run, e.g.
-#   STAGES="info java-step torch-step" bash benchmarks/device/run-on-device.sh
-# Stages, in order: info gpu-tests java-step graph-overhead torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench
+# Dry run on this machine's emulated CUDA device (no GPU; EMULATED=1 bash prepare.sh first):
+#   PVLL_CUDA=emulated BUDGET=1500 CALL=1 bash benchmarks/device/run-on-device.sh
+# The same stages run; what only a GPU can answer says so in the table (timings: shortened and not
+# GPU figures; compute-sanitizer: the test classes run without it, under the emulated device's own
+# guard and race checks; the PyTorch peers: skipped where PyTorch is missing).
 set -uo pipefail
 OUT=${OUT:-/tmp/pvll-out}
 export OUT
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.."
+CALL=${CALL:-1}
+BUDGET=${BUDGET:-420}
+EMULATED=0
+[[ "${PVLL_CUDA:-}" == emulated ]] && EMULATED=1
 RUN=$(mktemp -d)
+LOGS=$RUN/logs
+mkdir -p "$LOGS" "$RUN/peer"
 tar -C "$RUN" -xzf device-carry/jre.tar.gz
 JAVA=$RUN/pvll-jre/bin/java
 LIB=device-carry/lib
-# cuDNN and the shared CUDA runtime for the JavaCPP presets: take them from the system or from PyTorch's wheels.
-for d in $(find / -xdev \( -name 'libcudnn.so.9' -o -name 'libcudart.so.13' -o -name 'libcublas.so.13' \) -printf '%h\n' 2>/dev/null | sort -u); do
-  LD_LIBRARY_PATH="${d}:${LD_LIBRARY_PATH:-}"
-done
-export LD_LIBRARY_PATH
-declare -A RESULT
-STAGES=" ${STAGES:-all} "
-# BUDGET: seconds the whole script may take (default 540, under the device tool's 600 s per call);
-# a stage's limit is cut to what is left, and a stage with under 20 s left is skipped, so the
-# table below is always printed. Stages run most important first.
-BUDGET=${BUDGET:-540}
+DEVBIN=device-carry/devbin
+# cuDNN and the shared CUDA runtime for the JavaCPP presets, from the system or PyTorch's wheels:
+# for the Java stages only (the PyTorch peers keep their own libraries)
+JAVA_LD=${LD_LIBRARY_PATH:-}
+if ((EMULATED == 0)); then
+  for d in $(find / -xdev \( -name 'libcudnn.so.9' -o -name 'libcudart.so.13' -o -name 'libcublas.so.13' \) -printf '%h\n' 2>/dev/null | sort -u); do
+    JAVA_LD="${d}${JAVA_LD:+:$JAVA_LD}"
+  done
+fi
+JAVA_=(env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true)
+PVLL=("${JAVA_[@]}" -jar "$LIB/pvll.jar")
+declare -A RESULT NOTE
+ORDER=()
 
-stage() { # name, timeout seconds, command...
-  local name=$1 limit=$2; shift 2
-  if [[ $STAGES != *" all "* && $STAGES != *" $name "* ]]; then return 0; fi
-  local left=$((BUDGET - SECONDS - 10))
-  if ((left < 20)); then RESULT[$name]="skipped (budget)"; echo "== $name: skipped, ${left}s left"; return 0; fi
+# stage NAME LIMIT COMMAND...: runs it with its own time limit, its log in $LOGS/NAME.log
+stage() {
+  local name=$1 limit=$2
+  shift 2
+  ORDER+=("$name")
+  local left=$((BUDGET - SECONDS - 15))
+  if ((left < 20)); then
+    RESULT[$name]="skipped"
+    NOTE[$name]="budget: ${left} s left"
+    echo "== $name: skipped, ${left} s left"
+    return 0
+  fi
+  ((EMULATED)) && limit=$((limit * 10))  # the emulated device is far slower: the dry run gives it more time
   ((limit > left)) && limit=$left
   local start=$SECONDS
-  timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
+  timeout --kill-after=5 "$limit" "$@" >"$LOGS/$name.log" 2>&1
   local rc=$?
-  RESULT[$name]="rc=$rc $((SECONDS - start))s"
-  echo "== $name: rc=$rc ($((SECONDS - start)) s)"; tail -n 15 "$OUT/$name.log"
+  RESULT[$name]="rc=$rc"
+  ((rc == 124 || rc == 137)) && RESULT[$name]="timeout"
+  RESULT[$name]+=" $((SECONDS - start))s"
+  echo "== $name: ${RESULT[$name]}"
+  tail -n 8 "$LOGS/$name.log"
+  save
+}
+skip() { # NAME REASON: a stage this machine cannot run
+  ORDER+=("$1")
+  RESULT[$1]="skipped"
+  NOTE[$1]=$2
+  echo "== $1: skipped: $2"
+}
+save() { tar -C "$RUN" -czf "$OUT/logs.tgz.part" logs peer 2>/dev/null && mv "$OUT/logs.tgz.part" "$OUT/logs.tgz"; }
+
+# tests NAME LIMIT [java options] -- CLASS...: JUnit console on the named classes (patterns), one line per test
+tests() {
+  local name=$1 limit=$2
+  shift 2
+  local jopts=() classes=()
+  while (($#)) && [[ $1 != -- ]]; do jopts+=("$1"); shift; done
+  shift
+  for c in "$@"; do classes+=(--include-classname "$c"); done
+  stage "$name" "$limit" bash -c '
+    name=$1; shift
+    "$@" 2>&1 | tee "'"$LOGS"'/$name.console" | grep --line-buffered -E " :: (SUCCESSFUL|FAILED|ABORTED|SKIPPED)" \
+      | sed -u "s/^/$name  /" >>"'"$OUT"'/tests.txt"
+    exit "${PIPESTATUS[0]}"
+  ' _ "$name" env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true "${jopts[@]}" \
+    -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute --class-path "$LIB/pvll.jar:$LIB/test-classes" \
+    --scan-classpath "$LIB/test-classes" "${classes[@]}" --details=testfeed --details-theme=ascii --disable-ansi-colors --disable-banner \
+    --reports-dir "$RUN/junit-$name"
+  local report
+  report=$(ls "$RUN/junit-$name"/*.xml 2>/dev/null | head -1)
+  [[ -n $report ]] && cp "$report" "$OUT/junit.xml"
+  local ok fail skip
+  ok=$(grep -c "^$name .*:: SUCCESSFUL" "$OUT/tests.txt")
+  fail=$(grep -cE "^$name .*:: (FAILED|ABORTED)" "$OUT/tests.txt")
+  skip=$(grep -c "^$name .*:: SKIPPED" "$OUT/tests.txt")
+  NOTE[$name]="${NOTE[$name]:-}$ok passed, $fail failed, $skip skipped"
 }
 
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$OUT/gpu.txt" 2>&1
-stage info 30 "$JAVA" -jar "$LIB/pvll.jar" info
-TESTS=("$JAVA" -Djava.awt.headless=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute
-  --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" --include-classname '.*CudaTest'
-  --include-classname '.*StepOpsTest' --details=summary --disable-banner)
-stage gpu-tests 150 "${TESTS[@]}"
-# the whole search-network training step and validation batch: ours (pvll bench step, the same
-# three random architectures, 30 timed steps each) and PyTorch's peer (eager, one CUDA graph per
-# architecture, torch.compile in child processes with their own time limits)
-# modes of SupernetStep: plain (loss read back per step), resident (the same launches, no read-back),
-# graph (one captured CUDA graph replayed for every batch and architecture), lanes (its edges as
-# parallel branches), graph-root and lanes-root (every switch set by one kernel at the root)
-stage java-step 90 "$JAVA" -jar "$LIB/pvll.jar" bench step --device cuda:0 --steps 30 --architectures 3
-# what a switch node costs against a plain kernel and against predicated kernels (kernels/dev)
-stage graph-overhead 40 bash -c "bash kernels/dev/build.sh 90 '$RUN/devbin' && '$RUN/devbin/graph_overhead' 300"
-stage torch-step 150 python3 benchmarks/device/torch_search_step.py --device cuda --out "$OUT" --iters 30 \
-  --compile-timeout 60
-# end to end: the default search (embedded Fashion-MNIST, 4 warm-up architectures, 4 steps) on the
-# GPU through the graphed step, then through plain launches (the same numbers; the logs' seconds)
-stage gpu-search 60 "$JAVA" -jar "$LIB/pvll.jar" search --device cuda:0 --warmup 4 --steps 4 --out "$OUT/search"
-stage gpu-search-plain 60 "$JAVA" -jar "$LIB/pvll.jar" search --device cuda:0 --warmup 4 --steps 4 --no-cuda-graphs \
-  --out "$OUT/search-plain"
-# under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
-SAN_TESTS=("${TESTS[0]}" -Dpvll.sanitize=true "${TESTS[@]:1}")
-stage memcheck 120 compute-sanitizer --tool memcheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
-# kernels/dev: standalone check-and-time programs built here with nvcc (depthwise against a
-# double loop, then CUDA-event timings at the search shapes; JSON in $OUT)
-stage dev-checks 100 bash -c "bash kernels/dev/build.sh 70 '$RUN/devbin' && '$RUN/devbin/depthwise_check'"
-stage racecheck 90 compute-sanitizer --tool racecheck --target-processes all --error-exitcode 9 "${SAN_TESTS[@]}"
-if [[ -f benchmarks/device/torch_ops.py ]]; then
-  stage torch-ops 90 python3 benchmarks/device/torch_ops.py
-fi
-stage torch-layers 60 python3 benchmarks/device/torch_layers.py --out "$OUT"
-# JMH GPU benchmarks (benchmark classes and the JMH jars carried by prepare.sh), no fork
-if [[ -d $LIB/bench-classes ]]; then
-  stage gpu-conv-bench 120 "$JAVA" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
-    -f 0 -wi 1 -w 200ms -i 3 -r 300ms -rf json -rff "$OUT/gpu_conv_bench.json"
-fi
+have_torch() { python3 -c 'import torch' 2>/dev/null; }
 
-echo
-echo "stage        result"
-for k in info gpu-tests java-step graph-overhead torch-step gpu-search gpu-search-plain memcheck dev-checks racecheck torch-ops torch-layers gpu-conv-bench; do
-  [[ -n "${RESULT[$k]:-}" ]] && printf '%-12s %s\n' "$k" "${RESULT[$k]}"
-done
-grep -hE "tests (successful|failed|skipped|aborted)" "$OUT/gpu-tests.log" 2>/dev/null | sed 's/^/gpu-tests    /'
-grep -hE "^random #|^projection|^failed|^graphs" "$OUT/java-step.log" 2>/dev/null | sed 's/^/java-step    /'
-grep -hE "^graph |^FAIL" "$OUT/graph-overhead.log" 2>/dev/null | sed 's/^/overhead     /'
-tail -n 2 "$OUT/gpu-search.log" 2>/dev/null | sed 's/^/gpu-search   /'
-tail -n 2 "$OUT/gpu-search-plain.log" 2>/dev/null | sed 's/^/search-plain /'
-# graph and plain launches must log the same losses (the step is the same, bit for bit)
-python3 - "$OUT/search/log.jsonl" "$OUT/search-plain/log.jsonl" <<'PY' 2>/dev/null | sed 's/^/search-same  /'
-import json, sys
-def losses(path):
-    return [(l.get("train_loss"), l.get("val_loss")) for l in map(json.loads, open(path))]
-a, b = losses(sys.argv[1]), losses(sys.argv[2])
-n = min(len(a), len(b))
-print(f"{n} log lines compared: " + ("identical" if a[:n] == b[:n] else f"DIFFER at line {next(i for i in range(n) if a[i] != b[i])}"))
-PY
-grep -hE "^compile-|^eager|^cuda-graph" "$OUT/torch-step.log" 2>/dev/null | grep -E " med |  - " | sed 's/^/torch-step   /'
-grep -hE "^(checks|FAIL|device-to-device)" "$OUT/dev-checks.log" 2>/dev/null | head -n 12 | sed 's/^/dev-checks   /'
-grep -hE "ERROR SUMMARY" "$OUT/memcheck.log" "$OUT/racecheck.log" 2>/dev/null | sed 's/^/sanitizer    /'
+: >"$OUT/tests.txt"
+if ((EMULATED)); then
+  echo "emulated CUDA device (PVLL_CUDA=emulated): a dry run, no GPU" >"$RUN/logs/gpu.txt"
+else
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$RUN/logs/gpu.txt" 2>&1
+fi
+DEVICE=$(head -1 "$RUN/logs/gpu.txt")
+
+if [[ $CALL == 1 ]]; then
+  stage info 20 "${PVLL[@]}" info
+  NOTE[info]=$(grep -m1 "^GPU" "$LOGS/info.log")
+  tests gpu-tests 150 -- '.*CudaTest' '.*StepOpsTest'
+  # the training step and validation batch in each mode (plain, resident, graph, lanes, graph-root,
+  # lanes-root), three fixed architectures
+  if ((EMULATED)); then
+    stage java-step 150 "${PVLL[@]}" bench step --device cuda:0 --steps 1 --architectures 1 --shape fashion-mnist \
+      --cells 3 --channels 4 --batch-size 8
+    NOTE[java-step]="emulated: every mode ran once; the times are the emulator's, not a GPU's"
+  else
+    stage java-step 60 "${PVLL[@]}" bench step --device cuda:0 --steps 30 --architectures 3
+  fi
+  if have_torch; then
+    stage torch-step 75 env OUT="$RUN/peer" python3 benchmarks/device/torch_search_step.py --device cuda --out "$RUN/peer" \
+      --iters 30 --compile-timeout 40
+  else
+    skip torch-step "no PyTorch here"
+  fi
+  # end to end: the tiny preset on the GPU through graphs and through plain launches (the same numbers,
+  # bit for bit), and on the CPU (the same architectures, losses within tolerance)
+  SHORT=()
+  # the emulated device is about 100 times slower: SearchCudaTest's shortened search
+  ((EMULATED)) && SHORT=(--warmup 1 --steps 1 --train-images 64 --val-images 64)
+  stage gpu-search 35 "${PVLL[@]}" search --preset tiny --device cuda:0 "${SHORT[@]}" --out "$RUN/search-graphs"
+  stage gpu-search-plain 35 "${PVLL[@]}" search --preset tiny --device cuda:0 --no-cuda-graphs "${SHORT[@]}" \
+    --out "$RUN/search-plain"
+  stage cpu-search 30 "${PVLL[@]}" search --preset tiny --device cpu "${SHORT[@]}" --out "$RUN/search-cpu"
+  for s in graphs plain cpu; do [[ -f $RUN/search-$s/log.jsonl ]] && cp "$RUN/search-$s/log.jsonl" "$OUT/search-$s.jsonl"; done
+  ORDER+=(search-compare)
+  RESULT[search-compare]=$(python3 benchmarks/device/compare_search_logs.py "$RUN/search-graphs/log.jsonl" \
+    "$RUN/search-plain/log.jsonl" "$RUN/search-cpu/log.jsonl" 2>&1 | tail -1)
+  ((EMULATED)) && NOTE[gpu-search]="emulated: warm-up 1, 1 step, 64 + 64 images"
+  NOTE[java-step]+="${NOTE[java-step]:+; }$(grep -hE "^random #1 +(plain|graph|lanes) " "$LOGS/java-step.log" 2>/dev/null \
+    | awk '{print $3, $4 " ms/step"}' | paste -sd, -)"
+elif [[ $CALL == 2 ]]; then
+  # under the sanitizers the tests skip their batch-64 cases (-Dpvll.sanitize=true): 10-100x slower there
+  MEMCHECK=('.*CudaGraphCudaTest' '.*PinnedCopyCudaTest' '.*ElementwiseCudaTest' '.*StepOpsTest' '.*LinearLossCudaTest')
+  RACECHECK=('.*NormCudaTest' '.*PoolCudaTest' '.*TensorOpsCudaTest' '.*OptimCudaTest')
+  if ((EMULATED)); then
+    NOTE[memcheck]="emulated (no compute-sanitizer without a GPU; the emulator's guard checks): "
+    NOTE[racecheck]="emulated (the emulator's race checks): "
+    tests memcheck 150 -Dpvll.sanitize=true -- "${MEMCHECK[@]}"
+    tests racecheck 150 -Dpvll.sanitize=true -- "${RACECHECK[@]}"
+  else
+    SAN=(compute-sanitizer --target-processes all --error-exitcode 9)
+    stage memcheck 100 "${SAN[@]}" --tool memcheck env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true \
+      -Dpvll.sanitize=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute \
+      --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" \
+      $(printf -- '--include-classname %s ' "${MEMCHECK[@]}") --details=summary --disable-banner
+    stage racecheck 80 "${SAN[@]}" --tool racecheck env LD_LIBRARY_PATH="$JAVA_LD" "$JAVA" -Djava.awt.headless=true \
+      -Dpvll.sanitize=true -jar "$LIB/junit-platform-console-standalone-1.14.1.jar" execute \
+      --class-path "$LIB/pvll.jar:$LIB/test-classes" --scan-classpath "$LIB/test-classes" \
+      $(printf -- '--include-classname %s ' "${RACECHECK[@]}") --details=summary --disable-banner
+    for s in memcheck racecheck; do
+      NOTE[$s]=$(grep -hE "ERROR SUMMARY|Device not supported|tests (successful|failed)" "$LOGS/$s.log" | tr '\n' ';' | cut -c1-120)
+    done
+  fi
+  # kernels/dev: depthwise against a double loop at odd shapes, then CUDA-event timings at the
+  # search shapes; the cost of switch nodes in a graph
+  if ((EMULATED)); then
+    stage dev-checks 150 bash -c "'$DEVBIN/depthwise_check' --no-time && '$DEVBIN/graph_overhead' 10"
+    NOTE[dev-checks]="emulated: checks only, no timings"
+  else
+    stage dev-checks 55 bash -c "OUT='$RUN/peer' '$DEVBIN/depthwise_check' && '$DEVBIN/graph_overhead' 300"
+  fi
+  NOTE[dev-checks]+="${NOTE[dev-checks]:+; }$(grep -hE "^checks|^FAIL" "$LOGS/dev-checks.log" | head -2 | paste -sd, -)"
+  if have_torch; then
+    stage torch-ops 60 env OUT="$RUN/peer" python3 benchmarks/device/torch_ops.py
+    stage torch-layers 45 python3 benchmarks/device/torch_layers.py --out "$RUN/peer"
+  else
+    skip torch-ops "no PyTorch here"
+    skip torch-layers "no PyTorch here"
+  fi
+  if ((EMULATED)); then
+    skip gpu-conv-bench "a timing only a GPU can answer"
+  else
+    stage gpu-conv-bench 55 "${JAVA_[@]}" -cp "$LIB/pvll.jar:$LIB/bench-classes:$LIB/jmh/*" org.openjdk.jmh.Main GpuConvBench \
+      -f 0 -wi 1 -w 200ms -i 3 -r 300ms -rf json -rff "$RUN/peer/gpu_conv_bench.json"
+  fi
+else
+  echo "CALL must be 1 or 2, got $CALL" >&2
+  exit 2
+fi
+save
+
+{
+  echo "call $CALL on ${DEVICE:-?} ($((SECONDS)) s of a ${BUDGET} s budget)"
+  printf '%-16s %-16s %s\n' stage result notes
+  for k in "${ORDER[@]}"; do printf '%-16s %-16s %s\n' "$k" "${RESULT[$k]}" "${NOTE[$k]:-}"; done
+  grep -hE ":: (FAILED|ABORTED)" "$OUT/tests.txt" | head -10 | sed 's/^/FAILED  /'
+} | tee "$OUT/table.txt"

@@ -20,7 +20,7 @@
  * pvll_cuda_capture_end.
  *   pvll_cuda_graph_launch(graph, NULL)         runs it on this thread's stream (legacy default),
  *                                               so it is ordered with every plain op
- *   pvll_cuda_graph_destroy(graph)              waits for the device, frees the graph's memory
+ *   pvll_cuda_graph_destroy(graph)              waits for its last replay, frees the graph's memory
  * Conventions of pvll_cuda.h: int status, message in pvll_cuda_last_error(), never exits.
  * Needs CUDA 12.8 or later in runtime and driver (switch nodes): pvll_cuda_graphs_supported.
  */

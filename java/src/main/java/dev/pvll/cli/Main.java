@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "PVLL-NAS: neural architecture search in a proxy validation loss landscape, on the JVM.",
-    subcommands = {SearchCommand.class, TrainCommand.class, ScoreCommand.class, ReportCommand.class, DataCommand.class, BenchCommand.class, InfoCommand.class,
+    subcommands = {SearchCommand.class, CompareCommand.class, TrainCommand.class, ExportCommand.class, ScoreCommand.class, ReportCommand.class, DataCommand.class, BenchCommand.class, InfoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   public static void main(String[] args) {

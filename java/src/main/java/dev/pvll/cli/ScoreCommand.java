@@ -5,7 +5,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.pvll.data.Dataset;
-import dev.pvll.data.Datasets;
 import dev.pvll.search.KendallTau;
 import dev.pvll.run.RunFolder;
 import dev.pvll.run.RunJson;
@@ -57,7 +56,7 @@ final class ScoreCommand implements Callable<Integer> {
     if (todo.isEmpty()) throw new IllegalArgumentException("--genotype, --random or --train-summary is required");
     SearchConfig config = SearchRun.savedConfig(run);
     SearchConfig.Data d = config.data();
-    Dataset train = d.dataset().equals(DataLoading.EMBEDDED) ? Datasets.embeddedFashionMnist() : DataLoading.load(d.dataset(), d.dataDir()).train();
+    Dataset train = DataLoading.searchSet(d);
     System.out.printf("validation loss with batch statistics on the shared weights of %s (its label mode: %s)%n", run,
         RunJson.text(config.labelMode()));
     System.out.printf("%-24s %10s %9s %14s%n", "genotype", "val loss", "val acc", "test accuracy");

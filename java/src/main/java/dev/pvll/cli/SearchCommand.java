@@ -10,6 +10,7 @@ import dev.pvll.run.RunFolder;
 import dev.pvll.run.RunJson;
 import dev.pvll.run.SearchRun;
 import dev.pvll.search.Architect;
+import dev.pvll.search.FinalRule;
 import dev.pvll.search.InvalidSettingException;
 import dev.pvll.search.LabelMode;
 import dev.pvll.search.Method;
@@ -44,7 +45,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "DIR", description = "continue the run whose checkpoint is in DIR")
   Path resume;
 
-  @Option(names = "--method", description = "pvll, random (random-search baseline on the same schedule) or gdas (GDAS baseline)")
+  @Option(names = "--method", description = "pvll, random (random-search baseline on the same schedule), gdas (GDAS baseline) or evolution (regularized evolution; needs --draw genotype)")
   String method;
 
   @Option(names = "--dataset", description = "fashion-mnist-embedded, fashion-mnist, mnist, cifar10, cifar100")
@@ -82,9 +83,18 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--lr-min", description = "final network learning rate (0.001)") Double lrMin;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate (3e-4)") Double archLr;
   @Option(names = "--tau", description = "Gumbel-softmax temperature (0.1)") Double tau;
-  @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, or opcount (linear in the op counts per cell type, 17 parameters)") String predictor;
+  @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, opcount (linear in the op counts per cell type, 17 parameters) or linear (linear in H: a weight per edge and op)") String predictor;
   @Option(names = "--weighted-loss", negatable = true, description = "psi loss weighted by 1/L (default on)") Boolean weightedLoss;
   @Option(names = "--sampler", description = "around-a (METHOD.md) or uniform (ablation)") String sampler;
+  @Option(names = "--draw", description = "every-edge (METHOD.md: an op on every edge) or genotype (ours: two inputs per node, "
+      + "one op per kept edge, from A's distribution, so every label belongs to a genotype the search can return)") String draw;
+  @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled (1: METHOD.md)")
+  Integer proposals;
+  @Option(names = "--final-rule", description = "darts-rule (METHOD.md: the DARTS rule on A) or ranked (ours, needs --draw genotype: "
+      + "the best measured genotypes and the best of A's draws by psi are measured again, the best label wins)") String finalRule;
+  @Option(names = "--finalists", description = "ranked rule: measured and drawn genotypes measured again, of each (2)") Integer finalists;
+  @Option(names = "--population", description = "evolution: population P (20)") Integer population;
+  @Option(names = "--tournament", description = "evolution: tournament size S (5)") Integer tournament;
   @Option(names = "--memory", description = "memory capacity (100)") Integer memory;
   @Option(names = "--psi-passes", description = "maximum psi refit passes (500)") Integer psiPasses;
   @Option(names = "--label-mode", description = "eval (METHOD.md: one more supernet epoch, running BN statistics), batch-stats (each validation batch's own statistics) snapshot (every label is one epoch from the weights saved after the first warm-up pass, at its learning rate and data order: labels without drift) or frozen (both warm-up passes train, then the weights freeze and every label is a validation pass with batch statistics: a label is a function of the architecture)") String labelMode;
@@ -103,8 +113,10 @@ final class SearchCommand implements Callable<Integer> {
       Map.entry("data.cutout", "--cutout"), Map.entry("schedule.warmup", "--warmup"), Map.entry("schedule.steps", "--steps"),
       Map.entry("schedule.lrMax", "--lr"), Map.entry("schedule.lrMin", "--lr-min"), Map.entry("psi.predictor", "--predictor"),
       Map.entry("psi.memoryCapacity", "--memory"), Map.entry("psi.passes", "--psi-passes"), Map.entry("architecture.lr", "--arch-lr"),
-      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("labelMode", "--label-mode"),
-      Map.entry("parallel.ranks", "the number of ranks"));
+      Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("architecture.draw", "--draw"), Map.entry("architecture.proposals", "--proposals"),
+      Map.entry("finalGenotype.rule", "--final-rule"), Map.entry("finalGenotype.finalists", "--finalists"),
+      Map.entry("evolution.population", "--population"), Map.entry("evolution.tournament", "--tournament"),
+      Map.entry("method", "--method"), Map.entry("labelMode", "--label-mode"), Map.entry("parallel.ranks", "the number of ranks"));
 
   /** Runs build, with a bad setting's message naming its flag. */
   static <T> T withFlagNames(Supplier<T> build) {
@@ -175,10 +187,8 @@ final class SearchCommand implements Callable<Integer> {
     }
   }
 
-  /** The search uses the training set only (split into training and validation halves); the embedded subset whole. */
   private static Dataset loadTrain(SearchConfig c) {
-    if (c.data().dataset().equals(DataLoading.EMBEDDED)) return Datasets.embeddedFashionMnist();
-    return DataLoading.load(c.data().dataset(), c.data().dataDir()).train();
+    return DataLoading.searchSet(c.data());
   }
 
   /** The preset with every flag given applied; the network takes the data set's shape. */
@@ -199,10 +209,17 @@ final class SearchCommand implements Callable<Integer> {
     if (archLr != null) arch = arch.withLr(archLr);
     if (tau != null) arch = arch.withTau(tau);
     if (sampler != null) arch = arch.withSampler(choice(Architect.Sampler.class, sampler, "--sampler"));
+    if (draw != null) arch = arch.withDraw(choice(Architect.Draw.class, draw, "--draw"));
+    if (proposals != null) arch = arch.withProposals(proposals);
+    SearchConfig.FinalGenotype fin = b.finalGenotype();
+    if (finalRule != null) fin = fin.withRule(choice(FinalRule.class, finalRule, "--final-rule"));
+    if (finalists != null) fin = fin.withFinalists(finalists);
+    SearchConfig.Evolution evo = new SearchConfig.Evolution(population != null ? population : b.evolution().population(),
+        tournament != null ? tournament : b.evolution().tournament());
     StepLaunch launch = b.launch().withKind(cudaGraphs ? b.launch().kind() : StepLaunch.Kind.RESIDENT).withLanes(cudaLanes || b.launch().lanes());
     if (cudaSwitches != null) launch = launch.withSwitches(choice(CudaGraph.SwitchSetting.class, cudaSwitches, "--cuda-switches"));
     return new SearchConfig(method != null ? choice(Method.class, method, "--method") : b.method(), data, net, s, psi, arch,
-        labelMode != null ? choice(LabelMode.class, labelMode, "--label-mode") : b.labelMode(), launch, seed != null ? seed : b.seed(),
+        fin, evo, labelMode != null ? choice(LabelMode.class, labelMode, "--label-mode") : b.labelMode(), launch, seed != null ? seed : b.seed(),
         device != null ? device : b.device());
   }
 
@@ -243,5 +260,9 @@ final class SearchCommand implements Callable<Integer> {
     System.err.printf("  psi       %s, %s loss, memory %d, refit <= %d passes (stop at tau %.2f); arch Adam lr %.2g, tau %.2g, sampler %s%n",
         RunJson.text(p.predictor()), p.weightedLoss() ? "weighted" : "mean squared", p.memoryCapacity(), p.passes(), p.stopTau(), a.lr(),
         a.tau(), a.sampler() == Architect.Sampler.UNIFORM ? "uniform" : "around A");
+    System.err.printf("  draws     %s; final genotype by %s%s%n", a.draw() == Architect.Draw.GENOTYPE ? "valid genotypes" : "an op on every edge",
+        c.finalGenotype().rule() == FinalRule.RANKED ? "ranking (" + c.finalGenotype().finalists() + " measured + " + c.finalGenotype().finalists()
+            + " drawn finalists measured again)" : "the DARTS rule", c.method() == Method.EVOLUTION
+            ? String.format("; evolution P=%d, S=%d", c.evolution().population(), c.evolution().tournament()) : "");
   }
 }

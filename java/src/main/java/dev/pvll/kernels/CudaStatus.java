@@ -1,6 +1,7 @@
 package dev.pvll.kernels;
 
 import dev.pvll.kernels.bind.CudaKernels;
+import dev.pvll.kernels.bind.CudaLibrary;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,9 @@ import org.bytedeco.javacpp.Loader;
 /**
  * What CUDA this process can use, found once and cached: every GPU with its properties, the
  * driver and runtime versions, whether cuDNN loads, or the exact reason there is no GPU.
- * {@link #probe()} never throws.
+ * {@link #probe()} never throws. With {@code PVLL_CUDA=emulated} (or {@code -Dpvll.cuda=emulated})
+ * the one GPU is the emulated CUDA device of kernels/dev/emu, named {@code cuda:0 (emulated)}, and
+ * nothing loads the real CUDA runtime.
  */
 public final class CudaStatus {
   /** One usable GPU. Memory in bytes; versions as CUDA encodes them (13000 = 13.0). */
@@ -28,14 +31,17 @@ public final class CudaStatus {
   private final int runtimeVersion;
   private final String buildStatus;
   private final String cudnn;
+  private final boolean emulated;
 
-  private CudaStatus(List<Gpu> gpus, String reason, int driverVersion, int runtimeVersion, String buildStatus, String cudnn) {
+  private CudaStatus(List<Gpu> gpus, String reason, int driverVersion, int runtimeVersion, String buildStatus, String cudnn,
+      boolean emulated) {
     this.gpus = List.copyOf(gpus);
     this.reason = reason;
     this.driverVersion = driverVersion;
     this.runtimeVersion = runtimeVersion;
     this.buildStatus = buildStatus;
     this.cudnn = cudnn;
+    this.emulated = emulated;
   }
 
   /** The status of this machine, probed on first use. Never throws. */
@@ -85,6 +91,11 @@ public final class CudaStatus {
     return cudnn;
   }
 
+  /** Whether the CUDA device is the emulated one (kernels/dev/emu): for correctness, not for speed. */
+  public boolean emulated() {
+    return emulated;
+  }
+
   /** Formats a CUDA version number: 13000 becomes "13.0". */
   public static String formatVersion(int v) {
     return v <= 0 ? "none" : (v / 1000) + "." + (v % 1000) / 10;
@@ -92,21 +103,30 @@ public final class CudaStatus {
 
   private static CudaStatus detect() {
     String build;
+    boolean emulated;
     try {
+      emulated = CudaLibrary.emulated();
       build = CudaKernels.pvll_cuda_build_status();
     } catch (Throwable t) {
-      return new CudaStatus(List.of(), "libpvll_cuda could not be loaded: " + t, 0, 0, "not loaded: " + t, "not checked");
+      Throwable root = t;
+      while (root.getCause() != null) root = root.getCause();
+      String why = t == root ? t.toString() : t + " (" + root + ")";
+      return new CudaStatus(List.of(), "libpvll_cuda could not be loaded: " + why, 0, 0, "not loaded: " + why, "not checked",
+          false);
     }
+    String cudnn = emulated ? "not used on the emulated CUDA device" : null;
     int[] count = new int[1];
     int status = CudaKernels.pvll_cuda_device_count(count);
     if (status == KernelException.NO_CUDA) {
-      return new CudaStatus(List.of(), "this pvll build has no CUDA kernels (" + build + ")", 0, 0, build, cudnnStatus());
+      return new CudaStatus(List.of(), "this pvll build has no CUDA kernels (" + build + ")", 0, 0, build,
+          cudnn != null ? cudnn : cudnnStatus(), emulated);
     }
     int[] driver = new int[1], runtime = new int[1];
     CudaKernels.pvll_cuda_versions(driver, runtime); // driver stays 0 without a driver
     String error = status == 0 ? null : CudaKernels.pvll_cuda_last_error();
     if (status != 0 || count[0] == 0) {
-      return new CudaStatus(List.of(), explain(error, driver[0], runtime[0]), driver[0], runtime[0], build, cudnnStatus());
+      return new CudaStatus(List.of(), explain(error, driver[0], runtime[0]), driver[0], runtime[0], build,
+          cudnn != null ? cudnn : cudnnStatus(), emulated);
     }
     List<Gpu> gpus = new ArrayList<>();
     StringBuilder problems = new StringBuilder();
@@ -120,10 +140,11 @@ public final class CudaStatus {
       }
       int len = 0;
       while (len < name.length && name[len] != 0) len++;
-      gpus.add(new Gpu(i, new String(name, 0, len, StandardCharsets.UTF_8), total[0], major[0], minor[0], sms[0]));
+      String text = new String(name, 0, len, StandardCharsets.UTF_8);
+      gpus.add(new Gpu(i, emulated ? "cuda:" + i + " (emulated), " + text : text, total[0], major[0], minor[0], sms[0]));
     }
     String reason = gpus.isEmpty() ? "every GPU failed its query: " + problems : null;
-    return new CudaStatus(gpus, reason, driver[0], runtime[0], build, cudnnStatus());
+    return new CudaStatus(gpus, reason, driver[0], runtime[0], build, cudnn != null ? cudnn : cudnnStatus(), emulated);
   }
 
   private static String explain(String error, int driver, int runtime) {

@@ -32,6 +32,11 @@ public final class ReportWriter {
   /** Writes the report into runDir and returns the HTML file. */
   public static Path write(Path runDir) throws IOException {
     System.setProperty("java.awt.headless", "true");
+    if (ComparisonPage.isComparison(runDir)) {
+      Path file = runDir.resolve("report.html");
+      Files.writeString(file, ComparisonPage.html(runDir));
+      return file;
+    }
     RunLog log = RunLog.read(runDir);
     if (log.lines().isEmpty()) throw new IllegalArgumentException(runDir + "/log.jsonl is empty: nothing to report yet");
     String html = log.isSearch() ? searchPage(runDir, log) : trainPage(runDir, log);

@@ -10,6 +10,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonWriter;
 import dev.pvll.kernels.CudaGraph;
 import dev.pvll.search.Architect;
+import dev.pvll.search.FinalRule;
 import dev.pvll.search.LabelMode;
 import dev.pvll.search.Method;
 import dev.pvll.search.PredictorKind;
@@ -33,7 +34,7 @@ public final class RunJson {
   private static GsonBuilder builder() {
     GsonBuilder b = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues();
     for (Class<? extends Enum<?>> e : java.util.List.<Class<? extends Enum<?>>>of(Method.class, LabelMode.class, Architect.Sampler.class,
-        PredictorKind.class, StepLaunch.Kind.class, CudaGraph.SwitchSetting.class)) {
+        Architect.Draw.class, FinalRule.class, PredictorKind.class, StepLaunch.Kind.class, CudaGraph.SwitchSetting.class)) {
       b.registerTypeAdapter(e, new EnumText<>(e).nullSafe());
     }
     return b;
@@ -55,7 +56,7 @@ public final class RunJson {
   }
 
   /** Parses a JSON document that must be an object. */
-  static JsonObject object(String json, String what) {
+  public static JsonObject object(String json, String what) {
     try {
       JsonElement e = com.google.gson.JsonParser.parseString(json);
       if (e.isJsonObject()) return e.getAsJsonObject();

@@ -88,6 +88,16 @@ public final class SearchRun implements AutoCloseable {
     return new SearchRun((RunFolder) made[0], (SearchEngine) made[1], collectives, dir, 0);
   }
 
+  /**
+   * A new run of a prepared engine (e.g. {@link SearchEngine#onTrainedSupernet}) writing into dir,
+   * in this process alone.
+   */
+  public static SearchRun start(SearchEngine engine, Path dir) throws IOException {
+    RunFolder folder = RunFolder.create(dir, "a search");
+    folder.begin(engine.config());
+    return new SearchRun(folder, engine, Collectives.single(), dir, 0);
+  }
+
   /** Continues the run whose checkpoint is in dir, on data loaded with its saved configuration. */
   public static SearchRun resume(Path dir, Dataset train) throws IOException {
     return resume(read(dir, Collectives.single(), null), train, Collectives.single());
@@ -183,7 +193,8 @@ public final class SearchRun implements AutoCloseable {
 
   private static SearchState withConfig(SearchState s, SearchConfig c) {
     return new SearchState(c, s.phase(), s.index(), s.epoch(), s.architect(), s.psi(), s.memory(), s.heldOutPredictions(),
-        s.heldOutLabels(), s.bestLoss(), s.bestH(), s.warmupLabels(), s.logLines(), s.elapsedSeconds(), s.finalLoss(), s.snapshotEpoch());
+        s.heldOutLabels(), s.bestLoss(), s.bestH(), s.warmupLabels(), s.logLines(), s.elapsedSeconds(), s.finalLoss(), s.snapshotEpoch(),
+        s.evolution(), s.finalGenotype());
   }
 
   private static SearchEngine restore(Path dir, SearchState s, List<float[]> arrays, Dataset train, Collectives collectives)
@@ -210,7 +221,31 @@ public final class SearchRun implements AutoCloseable {
    */
   public SearchEngine.Result run(Listener listener) throws IOException {
     long start = System.nanoTime();
-    while (!engine.done()) {
+    runUntil(SearchEngine.Phase.DONE, listener);
+    SearchEngine.Result r = engine.result(elapsedBefore + (System.nanoTime() - start) / 1e9);
+    if (folder != null) {
+      Genotype g = r.genotype();
+      folder.writeText("genotype.json", g.toJson());
+      folder.writeText("genotype.txt", g.toDartsString() + "\n");
+      folder.writeJson("summary.json", summary(engine.config(), r));
+    }
+    return r;
+  }
+
+  /** Whether this rank writes the run folder (rank 0). */
+  public boolean writes() {
+    return folder != null;
+  }
+
+  /**
+   * Runs units, checkpointing after each, until the next one would be of phase stop (or the run is
+   * done); writes no outputs. A comparison trains its shared supernet this way, up to the labels.
+   * In a data-parallel job every rank calls it; the ranks check after each unit that their states
+   * agree, and only rank 0 writes.
+   */
+  public void runUntil(SearchEngine.Phase stop, Listener listener) throws IOException {
+    long start = System.nanoTime();
+    while (!engine.done() && engine.phase() != stop) {
       SearchEngine.Unit unit = engine.runUnit();
       double elapsed = elapsedBefore + (System.nanoTime() - start) / 1e9;
       List<float[]> arrays = engine.arrays();
@@ -226,19 +261,6 @@ public final class SearchRun implements AutoCloseable {
         listener.unitDone(unit.phase(), unit.number(), engine.totalUnits(), unit.logLine(), elapsed);
       }
     }
-    SearchEngine.Result r = engine.result(elapsedBefore + (System.nanoTime() - start) / 1e9);
-    if (folder != null) {
-      Genotype g = r.genotype();
-      folder.writeText("genotype.json", g.toJson());
-      folder.writeText("genotype.txt", g.toDartsString() + "\n");
-      folder.writeJson("summary.json", summary(engine.config(), r));
-    }
-    return r;
-  }
-
-  /** Whether this rank writes the run folder (rank 0). */
-  public boolean writes() {
-    return folder != null;
   }
 
   private static JsonObject summary(SearchConfig c, SearchEngine.Result r) {

@@ -151,6 +151,35 @@ public final class TrainingRun implements AutoCloseable {
     }
   }
 
+  /**
+   * The finished run in dir with its final weights, read only (for export), in this process alone
+   * (a data-parallel run's too): nothing in dir is written. A run without result.json is refused,
+   * naming the command that finishes it.
+   */
+  public static GenotypeTrainer openFinished(Path dir, TrainTest data) throws IOException {
+    if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": no such folder");
+    if (!RunFolder.hasCheckpoint(dir)) throw new IllegalArgumentException(dir + ": not a training run (no " + RunFolder.CHECKPOINT + ")");
+    if (!isFinished(dir)) {
+      throw new IllegalArgumentException(dir + ": the training run has not finished (no " + RESULT + "); finish it with pvll train --resume " + dir);
+    }
+    RunFolder.Saved saved = RunFolder.readCheckpoint(dir);
+    GenotypeTrainer.State s = state(saved, dir);
+    if (!s.config().parallel().isSingle()) { // a data-parallel run's weights, read by this process alone
+      s = new GenotypeTrainer.State(s.config().withParallel(s.config().parallel().withRanks(1)), s.genotype(), s.epoch(), s.logLines(),
+          s.elapsedSeconds(), s.rngState());
+    }
+    try {
+      GenotypeTrainer t = GenotypeTrainer.restore(s, saved.arrays(), data);
+      if (!t.done()) {
+        t.close();
+        throw new IOException(dir.resolve(RunFolder.CHECKPOINT) + ": holds epoch " + s.epoch() + " of " + s.config().epochs() + " beside a result.json");
+      }
+      return t;
+    } catch (IllegalArgumentException e) {
+      throw new IOException(dir.resolve(RunFolder.CHECKPOINT) + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The configuration saved in dir's checkpoint (to load its data before resuming). */
   public static TrainConfig savedConfig(Path dir) throws IOException {
     return state(RunFolder.readCheckpoint(dir), dir).config();

@@ -31,6 +31,18 @@ public final class Architect {
     UNIFORM
   }
 
+  /** What one draw is. */
+  public enum Draw {
+    /** An op on every edge of both cells (none included): METHOD.md's supernet architecture. */
+    EVERY_EDGE,
+    /**
+     * A valid genotype: two inputs per node, one non-none op per kept edge, drawn from A's
+     * distribution ({@link GenotypeDraw}); ours, so that every label belongs to an architecture
+     * the search can return.
+     */
+    GENOTYPE
+  }
+
   /**
    * Named options; {@link #defaults()} gives METHOD.md's values.
    *
@@ -40,20 +52,21 @@ public final class Architect {
    * @param sampler AROUND_A (default) or UNIFORM
    * @param kernelSampling draw with the fused CPU kernel (float32) instead of the Java mirror of
    *     the same stream (doubles, the default)
+   * @param draw what one draw is: EVERY_EDGE (default) or GENOTYPE
    */
-  public record Options(Adam.Options adam, double tau, double initScale, Sampler sampler, boolean kernelSampling) {
+  public record Options(Adam.Options adam, double tau, double initScale, Sampler sampler, boolean kernelSampling, Draw draw) {
     public Options {
-      if (adam == null || sampler == null) throw new IllegalArgumentException("architect: adam and sampler options are required");
+      if (adam == null || sampler == null || draw == null) throw new IllegalArgumentException("architect: adam, sampler and draw options are required");
       GumbelSampler.checkTau(tau);
       if (!(initScale >= 0) || Double.isInfinite(initScale)) throw new IllegalArgumentException("architect init scale must be >= 0, got " + initScale);
     }
 
     public static Options defaults() {
-      return new Options(Adam.Options.of(3e-4, 0.5, 0.999, 1e-3), 0.1, 1e-3, Sampler.AROUND_A, false);
+      return new Options(Adam.Options.of(3e-4, 0.5, 0.999, 1e-3), 0.1, 1e-3, Sampler.AROUND_A, false, Draw.EVERY_EDGE);
     }
 
     public Options withAdam(Adam.Options a) {
-      return new Options(a, tau, initScale, sampler, kernelSampling);
+      return new Options(a, tau, initScale, sampler, kernelSampling, draw);
     }
 
     /** With another architecture learning rate, the other Adam options kept. */
@@ -62,15 +75,19 @@ public final class Architect {
     }
 
     public Options withTau(double t) {
-      return new Options(adam, t, initScale, sampler, kernelSampling);
+      return new Options(adam, t, initScale, sampler, kernelSampling, draw);
     }
 
     public Options withSampler(Sampler s) {
-      return new Options(adam, tau, initScale, s, kernelSampling);
+      return new Options(adam, tau, initScale, s, kernelSampling, draw);
     }
 
     public Options withKernelSampling(boolean k) {
-      return new Options(adam, tau, initScale, sampler, k);
+      return new Options(adam, tau, initScale, sampler, k, draw);
+    }
+
+    public Options withDraw(Draw d) {
+      return new Options(adam, tau, initScale, sampler, kernelSampling, d);
     }
   }
 
@@ -140,18 +157,29 @@ public final class Architect {
     return sampleAt(counter, options.tau());
   }
 
-  /** The architecture of draw {@code counter} at temperature tau (GDAS anneals it). */
+  /**
+   * The architecture of draw {@code counter} at temperature tau (GDAS anneals it). With
+   * {@link Draw#GENOTYPE} the same Gumbel draw picks a valid genotype ({@link GenotypeDraw}): H
+   * is its encoding, the chosen op of a dropped edge is none.
+   */
   public Architecture sampleAt(long counter, double tau) {
     double[] logits = options.sampler() == Sampler.UNIFORM ? new double[alpha.length] : alpha;
-    return options.kernelSampling()
+    Architecture edges = options.kernelSampling()
         ? GumbelSampler.sampleKernel(enc, logits, streamSeed, counter, tau)
         : GumbelSampler.sampleJava(enc, logits, streamSeed, counter, tau);
+    return options.draw() == Draw.EVERY_EDGE ? edges : Architecture.of(enc, GenotypeDraw.of(enc, logits, edges.gumbel(), tau), counter, edges.gumbel());
   }
 
-  /** One Adam step on psi(softmax((A + g) / tau))^2 with g = {@code sampled.gumbel()}. */
+  /**
+   * One Adam step on psi(H(A))^2 with the g of {@code sampled}: H = softmax((A + g) / tau) on every
+   * edge, or, with {@link Draw#GENOTYPE}, the encoding of the genotype g picks at A
+   * ({@link GenotypeDraw#objectiveGradient}).
+   */
   public StepResult step(Predictor psi, Architecture sampled) {
     double[] grad = new double[alpha.length];
-    double pred = objectiveGradient(psi, alpha, sampled.gumbel(), options.tau(), grad);
+    double pred = options.draw() == Draw.EVERY_EDGE
+        ? objectiveGradient(psi, alpha, sampled.gumbel(), options.tau(), grad)
+        : GenotypeDraw.of(enc, alpha, sampled.gumbel(), options.tau()).objectiveGradient(psi, options.tau(), grad);
     double norm = 0;
     for (double g : grad) {
       if (!Double.isFinite(g)) throw new IllegalStateException("architecture gradient is not finite (" + g + ")");

@@ -1,8 +1,13 @@
 package dev.pvll.search;
 
+import dev.pvll.space.CellTopology;
+import dev.pvll.space.Gene;
+import dev.pvll.space.Genotype;
+import dev.pvll.space.Primitive;
 import dev.pvll.supernet.CellChoice;
 import dev.pvll.supernet.SampledArchitecture;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One sampled architecture: the Gumbel noise g of its draw, the soft weights
@@ -16,7 +21,8 @@ import java.util.Arrays;
  * @param gumbel g, [rows * ops]
  * @param weights H, [rows * ops]
  * @param ops chosen op index per row, [rows]
- * @param edgeWeights H[row, ops[row]] per row, [rows]
+ * @param edgeWeights H[row, ops[row]] per row, [rows]; 1 for genotype draws and genotypes, which
+ *     are measured as they are
  */
 public record Architecture(ArchEncoding encoding, long counter, double[] gumbel, double[] weights, int[] ops, double[] edgeWeights) {
   public Architecture {
@@ -25,6 +31,51 @@ public record Architecture(ArchEncoding encoding, long counter, double[] gumbel,
     if (ops.length != encoding.rows() || edgeWeights.length != encoding.rows()) {
       throw new IllegalArgumentException("ops and edgeWeights need " + encoding.rows() + " values");
     }
+  }
+
+  /**
+   * The architecture of a genotype draw: H its (relaxed) encoding for psi, on each edge H's
+   * strongest op (none on a dropped edge) with weight 1, so that the supernet measures exactly the
+   * genotype the draw names (what is measured is what can be returned).
+   */
+  public static Architecture of(ArchEncoding enc, GenotypeDraw draw, long counter, double[] gumbel) {
+    Architecture relaxed = fromWeights(enc, counter, gumbel, draw.h());
+    double[] ones = new double[enc.rows()];
+    Arrays.fill(ones, 1);
+    return new Architecture(enc, counter, gumbel, draw.h(), relaxed.ops(), ones);
+  }
+
+  /**
+   * A genotype as a one-hot architecture: weight 1 on each gene's op on its edge (the first gene
+   * wins when two share an edge), none elsewhere; g is zero (it was not drawn).
+   */
+  public static Architecture of(ArchEncoding enc, Genotype genotype) {
+    double[] h = new double[enc.size()];
+    CellTopology topology = CellTopology.of(enc.nodes());
+    for (int cell = 0; cell < 2; cell++) {
+      List<Gene> genes = cell == 0 ? genotype.normal() : genotype.reduce();
+      boolean[] used = new boolean[enc.edgesPerCell()];
+      for (int k = 0; k < genes.size(); k++) {
+        int edge = topology.firstEdgeOf(k / 2 + CellTopology.CELL_INPUTS) + genes.get(k).input();
+        if (used[edge]) continue;
+        used[edge] = true;
+        h[enc.index(cell * enc.edgesPerCell() + edge, genes.get(k).op().ordinal())] = 1;
+      }
+      for (int e = 0; e < used.length; e++) if (!used[e]) h[enc.index(cell * enc.edgesPerCell() + e, Primitive.NONE.ordinal())] = 1;
+    }
+    return fromWeights(enc, -1, new double[enc.size()], h);
+  }
+
+  private static Architecture fromWeights(ArchEncoding enc, long counter, double[] gumbel, double[] h) {
+    int[] ops = new int[enc.rows()];
+    double[] edgeWeights = new double[enc.rows()];
+    for (int row = 0; row < enc.rows(); row++) {
+      int best = 0;
+      for (int c = 1; c < enc.ops(); c++) if (h[enc.index(row, c)] > h[enc.index(row, best)]) best = c;
+      ops[row] = best;
+      edgeWeights[row] = h[enc.index(row, best)];
+    }
+    return new Architecture(enc, counter, gumbel, h, ops, edgeWeights);
   }
 
   /** The chosen op of edge {@code edge} of cell type {@code cell} (0 normal, 1 reduction). */

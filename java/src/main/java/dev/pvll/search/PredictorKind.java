@@ -9,7 +9,13 @@ public enum PredictorKind {
   /** The MLP option (hidden widths {@link MlpPredictor#DEFAULT_HIDDEN}). */
   MLP,
   /** Linear in the expected op counts per cell type ({@link OpCountPredictor}), 17 parameters. */
-  OPCOUNT;
+  OPCOUNT,
+  /**
+   * Linear in H, one weight per edge and op (225 parameters for DARTS), through psi's 2 sigmoid
+   * output: the MLP without hidden layers. Unlike OPCOUNT it tells edges apart, so the architecture
+   * step can prefer different ops on different edges.
+   */
+  LINEAR;
 
   /** A new, PyTorch-initialised predictor of this kind with default sizes. */
   public Predictor create(ArchEncoding encoding, long seed) {
@@ -17,15 +23,16 @@ public enum PredictorKind {
       case LSTM -> new LstmPredictor(encoding, seed);
       case MLP -> new MlpPredictor(encoding, MlpPredictor.DEFAULT_HIDDEN, seed);
       case OPCOUNT -> new OpCountPredictor(encoding);
+      case LINEAR -> new MlpPredictor(encoding, new int[0], seed);
     };
   }
 
-  /** Parses {@code lstm}, {@code mlp} or {@code opcount} (any case); the error names the accepted values. */
+  /** Parses {@code lstm}, {@code mlp}, {@code opcount} or {@code linear} (any case); the error names the accepted values. */
   public static PredictorKind parse(String text) {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("unknown predictor '" + text + "': use lstm, mlp or opcount");
+      throw new IllegalArgumentException("unknown predictor '" + text + "': use lstm, mlp, opcount or linear");
     }
   }
 }

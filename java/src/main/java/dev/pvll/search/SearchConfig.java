@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param schedule the warm-up, the search steps and the supernet's SGD
  * @param psi the memory and the predictor psi
  * @param architecture the architecture parameters A: sampler and step
+ * @param finalGenotype how the returned genotype is chosen (absent from configurations written
+ *     before it: METHOD.md's DARTS rule)
+ * @param evolution regularized evolution's population and tournament (absent: the defaults)
  * @param labelMode how a label is measured
  * @param launch how the supernet step is launched (same numbers every way)
  * @param seed seed of everything random
@@ -27,12 +30,14 @@ import java.util.Objects;
  *     files: a single process)
  */
 public record SearchConfig(Method method, Data data, NetworkConfig network, Schedule schedule, Psi psi, ArchitectureStep architecture,
-    LabelMode labelMode, StepLaunch launch, long seed, String device, DataParallel parallel) {
+    FinalGenotype finalGenotype, Evolution evolution, LabelMode labelMode, StepLaunch launch, long seed, String device,
+    DataParallel parallel) {
 
   /** A single-process run ({@link DataParallel#SINGLE}). */
   public SearchConfig(Method method, Data data, NetworkConfig network, Schedule schedule, Psi psi, ArchitectureStep architecture,
-      LabelMode labelMode, StepLaunch launch, long seed, String device) {
-    this(method, data, network, schedule, psi, architecture, labelMode, launch, seed, device, DataParallel.SINGLE);
+      FinalGenotype finalGenotype, Evolution evolution, LabelMode labelMode, StepLaunch launch, long seed, String device) {
+    this(method, data, network, schedule, psi, architecture, finalGenotype, evolution, labelMode, launch, seed, device,
+        DataParallel.SINGLE);
   }
 
   /**
@@ -154,25 +159,89 @@ public record SearchConfig(Method method, Data data, NetworkConfig network, Sche
    * @param weightDecay the architecture step's weight decay (1e-3)
    * @param tau Gumbel-softmax temperature (0.1)
    * @param sampler around A (METHOD.md) or uniform (ablation "sampler = N")
+   * @param draw what one draw is: an op on every edge (METHOD.md) or a valid genotype (ours;
+   *     absent from configurations written before it: every edge)
+   * @param proposals PVLL: draws from A per search step, of which the one psi predicts lowest is
+   *     labelled (1: METHOD.md's single sample; more: ours, psi guiding which sample is measured;
+   *     0, absent from configurations written before it, means 1)
    */
-  public record ArchitectureStep(double lr, double weightDecay, double tau, Architect.Sampler sampler) {
+  public record ArchitectureStep(double lr, double weightDecay, double tau, Architect.Sampler sampler, Architect.Draw draw, int proposals) {
     public ArchitectureStep {
       Objects.requireNonNull(sampler, "architecture.sampler");
+      if (draw == null) draw = Architect.Draw.EVERY_EDGE;
+      if (proposals == 0) proposals = 1;
+      require(proposals >= 1, "%s must be >= 1, got " + proposals, "architecture.proposals");
       require(lr > 0, "%s must be > 0, got " + lr, "architecture.lr");
       require(weightDecay >= 0, "%s must be >= 0", "architecture.weightDecay");
       require(tau > 0, "%s must be > 0, got " + tau, "architecture.tau");
     }
 
     public ArchitectureStep withLr(double l) {
-      return new ArchitectureStep(l, weightDecay, tau, sampler);
+      return new ArchitectureStep(l, weightDecay, tau, sampler, draw, proposals);
     }
 
     public ArchitectureStep withTau(double t) {
-      return new ArchitectureStep(lr, weightDecay, t, sampler);
+      return new ArchitectureStep(lr, weightDecay, t, sampler, draw, proposals);
     }
 
     public ArchitectureStep withSampler(Architect.Sampler s) {
-      return new ArchitectureStep(lr, weightDecay, tau, s);
+      return new ArchitectureStep(lr, weightDecay, tau, s, draw, proposals);
+    }
+
+    public ArchitectureStep withDraw(Architect.Draw d) {
+      return new ArchitectureStep(lr, weightDecay, tau, sampler, d, proposals);
+    }
+
+    public ArchitectureStep withProposals(int k) {
+      return new ArchitectureStep(lr, weightDecay, tau, sampler, draw, k);
+    }
+  }
+
+  /**
+   * How the genotype a search returns is chosen.
+   *
+   * @param rule DARTS_RULE (METHOD.md: the DARTS rule on A; random search: on its best measured
+   *     sample) or RANKED (ours: see {@link FinalRule#RANKED})
+   * @param candidates RANKED: genotypes drawn from A that psi ranks (100)
+   * @param finalists RANKED: the best this many measured genotypes, and as many of the drawn ones
+   *     by psi, are measured again; the best new label is returned (2)
+   */
+  public record FinalGenotype(FinalRule rule, int candidates, int finalists) {
+    public FinalGenotype {
+      Objects.requireNonNull(rule, "finalGenotype.rule");
+      require(candidates >= 0, "%s must be >= 0, got " + candidates, "finalGenotype.candidates");
+      require(finalists >= 1, "%s must be >= 1, got " + finalists, "finalGenotype.finalists");
+    }
+
+    /** METHOD.md's rule (the candidate counts are unused). */
+    public static FinalGenotype dartsRule() {
+      return new FinalGenotype(FinalRule.DARTS_RULE, 100, 2);
+    }
+
+    public FinalGenotype withRule(FinalRule r) {
+      return new FinalGenotype(r, candidates, finalists);
+    }
+
+    public FinalGenotype withFinalists(int f) {
+      return new FinalGenotype(rule, candidates, f);
+    }
+  }
+
+  /**
+   * Regularized (aging) evolution, the method {@link Method#EVOLUTION}.
+   *
+   * @param population P, the members kept; the warm-up's N labels seed it (20)
+   * @param tournament S, the members drawn for each tournament (5)
+   */
+  public record Evolution(int population, int tournament) {
+    public Evolution {
+      require(population >= 2, "%s must be >= 2, got " + population, "evolution.population");
+      require(tournament >= 1 && tournament <= population, "%s must be in [1, population], got " + tournament, "evolution.tournament");
+    }
+
+    /** P = 20, S = 5. */
+    public static Evolution defaults() {
+      return new Evolution(20, 5);
     }
   }
 
@@ -184,6 +253,8 @@ public record SearchConfig(Method method, Data data, NetworkConfig network, Sche
     Objects.requireNonNull(schedule, "schedule");
     Objects.requireNonNull(psi, "psi");
     Objects.requireNonNull(architecture, "architecture");
+    if (finalGenotype == null) finalGenotype = FinalGenotype.dartsRule();
+    if (evolution == null) evolution = Evolution.defaults();
     Objects.requireNonNull(labelMode, "labelMode");
     Objects.requireNonNull(launch, "launch");
     Objects.requireNonNull(device, "device");
@@ -192,51 +263,64 @@ public record SearchConfig(Method method, Data data, NetworkConfig network, Sche
         + "every batch", "data.batchSize", "parallel.ranks");
     require(labelMode != LabelMode.FROZEN || schedule.warmup() >= 1 || method == Method.GDAS,
         "%s frozen needs %s >= 1: the warm-up trains the weights every label is measured on", "labelMode", "schedule.warmup");
+    boolean genotypes = architecture.draw() == Architect.Draw.GENOTYPE;
+    require(method != Method.EVOLUTION || genotypes, "%s evolution needs %s genotype: it mutates genotypes", "method", "architecture.draw");
+    require(finalGenotype.rule() != FinalRule.RANKED || genotypes,
+        "%s ranked needs %s genotype: it chooses among measured genotypes", "finalGenotype.rule", "architecture.draw");
+    require(method != Method.GDAS || !genotypes, "%s gdas steps A on every edge: it needs %s every-edge", "method", "architecture.draw");
   }
 
   public SearchConfig withMethod(Method m) {
-    return new SearchConfig(m, data, network, schedule, psi, architecture, labelMode, launch, seed, device, parallel);
+    return new SearchConfig(m, data, network, schedule, psi, architecture, finalGenotype, evolution, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withData(Data d) {
-    return new SearchConfig(method, d, network, schedule, psi, architecture, labelMode, launch, seed, device, parallel);
+    return new SearchConfig(method, d, network, schedule, psi, architecture, finalGenotype, evolution, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withNetwork(NetworkConfig n) {
-    return new SearchConfig(method, data, n, schedule, psi, architecture, labelMode, launch, seed, device, parallel);
+    return new SearchConfig(method, data, n, schedule, psi, architecture, finalGenotype, evolution, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withSchedule(Schedule s) {
-    return new SearchConfig(method, data, network, s, psi, architecture, labelMode, launch, seed, device, parallel);
+    return new SearchConfig(method, data, network, s, psi, architecture, finalGenotype, evolution, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withPsi(Psi p) {
-    return new SearchConfig(method, data, network, schedule, p, architecture, labelMode, launch, seed, device, parallel);
+    return new SearchConfig(method, data, network, schedule, p, architecture, finalGenotype, evolution, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withArchitecture(ArchitectureStep a) {
-    return new SearchConfig(method, data, network, schedule, psi, a, labelMode, launch, seed, device, parallel);
+    return new SearchConfig(method, data, network, schedule, psi, a, finalGenotype, evolution, labelMode, launch, seed, device, parallel);
+  }
+
+  public SearchConfig withFinalGenotype(FinalGenotype f) {
+    return new SearchConfig(method, data, network, schedule, psi, architecture, f, evolution, labelMode, launch, seed, device, parallel);
+  }
+
+  public SearchConfig withEvolution(Evolution e) {
+    return new SearchConfig(method, data, network, schedule, psi, architecture, finalGenotype, e, labelMode, launch, seed, device, parallel);
   }
 
   public SearchConfig withLabelMode(LabelMode m) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, m, launch, seed, device, parallel);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, finalGenotype, evolution, m, launch, seed, device, parallel);
   }
 
   public SearchConfig withLaunch(StepLaunch l) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, l, seed, device, parallel);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, finalGenotype, evolution, labelMode, l, seed, device, parallel);
   }
 
   public SearchConfig withSeed(long s) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, s, device, parallel);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, finalGenotype, evolution, labelMode, launch, s, device, parallel);
   }
 
   public SearchConfig withDevice(String d) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, seed, d, parallel);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, finalGenotype, evolution, labelMode, launch, seed, d, parallel);
   }
 
   /** The same run spread over the ranks and timeout of p. */
   public SearchConfig withParallel(DataParallel p) {
-    return new SearchConfig(method, data, network, schedule, psi, architecture, labelMode, launch, seed, device, p);
+    return new SearchConfig(method, data, network, schedule, psi, architecture, finalGenotype, evolution, labelMode, launch, seed, device, p);
   }
 
   /**

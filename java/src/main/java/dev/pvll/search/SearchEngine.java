@@ -1,5 +1,6 @@
 package dev.pvll.search;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.pvll.data.Dataset;
 import dev.pvll.kernels.Collectives;
@@ -9,7 +10,11 @@ import dev.pvll.space.Primitive;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The search (METHOD.md, Algorithm 1) as a sequence of units, each small enough to checkpoint
@@ -62,6 +67,8 @@ public final class SearchEngine implements AutoCloseable {
   private Phase phase;
   private int index;
   private Double finalLoss;
+  /** The genotype the final unit measured and chose (null before it). */
+  private Genotype finalGenotype;
 
   /** A new search of config on train (split into training and validation halves), in this process alone. */
   public SearchEngine(SearchConfig config, Dataset train) {
@@ -83,13 +90,15 @@ public final class SearchEngine implements AutoCloseable {
     SearchConfig.ArchitectureStep a = config.architecture();
     Architect.Sampler sampler = config.method() == Method.RANDOM ? Architect.Sampler.UNIFORM : a.sampler();
     architect = new Architect(encoding, Architect.Options.defaults()
-        .withAdam(Adam.Options.of(a.lr(), 0.5, 0.999, a.weightDecay())).withTau(a.tau()).withSampler(sampler), config.seed());
+        .withAdam(Adam.Options.of(a.lr(), 0.5, 0.999, a.weightDecay())).withTau(a.tau()).withSampler(sampler).withDraw(a.draw()),
+        config.seed());
     landscape = new ProxyLandscape(config.psi(), encoding, config.seed());
     log = new LogLines(supernet, architect, landscape);
     strategy = switch (config.method()) {
       case PVLL -> new PvllStrategy(config, architect, landscape, this::label);
       case RANDOM -> new RandomStrategy(config, architect, best, this::label);
       case GDAS -> new GdasStrategy(config, architect, supernet, log);
+      case EVOLUTION -> new EvolutionStrategy(config, encoding, best, this::label);
     };
     phase = !strategy.warmsUp() ? Phase.GDAS : config.schedule().warmup() > 0 ? Phase.WARMUP_TRAIN : Phase.PSI_WARMUP;
   }
@@ -97,6 +106,34 @@ public final class SearchEngine implements AutoCloseable {
   /** Whether every unit has run. */
   public boolean done() {
     return phase == Phase.DONE;
+  }
+
+  /** The phase of the next unit. */
+  public Phase phase() {
+    return phase;
+  }
+
+  /**
+   * A search of config that starts where {@code trained}'s warm-up training ended, on its shared
+   * weights: the fixed landscape of a comparison, where several methods label architectures on the
+   * same frozen supernet. Both must use frozen labels and agree on everything the supernet's
+   * training depends on (data, network, warm-up, learning rates, seed); trained must have finished
+   * its warm-up training.
+   */
+  public static SearchEngine onTrainedSupernet(SearchConfig config, Dataset train, SearchEngine trained) {
+    SearchConfig t = trained.config;
+    if (!config.frozenLabels() || !t.frozenLabels()) throw new IllegalArgumentException("a shared supernet needs frozen labels");
+    if (!config.data().equals(t.data()) || !config.network().equals(t.network()) || config.schedule().warmup() != t.schedule().warmup()
+        || config.schedule().lrMax() != t.schedule().lrMax() || config.schedule().lrMin() != t.schedule().lrMin() || config.seed() != t.seed()) {
+      throw new IllegalArgumentException("the shared supernet was trained with another data, network, warm-up, learning rate or seed");
+    }
+    if (trained.phase == Phase.WARMUP_TRAIN) throw new IllegalArgumentException("the shared supernet has not finished its warm-up training");
+    SearchEngine e = new SearchEngine(config, train);
+    float[][] weights = trained.supernet.weightState();
+    e.supernet.restore(trained.supernet.epoch(), weights, null, -1);
+    e.phase = Phase.WARMUP_LABEL;
+    e.index = 0;
+    return e;
   }
 
   /** Runs the next unit and moves on. */
@@ -113,7 +150,9 @@ public final class SearchEngine implements AutoCloseable {
         advance(warmupTrainUnits(), Phase.WARMUP_LABEL);
       }
       case WARMUP_LABEL -> { // step 2: the same N again, labelled into M
-        SamplingStrategy.Labelled l = label("warmup", index, architect.sampleAt(index));
+        Architecture a = architect.sampleAt(index);
+        SamplingStrategy.Labelled l = label("warmup", index, a);
+        strategy.warmupLabelled(a, l.loss());
         warmupLabels.add(l.loss());
         line = l.line();
         advance(n, Phase.PSI_WARMUP);
@@ -165,13 +204,47 @@ public final class SearchEngine implements AutoCloseable {
     return new SamplingStrategy.Labelled(val.loss(), line);
   }
 
-  /** The final genotype (from A; random search: from the best measured), trained and labelled as the label mode says. */
+  /**
+   * The final genotype, trained and labelled as the label mode says. METHOD.md's rule: the
+   * strategy's genotype (from A; random search and evolution: the best measured). The ranked rule:
+   * each finalist ({@link #finalists}) measured again, the lowest label wins; the line lists them.
+   */
   private JsonObject finalUnit() {
-    Genotype g = strategy.genotype();
-    SampledArchitecture arch = SampledArchitecture.of(g, config.network());
-    SupernetEpochs.Stats tr = supernet.labelEpoch(arch), val = supernet.validate(arch);
-    finalLoss = val.loss();
-    return log.finalUnit(g, tr, val);
+    List<Genotype> candidates = config.finalGenotype().rule() == FinalRule.RANKED ? finalists() : List.of(strategy.genotype());
+    JsonArray measured = new JsonArray();
+    SupernetEpochs.Stats bestTrain = null, bestVal = null;
+    for (Genotype g : candidates) {
+      SampledArchitecture arch = SampledArchitecture.of(g, config.network());
+      SupernetEpochs.Stats tr = supernet.labelEpoch(arch), val = supernet.validate(arch);
+      JsonObject m = new JsonObject();
+      m.addProperty("genotype", g.toDartsString());
+      m.addProperty("val_loss", val.loss());
+      measured.add(m);
+      if (bestVal == null || val.loss() < bestVal.loss()) {
+        finalGenotype = g;
+        bestTrain = tr;
+        bestVal = val;
+      }
+    }
+    finalLoss = bestVal.loss();
+    JsonObject line = log.finalUnit(finalGenotype, bestTrain, bestVal);
+    if (candidates.size() > 1) line.add("finalists", measured);
+    return line;
+  }
+
+  /**
+   * The ranked rule's finalists: the memory's best measured genotypes by label and the
+   * strategy's own candidates (PVLL: drawn from A, by psi), {@code finalists} of each, distinct.
+   */
+  private List<Genotype> finalists() {
+    SearchConfig.FinalGenotype f = config.finalGenotype();
+    Map<Genotype, Double> measured = new HashMap<>();
+    for (Memory.Entry e : landscape.memory().entries()) measured.merge(architect.encoding().genotype(e.h()), e.label(), Math::min);
+    Set<Genotype> out = new LinkedHashSet<>();
+    measured.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(f.finalists()).forEach(e -> out.add(e.getKey()));
+    strategy.finalCandidates(f.candidates(), f.candidates()).stream().filter(g -> !measured.containsKey(g)).limit(f.finalists())
+        .forEach(out::add);
+    return List.copyOf(out);
   }
 
   /** Warm-up units that only train: the first pass over the N warm-up architectures; with frozen labels the second too. */
@@ -200,9 +273,9 @@ public final class SearchEngine implements AutoCloseable {
     };
   }
 
-  /** The genotype found so far: the DARTS rule on A (random search: on the best measured sample's H). */
+  /** The genotype found so far: the final unit's choice once it ran, else the strategy's (the DARTS rule on A; random search: on the best measured sample's H). */
   public Genotype currentGenotype() {
-    return strategy.genotype();
+    return finalGenotype != null ? finalGenotype : strategy.genotype();
   }
 
   /**
@@ -238,7 +311,8 @@ public final class SearchEngine implements AutoCloseable {
     return new SearchState(config, phase, index, supernet.epoch(), architect.state(), landscape.trainer().state(),
         landscape.memory().state(), landscape.heldOutPredictions(), landscape.heldOutLabels(), best.loss(), best.h(),
         warmupLabels.stream().mapToDouble(Double::doubleValue).toArray(), logLines, elapsedSeconds, finalLoss,
-        snapshot == null ? null : supernet.snapshotEpoch());
+        snapshot == null ? null : supernet.snapshotEpoch(), strategy.evolutionState(),
+        finalGenotype == null || config.finalGenotype().rule() != FinalRule.RANKED ? null : finalGenotype.toDartsString());
   }
 
   /** The float arrays of a checkpoint: parameters, momentum, BN buffers, then the label-mode snapshot's three if taken. */
@@ -271,6 +345,8 @@ public final class SearchEngine implements AutoCloseable {
     for (double v : s.warmupLabels()) e.warmupLabels.add(v);
     e.best.restore(s.bestLoss(), s.bestH());
     e.finalLoss = s.finalLoss();
+    if (s.evolution() != null) e.strategy.restoreEvolution(s.evolution());
+    if (s.finalGenotype() != null) e.finalGenotype = Genotype.parse(s.finalGenotype());
     return e;
   }
 

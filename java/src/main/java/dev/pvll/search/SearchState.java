@@ -21,7 +21,10 @@ package dev.pvll.search;
  * @param elapsedSeconds wall time of the run so far
  * @param finalLoss the final unit's label (null before it)
  * @param snapshotEpoch the epoch of the label-mode snapshot (null: none taken)
+ * @param evolution regularized evolution's population and random state (null: another method)
+ * @param finalGenotype the ranked final rule's choice (null: before the final unit, or another rule)
  */
 public record SearchState(SearchConfig config, SearchEngine.Phase phase, int index, int epoch, Architect.State architect,
     PredictorTrainer.State psi, Memory.State memory, double[] heldOutPredictions, double[] heldOutLabels, double bestLoss, double[] bestH,
-    double[] warmupLabels, long logLines, double elapsedSeconds, Double finalLoss, Integer snapshotEpoch) {}
+    double[] warmupLabels, long logLines, double elapsedSeconds, Double finalLoss, Integer snapshotEpoch,
+    RegularizedEvolution.State evolution, String finalGenotype) {}

@@ -15,6 +15,9 @@ interface SearchStrategy {
     return true;
   }
 
+  /** A warm-up architecture's label, as it is measured (evolution: it joins the population). */
+  default void warmupLabelled(Architecture a, double label) {}
+
   /** After the warm-up's labels are in the memory (PVLL: psi's warm-up fit). */
   default void warmupDone() {}
 
@@ -26,4 +29,20 @@ interface SearchStrategy {
 
   /** The genotype the search has found so far. */
   Genotype genotype();
+
+  /**
+   * With {@link FinalRule#RANKED}: up to {@code count} genotypes this method proposes beside the
+   * measured ones, best first (PVLL: drawn from A, ranked by psi); none by default.
+   */
+  default java.util.List<Genotype> finalCandidates(int drawn, int count) {
+    return java.util.List.of();
+  }
+
+  /** Evolution's population and random state for the checkpoint; null for other methods. */
+  default RegularizedEvolution.State evolutionState() {
+    return null;
+  }
+
+  /** Restores what {@link #evolutionState} recorded. */
+  default void restoreEvolution(RegularizedEvolution.State state) {}
 }

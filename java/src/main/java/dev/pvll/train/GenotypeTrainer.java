@@ -113,6 +113,11 @@ public final class GenotypeTrainer implements AutoCloseable {
     return genotype;
   }
 
+  /** The input normalisation of the run's data set (what the network expects). */
+  public Normalization normalization() {
+    return normalization;
+  }
+
   public EvalNetwork network() {
     return network;
   }

@@ -113,7 +113,7 @@ class ConvCudaTest {
   }
 
   static Tolerance tolerance(double terms) {
-    return new Tolerance(1e-6 * Math.sqrt(terms), 1e-5);
+    return CudaPair.sums(terms);
   }
 
   static Tolerance reductionTolerance(double terms) {

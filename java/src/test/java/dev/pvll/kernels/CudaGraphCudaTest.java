@@ -74,6 +74,36 @@ class CudaGraphCudaTest {
     }
   }
 
+  /** A synchronous copy would run once, at capture time, not at each replay: refused, and the capture left clean. */
+  @Test
+  void synchronousCopiesAreRefusedInsideACapture() {
+    Device gpu = CudaPair.gpu();
+    try (Scope s = Scope.open()) {
+      Tensor t = Tensor.zeros(gpu, 4);
+      KernelException in = assertThrows(KernelException.class, () -> CudaGraph.capture(gpu, b -> t.copyFrom(new float[] {1, 2, 3, 4})));
+      assertTrue(in.getMessage().contains("capture"), in.getMessage());
+      KernelException out = assertThrows(KernelException.class, () -> CudaGraph.capture(gpu, b -> t.toArray()));
+      assertTrue(out.getMessage().contains("capture"), out.getMessage());
+      t.copyFrom(new float[] {5, 6, 7, 8}); // no capture is open any more
+      assertArrayEquals(new float[] {5, 6, 7, 8}, t.toArray());
+    }
+  }
+
+  /** A tensor the graph made and that outlives it keeps its memory until it is closed, after the graph. */
+  @Test
+  void aTensorMadeInTheCaptureOutlivesTheGraph() {
+    Device gpu = CudaPair.gpu();
+    Tensor[] kept = new Tensor[1];
+    try (CudaGraph g = CudaGraph.capture(gpu, b -> kept[0] = Tensor.full(gpu, 2f, 100))) {
+      g.launch();
+    }
+    try (Scope s = Scope.open(); Tensor t = kept[0]) {
+      Tensor other = Tensor.full(gpu, 9f, 100); // may not get the memory kept[0] still holds
+      assertEquals(2f, t.toArray()[99]);
+      assertEquals(9f, other.toArray()[0]);
+    }
+  }
+
   @Test
   void lanesRunSideBySideAndJoinBeforeTheEnd() {
     Device gpu = CudaPair.gpu();

@@ -45,6 +45,8 @@ class PinnedCopyCudaTest {
       float[] data = Seeds.normal(r, n);
       a.write(data, n);
       Tensor part = Tensor.full(gpu, Float.NaN, 100);
+      usedA.record(null); // the copy stream must not write part before the ops' stream has filled it
+      copies.waitFor(usedA);
       a.copyToAsync(17, part, 100, copies, doneA);
       doneA.synchronize();
       float[] want = java.util.Arrays.copyOfRange(data, 17, 117);

@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.pvll.compare.Comparison;
 import dev.pvll.data.Datasets;
 import dev.pvll.run.SearchRun;
+import dev.pvll.search.Architect;
+import dev.pvll.search.FinalRule;
+import dev.pvll.search.LabelMode;
+import dev.pvll.search.Method;
+import dev.pvll.search.SearchConfig;
 import dev.pvll.search.SearchPresets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,5 +56,25 @@ class ReportWriterTest {
       lines.add(o);
     }
     assertEquals(4.0 / 6, ReportWriter.heldOutTau(lines), 1e-12);
+  }
+
+  @Test
+  void aComparisonsPageDrawsTheAnytimeCurvesAndThePairedTests() throws Exception {
+    SearchConfig c = SearchPresets.tiny().withLabelMode(LabelMode.FROZEN);
+    c = c.withArchitecture(c.architecture().withDraw(Architect.Draw.GENOTYPE))
+        .withFinalGenotype(c.finalGenotype().withRule(FinalRule.RANKED).withFinalists(1));
+    Path dir = tmp.resolve("cmp");
+    Comparison.start(new Comparison.Plan(c, List.of(1L, 2L), List.of(Method.PVLL, Method.RANDOM)), Datasets.embeddedFashionMnist(), dir,
+        new Comparison.Listener() {
+          @Override
+          public void stage(String what) {}
+
+          @Override
+          public void unitDone(String phase, int unit, int totalUnits, JsonObject logLine, double elapsedSeconds) {}
+        });
+    String html = Files.readString(ReportWriter.write(dir));
+    assertTrue(html.contains("anytime.png") && Files.size(dir.resolve("anytime.png")) > 0, "the anytime curves");
+    assertTrue(html.contains("pvll vs random: lower in"), "the paired comparison");
+    assertTrue(html.contains("Wilcoxon"), "the test");
   }
 }

@@ -46,8 +46,22 @@ public final class RunFiles {
 
   /** Starts {@code pvll args...} in a new JVM on this test's class path; its output goes to a file in logDir. */
   public static Process pvll(Path logDir, String... args) throws IOException {
+    try {
+      return start(logDir, args);
+    } catch (java.net.URISyntaxException e) {
+      throw new IOException("where the pvll classes are: " + e, e);
+    }
+  }
+
+  private static Process start(Path logDir, String... args) throws IOException, java.net.URISyntaxException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), "dev.pvll.cli.Main"));
+        "-Djava.awt.headless=true"));
+    String cuda = System.getProperty("pvll.cuda"); // the CUDA device of the tests: the child uses the same one
+    if (cuda != null && !cuda.isBlank()) cmd.add("-Dpvll.cuda=" + cuda);
+    // the pvll classes (a folder under Maven, the shaded jar on the device) before the JVM's own class path,
+    // which under the JUnit console launcher holds only the launcher
+    String pvll = Path.of(dev.pvll.cli.Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    cmd.addAll(List.of("-cp", pvll + java.io.File.pathSeparator + System.getProperty("java.class.path"), "dev.pvll.cli.Main"));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve("out-" + System.nanoTime() + ".log").toFile()).start();
   }

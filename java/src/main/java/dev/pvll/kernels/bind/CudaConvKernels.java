@@ -1,6 +1,5 @@
 package dev.pvll.kernels.bind;
 
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 
@@ -12,7 +11,7 @@ import org.bytedeco.javacpp.annotation.Platform;
 @Platform(include = "pvll_cuda_conv.h", link = "pvll_cuda")
 public final class CudaConvKernels {
   static {
-    Loader.load();
+    CudaLibrary.load(CudaConvKernels.class);
   }
 
   private CudaConvKernels() {}

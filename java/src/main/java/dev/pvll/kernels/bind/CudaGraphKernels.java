@@ -1,6 +1,5 @@
 package dev.pvll.kernels.bind;
 
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 
@@ -14,7 +13,7 @@ import org.bytedeco.javacpp.annotation.Platform;
 @Platform(include = "pvll_cuda.h", link = "pvll_cuda")
 public final class CudaGraphKernels {
   static {
-    Loader.load();
+    CudaLibrary.load(CudaGraphKernels.class);
   }
 
   private CudaGraphKernels() {}

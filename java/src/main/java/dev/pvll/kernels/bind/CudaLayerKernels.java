@@ -1,6 +1,5 @@
 package dev.pvll.kernels.bind;
 
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 
@@ -15,7 +14,7 @@ import org.bytedeco.javacpp.annotation.Platform;
 @Platform(include = "pvll_cuda_layers.h", link = "pvll_cuda")
 public final class CudaLayerKernels {
   static {
-    Loader.load();
+    CudaLibrary.load(CudaLayerKernels.class);
   }
 
   private CudaLayerKernels() {}

@@ -1,13 +1,9 @@
-// The CUDA synchronised batch-norm kernels (end of kernels/norm.cu) under the host emulation
-// (include/cuda_runtime.h) against the CPU kernels of libpvll.so (native/cpu/norm_sync.cpp), on
-// odd shapes and an empty shard: per-shard sums, finish (bit-identical), backward sums, dx.
-// Checks the kernels' logic without a GPU; the GPU check is SyncBatchNormCudaTest. Its own main,
-// so check.sh does not compile it; by hand (libpvll.so in BUILD):
-//   BUILD=java/target/native-build; here=kernels/dev/layers_emu; w=$(mktemp -d)
-//   python3 $here/transform.py kernels/norm.cu $w/norm.cpp
-//   g++ -std=c++20 -O1 -pthread -I$here/include -Inative/include -Ikernels -Wno-unused-function \
-//     $w/norm.cpp $here/emu_runtime.cpp $here/check_sync_norm.cpp -o $w/check -L$BUILD -lpvll \
-//     -Wl,-rpath,$PWD/$BUILD && $w/check      # 132 checks, 0 failed
+// The CUDA synchronised batch-norm kernels (end of kernels/norm.cu) against the CPU kernels of
+// libpvll.so (native/cpu/norm_sync.cpp), on odd shapes and an empty shard: per-shard sums, finish
+// (bit-identical), backward sums, dx. ctest runs it on the emulated CUDA device (check_sync_norm,
+// built with the emulated runtime, like check_layers); it builds unchanged with nvcc. Tensors live
+// in pinned host memory that the kernels read and write directly; the device is synchronised after
+// every call. The GPU check is SyncBatchNormCudaTest.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -16,29 +12,48 @@
 #include <vector>
 #include "pvll.h"
 #include "pvll_cuda.h"
+#include <new>
+/** Pinned host memory (cudaHostAlloc through pvll): the kernels may read and write it directly. */
+template <class T> struct Pinned {
+  using value_type = T;
+  Pinned() = default;
+  template <class U> Pinned(const Pinned<U>&) {}
+  T* allocate(size_t n) {
+    void* p = nullptr;
+    if (pvll_cuda_host_alloc_pinned((int64_t)(n * sizeof(T)), &p) != PVLL_OK) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { pvll_cuda_host_free_pinned(p); }
+  friend bool operator==(const Pinned&, const Pinned&) { return true; }
+  friend bool operator!=(const Pinned&, const Pinned&) { return false; }
+};
+template <class T> using Vec = std::vector<T, Pinned<T>>;
 std::mt19937_64 rng(7);
 int failures = 0, checks = 0;
-std::vector<float> normal(size_t n, float scale = 1.f, float shift = 0.f) {
-  std::normal_distribution<float> d(0.f, 1.f); std::vector<float> v(n); for (auto& x : v) x = d(rng) * scale + shift; return v; }
-template <class T> void close(const std::string& what, const std::vector<T>& a, const std::vector<T>& b, double atol, double rtol) {
+Vec<float> normal(size_t n, float scale = 1.f, float shift = 0.f) {
+  std::normal_distribution<float> d(0.f, 1.f); Vec<float> v(n); for (auto& x : v) x = d(rng) * scale + shift; return v; }
+template <class T> void close(const std::string& what, const Vec<T>& a, const Vec<T>& b, double atol, double rtol) {
   ++checks; int bad = 0;
   for (size_t i = 0; i < a.size(); ++i) { double d = std::fabs((double)a[i] - (double)b[i]);
     if (!(d <= atol + rtol * std::fabs((double)a[i]))) { if (bad < 5) std::printf("  %s at %zu: %.10g vs %.10g\n", what.c_str(), i, (double)a[i], (double)b[i]); ++bad; } }
   if (bad) { ++failures; std::printf("FAIL %s (%d of %zu)\n", what.c_str(), bad, a.size()); }
 }
-void ok(const char* w, int s) { if (s) { ++failures; std::printf("FAIL %s: %s | %s\n", w, pvll_last_error(), pvll_cuda_last_error()); } }
+void ok(const char* w, int s) {
+  if (s == PVLL_OK) s = pvll_cuda_synchronize(0);  // the kernels run asynchronously
+  if (s) { ++failures; std::printf("FAIL %s: %s | %s\n", w, pvll_last_error(), pvll_cuda_last_error()); } }
 int main() {
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
   const int shapes[][4] = {{3, 5, 7, 9}, {0, 4, 3, 3}, {2, 3, 1, 1}, {8, 3, 32, 32}, {64, 2, 16, 16}, {5, 2, 33, 17}};
   for (auto& s : shapes) {
     const int64_t n = s[0], c = s[1], hw = (int64_t)s[2] * s[3], size = n * c * hw;
     const std::string at = std::to_string(n) + "x" + std::to_string(c) + "x" + std::to_string(hw);
     auto x = normal(size, 3.f, 5.f), dy = normal(size), gamma = normal(c);
-    std::vector<double> st1(2 * c + 1, NAN), st2(2 * c + 1, NAN);
+    Vec<double> st1(2 * c + 1, NAN), st2(2 * c + 1, NAN);
     ok("stats cpu", pvll_batch_norm_stats(x.data(), st1.data(), n, c, hw));
     ok("stats cuda", pvll_cuda_batch_norm_stats(x.data(), st2.data(), n, c, hw, nullptr));
     close("stats " + at, st1, st2, 1e-6 * (1 + size), 1e-6);
     // a batch: this shard's stats plus a fixed other shard's, so that finish has a count above 1
-    std::vector<double> total(st1);
+    Vec<double> total(st1);
     total[2 * c] += 7;
     for (int64_t ch = 0; ch < c; ++ch) total[ch] += 7 * 0.5, total[c + ch] += 7 * 1.25;
     auto m1 = normal(c), m2 = m1, v1 = m1, v2 = m1, i1 = m1, i2 = m1, rm1 = normal(c), rm2 = rm1, rv1 = normal(c, 0.1f, 1.f), rv2 = rv1;
@@ -48,14 +63,14 @@ int main() {
     close("finish running " + at, rv1, rv2, 0, 0); close("finish running mean " + at, rm1, rm2, 0, 0);
     for (int affine = 0; affine < 2; ++affine) for (int acc = 0; acc < 2; ++acc) {
       const float* g = affine ? gamma.data() : nullptr;
-      std::vector<double> s1(2 * c + 1, NAN), s2(2 * c + 1, NAN);
+      Vec<double> s1(2 * c + 1, NAN), s2(2 * c + 1, NAN);
       auto dg1 = normal(c), dg2 = dg1, db1 = dg1, db2 = dg1;
       ok("bstats cpu", pvll_batch_norm_backward_stats(x.data(), dy.data(), m1.data(), i1.data(), s1.data(), dg1.data(), db1.data(), n, c, hw));
       ok("bstats cuda", pvll_cuda_batch_norm_backward_stats(x.data(), dy.data(), m1.data(), i1.data(), s2.data(), dg2.data(), db2.data(), n, c, hw, nullptr));
       close("backward sums " + at, s1, s2, 1e-5 * std::sqrt(1.0 + size), 1e-5);
       close("dgamma " + at, dg1, dg2, 1e-4, 1e-4); close("dbeta " + at, db1, db2, 1e-4, 1e-4);
-      std::vector<double> tot(s1); tot[2 * c] += 7;
-      auto d0 = normal(size), dx1 = acc ? d0 : std::vector<float>(size, NAN), dx2 = dx1;
+      Vec<double> tot(s1); tot[2 * c] += 7;
+      auto d0 = normal(size), dx1 = acc ? d0 : Vec<float>(size, NAN), dx2 = dx1;
       ok("apply cpu", pvll_batch_norm_backward_apply(x.data(), dy.data(), m1.data(), i1.data(), g, tot.data(), dx1.data(), n, c, hw, acc));
       ok("apply cuda", pvll_cuda_batch_norm_backward_apply(x.data(), dy.data(), m1.data(), i1.data(), g, tot.data(), dx2.data(), n, c, hw, acc, nullptr));
       close("apply dx " + at + (affine ? " affine" : "") + (acc ? " acc" : ""), dx1, dx2, 1e-4, 1e-4);

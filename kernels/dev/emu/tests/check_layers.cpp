@@ -1,7 +1,8 @@
-// Runs the CUDA layer kernels under the host emulation (include/cuda_runtime.h) against the CPU
-// kernels of libpvll.so, on small odd shapes. Checks the kernels' logic (indexing, slices,
-// partial sums, gathers, flags) without a GPU; not their speed, races or memory model.
-// Build and run: kernels/dev/layers_emu/check.sh
+// Runs the CUDA layer kernels against the CPU kernels of libpvll.so on small odd shapes (indexing,
+// slices, partial sums, gathers, flags, accumulate on and off), on any CUDA device: ctest runs it
+// on the emulated one (check_layers, built with the emulated runtime), and it builds unchanged
+// with nvcc. Tensors live in pinned host memory that the kernels read and write directly, the
+// device is synchronised after every call; outputs start as NaN.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -9,22 +10,46 @@
 #include <string>
 #include <vector>
 
+#include <new>
+
 #include "pvll.h"
 #include "pvll_cuda.h"
+#include "pvll_cuda_graph.h"
+#include "pvll_cuda_layers.h"
 
 namespace {
+/** Pinned host memory (cudaHostAlloc through pvll): GPU kernels may read and write it directly. */
+template <class T>
+struct Pinned {
+  using value_type = T;
+  Pinned() = default;
+  template <class U>
+  Pinned(const Pinned<U>&) {}
+  T* allocate(size_t n) {
+    void* p = nullptr;
+    if (pvll_cuda_host_alloc_pinned((int64_t)(n * sizeof(T)), &p) != PVLL_OK) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { pvll_cuda_host_free_pinned(p); }
+  friend bool operator==(const Pinned&, const Pinned&) { return true; }
+  friend bool operator!=(const Pinned&, const Pinned&) { return false; }
+};
+template <class T>
+using PinnedVec = std::vector<T, Pinned<T>>;
+using Vec = PinnedVec<float>;
+
 std::mt19937_64 rng(12345);
 int failures = 0, checks = 0;
 
-std::vector<float> normal(size_t n, float scale = 1.f, float shift = 0.f) {
+Vec normal(size_t n, float scale = 1.f, float shift = 0.f) {
   std::normal_distribution<float> d(0.f, 1.f);
-  std::vector<float> v(n);
+  Vec v(n);
   for (auto& x : v) x = d(rng) * scale + shift;
   return v;
 }
-std::vector<float> nans(size_t n) { return std::vector<float>(n, NAN); }
+Vec nans(size_t n) { return Vec(n, NAN); }
 
-void close(const std::string& what, const std::vector<float>& ref, const std::vector<float>& out, double atol = 1e-5,
+void close(const std::string& what, const Vec& ref, const Vec& out, double atol = 1e-5,
            double rtol = 1e-5) {
   ++checks;
   int bad = 0;
@@ -42,10 +67,10 @@ void close(const std::string& what, const std::vector<float>& ref, const std::ve
   }
 }
 void close(const std::string& what, double ref, double out, double rtol) {
-  close(what, std::vector<float>{(float)ref}, std::vector<float>{(float)out}, 0, rtol);
+  close(what, Vec{(float)ref}, Vec{(float)out}, 0, rtol);
 }
 /** Bit-identical (infinities and NaNs included). */
-void same(const std::string& what, const std::vector<float>& ref, const std::vector<float>& out) {
+void same(const std::string& what, const Vec& ref, const Vec& out) {
   ++checks;
   if (ref.size() != out.size() || std::memcmp(ref.data(), out.data(), ref.size() * sizeof(float)) != 0) {
     ++failures;
@@ -53,6 +78,7 @@ void same(const std::string& what, const std::vector<float>& ref, const std::vec
   }
 }
 void ok(const std::string& what, int status) {
+  if (status == PVLL_OK) status = pvll_cuda_synchronize(0);  // the kernels run asynchronously
   if (status != PVLL_OK) {
     ++failures;
     std::printf("FAIL %s: status %d: %s | %s\n", what.c_str(), status, pvll_last_error(), pvll_cuda_last_error());
@@ -200,9 +226,11 @@ void linear_loss() {
     const int64_t n = d[0], k = d[1];
     auto z = normal(n * k, 4.f);
     if (k > 2) z[1] = z[0];
-    std::vector<float> labels(n);
+    Vec labels(n);
     for (auto& l : labels) l = (float)(rng() % k);
-    float l1, l2, c1, c2;
+    float l1, c1;
+    Vec lc(2);
+    float &l2 = lc[0], &c2 = lc[1];
     auto g1 = nans(n * k), g2 = g1;
     ok("ce", pvll_softmax_cross_entropy(z.data(), labels.data(), &l1, &c1, g1.data(), n, k));
     ok("ce cuda", pvll_cuda_softmax_cross_entropy(z.data(), labels.data(), &l2, &c2, g2.data(), n, k, nullptr));
@@ -211,8 +239,9 @@ void linear_loss() {
     close("ce correct " + at, c1, c2, 0);
     close("ce grad " + at, g1, g2);
   }
-  std::vector<float> z(12, 0.f), labels = {0, 2, 3, 1.5f}, g(12, 7.f);
-  float loss = 0, correct = 0;
+  Vec z(12, 0.f), labels = {0, 2, 3, 1.5f}, g(12, 7.f);
+  Vec lc(2, 0.f);
+  float &loss = lc[0], &correct = lc[1];
   ok("ce bad label", pvll_cuda_softmax_cross_entropy(z.data(), labels.data(), &loss, &correct, g.data(), 4, 3, nullptr));
   ++checks;
   if (!std::isnan(loss) || correct != -3.f || g[0] != 7.f) {
@@ -228,7 +257,7 @@ void tensor_ops() {
       const int64_t n = 3, hw = 35;
       int64_t total = 0;
       for (auto c : channels) total += c;
-      std::vector<std::vector<float>> xs, d1, d2;
+      std::vector<Vec> xs, d1, d2;
       std::vector<const float*> xp;
       std::vector<float*> p1, p2;
       for (auto c : channels) {
@@ -249,7 +278,7 @@ void tensor_ops() {
     }
   for (int64_t n : {1, 5, 64}) {
     const int64_t per = 37, size = n * per;
-    auto x = normal(size), mask = std::vector<float>(n);
+    auto x = normal(size), mask = Vec(n);
     for (auto& m : mask) m = (rng() & 1) ? 1.f : 0.f;
     auto y1 = nans(size), y2 = y1;
     ok("dp", pvll_drop_path_forward(x.data(), mask.data(), y1.data(), n, per, 0.7f));
@@ -268,7 +297,9 @@ void tensor_ops() {
   }
   for (int64_t n : {1, 7, 8192, 100001}) {
     auto a = normal(n), b = normal(n);
-    double r1 = 0, r2 = 0;
+    double r1 = 0;
+    PinnedVec<double> rv(1, 0.0);
+    double& r2 = rv[0];
     ok("dot", pvll_dot(a.data(), b.data(), n, &r1));
     ok("dot cuda", pvll_cuda_dot(a.data(), b.data(), n, &r2, nullptr));
     close("dot " + std::to_string(n), r1, r2, 1e-9);
@@ -277,7 +308,7 @@ void tensor_ops() {
 
 void optim() {
   for (int64_t n : {1, 7, 1000, 65537}) {
-    auto p1 = normal(n), p2 = p1, b1 = std::vector<float>(n), b2 = b1;
+    auto p1 = normal(n), p2 = p1, b1 = Vec(n), b2 = b1;
     for (int step = 1; step <= 3; ++step) {
       auto g = normal(n);
       ok("sgd", pvll_sgd_step(p1.data(), g.data(), b1.data(), n, 0.025f, 0.9f, 3e-4f));
@@ -285,7 +316,7 @@ void optim() {
     }
     close("sgd", p1, p2);
     close("sgd buf", b1, b2);
-    auto q1 = normal(n), q2 = q1, m1 = std::vector<float>(n), m2 = m1, v1 = m1, v2 = m1;
+    auto q1 = normal(n), q2 = q1, m1 = Vec(n), m2 = m1, v1 = m1, v2 = m1;
     for (int step = 1; step <= 3; ++step) {
       auto g = normal(n);
       ok("adam", pvll_adam_step(q1.data(), g.data(), m1.data(), v1.data(), n, step, 3e-4f, 0.5f, 0.999f, 1e-8f, 1e-3f));
@@ -297,7 +328,7 @@ void optim() {
     close("adam v", v1, v2);
   }
   for (int buffers : {1, 3, 64, 65, 150}) {
-    std::vector<std::vector<float>> data;
+    std::vector<Vec> data;
     std::vector<int64_t> sizes;
     for (int i = 0; i < buffers; ++i) {
       const int64_t n = i % 5 == 4 ? 0 : (int64_t)(rng() % 20000);
@@ -307,7 +338,9 @@ void optim() {
     auto copy = data;
     std::vector<float*> p1, p2;
     for (int i = 0; i < buffers; ++i) p1.push_back(data[i].data()), p2.push_back(copy[i].data());
-    double s1 = 0, s2 = 0;
+    double s1 = 0;
+    PinnedVec<double> sv(1, 0.0);
+    double& s2 = sv[0];
     ok("sumsq", pvll_sum_squares(p1.data(), sizes.data(), buffers, &s1));
     ok("sumsq cuda", pvll_cuda_sum_squares(p2.data(), sizes.data(), buffers, &s2, nullptr));
     close("sum squares " + std::to_string(buffers), s1, s2, 1e-6);
@@ -319,7 +352,8 @@ void optim() {
       double cpu_norm = std::sqrt([&] { double s; pvll_sum_squares(p1.data(), sizes.data(), buffers, &s); return s; }());
       const double coef = max_norm / (cpu_norm + 1e-6);
       if (coef < 1) pvll_scale_buffers(p1.data(), sizes.data(), buffers, (float)coef);
-      double got = 0;
+      PinnedVec<double> gv(1, 0.0);
+      double& got = gv[0];
       ok("clip cuda", pvll_cuda_clip_grad_norm(p2.data(), sizes.data(), buffers, max_norm, &got, nullptr));
       close("clip norm", cpu_norm, got, 1e-6);
       for (int i = 0; i < buffers; ++i) close("clipped " + std::to_string(i), data[i], copy[i]);
@@ -361,32 +395,32 @@ void gumbel() {
 void step_scalars() {
   for (int64_t n : {1, 7, 1000, 65537}) {
     auto x = normal(n), y1 = normal(n), y2 = y1;
-    const float alpha[3] = {0.5f, -1.75f, 3.f};
+    const Vec alpha = {0.5f, -1.75f, 3.f};
     for (int acc : {0, 1}) {
-      ok("scale_add_by", pvll_scale_add_by(x.data(), alpha + 1, y1.data(), n, acc));
-      ok("scale_add_by cuda", pvll_cuda_scale_add_by(x.data(), alpha + 1, y2.data(), n, acc, nullptr));
+      ok("scale_add_by", pvll_scale_add_by(x.data(), alpha.data() + 1, y1.data(), n, acc));
+      ok("scale_add_by cuda", pvll_cuda_scale_add_by(x.data(), alpha.data() + 1, y2.data(), n, acc, nullptr));
       close("scale_add_by", y1, y2);
     }
     auto p1 = normal(n), p2 = p1, b1 = normal(n), b2 = b1, g = normal(n);
     for (float gate : {1.f, 0.f}) {
-      const float control[4] = {0.f, 0.025f, gate, 0.f};
-      ok("sgd_by", pvll_sgd_step_by(p1.data(), g.data(), b1.data(), n, control, 0.9f, 3e-4f));
-      ok("sgd_by cuda", pvll_cuda_sgd_step_by(p2.data(), g.data(), b2.data(), n, control, 0.9f, 3e-4f, nullptr));
+      const Vec control = {0.f, 0.025f, gate, 0.f};
+      ok("sgd_by", pvll_sgd_step_by(p1.data(), g.data(), b1.data(), n, control.data(), 0.9f, 3e-4f));
+      ok("sgd_by cuda", pvll_cuda_sgd_step_by(p2.data(), g.data(), b2.data(), n, control.data(), 0.9f, 3e-4f, nullptr));
       close("sgd_by param", p1, p2);
       close("sgd_by momentum", b1, b2);
     }
   }
-  std::vector<float> c1 = {0, 0.1f, 0, 0}, c2 = c1, log1(4, -9.f), log2 = log1;
-  const float lrs[2] = {0.3f, 0.2f};
+  Vec c1 = {0, 0.1f, 0, 0}, c2 = c1, log1(4, -9.f), log2 = log1;
+  const Vec lrs = {0.3f, 0.2f};
   for (float loss : {2.5f, INFINITY, 1.f, NAN}) {
-    const float correct = 7.f;
-    ok("record_step", pvll_record_step(&loss, &correct, lrs, c1.data(), log1.data(), 2));
-    ok("record_step cuda", pvll_cuda_record_step(&loss, &correct, lrs, c2.data(), log2.data(), 2, nullptr));
+    const Vec lc = {loss, 7.f};  // loss and correct
+    ok("record_step", pvll_record_step(lc.data(), lc.data() + 1, lrs.data(), c1.data(), log1.data(), 2));
+    ok("record_step cuda", pvll_cuda_record_step(lc.data(), lc.data() + 1, lrs.data(), c2.data(), log2.data(), 2, nullptr));
     same("record_step control", c1, c2);
     same("record_step log", log1, log2);
   }
-  same("record_step counted past the end", std::vector<float>{4, 0.2f, 0, 0}, c1);
-  same("record_step log rows", std::vector<float>{2.5f, 7, INFINITY, 7}, log1);
+  same("record_step counted past the end", Vec{4, 0.2f, 0, 0}, c1);
+  same("record_step log rows", Vec{2.5f, 7, INFINITY, 7}, log1);
 }
 
 int main() {

@@ -1,8 +1,9 @@
-// Host-emulated run of the CUDA conv kernels (kernels/conv_*.cu, rewritten by transform.py for
-// include/cuda_runtime.h) against the naive CPU references of libpvll (pvll_ref_*), on small odd
-// shapes that reach every path: depthwise tiles with k 3, 5 and run-time k, several tiles per
-// plane, the global-memory fallbacks, the K-split weight GEMM, bias, accumulate on and off.
-// Outputs are poisoned with NaN first. Run with kernels/dev/host_emu/run.sh.
+// The CUDA conv kernels (kernels/conv_*.cu) against the naive CPU references of libpvll
+// (pvll_ref_*), on small odd shapes that reach every path: depthwise tiles with k 3, 5 and
+// run-time k, several tiles per plane, the global-memory fallbacks, the K-split weight GEMM,
+// bias, accumulate on and off. Outputs are poisoned with NaN first. On any CUDA device: ctest
+// runs it on the emulated one (check_conv); tensors in pinned host memory the kernels read and
+// write directly, the device synchronised after every call. --quick skips the larger shapes.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -11,38 +12,45 @@
 #include <string>
 #include <vector>
 
+#include <new>
+
 #include "pvll_conv.h"
 #include "pvll_cuda.h"
-
-namespace pvll_cuda {
-int fail(int status, const char* format, ...) {
-  std::printf("  kernel error status %d: %s\n", status, format);
-  return status;
-}
-}  // namespace pvll_cuda
-PVLL_API int pvll_cuda_malloc(int, int64_t bytes, void** out) {
-  *out = std::malloc((size_t)bytes + 16);
-  std::vector<float> nan((size_t)bytes / 4 + 1, NAN);
-  std::memcpy(*out, nan.data(), (size_t)bytes);
-  return 0;
-}
-PVLL_API int pvll_cuda_free(int, void* p) {
-  std::free(p);
-  return 0;
-}
+#include "pvll_cuda_conv.h"
+#include "pvll_cuda_layers.h"
 
 namespace {
+/** Pinned host memory (cudaHostAlloc through pvll): GPU kernels may read and write it directly. */
+template <class T>
+struct Pinned {
+  using value_type = T;
+  Pinned() = default;
+  template <class U>
+  Pinned(const Pinned<U>&) {}
+  T* allocate(size_t n) {
+    void* p = nullptr;
+    if (pvll_cuda_host_alloc_pinned((int64_t)(n * sizeof(T)), &p) != PVLL_OK) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { pvll_cuda_host_free_pinned(p); }
+  friend bool operator==(const Pinned&, const Pinned&) { return true; }
+  friend bool operator!=(const Pinned&, const Pinned&) { return false; }
+};
+template <class T>
+using PinnedVec = std::vector<T, Pinned<T>>;
+using Vec = PinnedVec<float>;
+
 int failures = 0;
 std::mt19937 gen(12345);
 
-std::vector<float> normal(size_t n) {
+Vec normal(size_t n) {
   std::normal_distribution<float> d(0.f, 1.f);
-  std::vector<float> v(n);
+  Vec v(n);
   for (auto& x : v) x = d(gen);
   return v;
 }
 
-void compare(const std::string& what, const std::vector<float>& ref, const std::vector<float>& out, double terms) {
+void compare(const std::string& what, const Vec& ref, const Vec& out, double terms) {
   int bad = 0;
   for (size_t i = 0; i < ref.size(); ++i) {
     const double diff = std::fabs((double)ref[i] - out[i]);
@@ -57,6 +65,13 @@ void compare(const std::string& what, const std::vector<float>& ref, const std::
   }
 }
 
+/** A CUDA call's status, then the device synchronised (the kernels run asynchronously). */
+int cuda(int status) {
+  if (status == PVLL_OK) status = pvll_cuda_synchronize(0);
+  if (status != PVLL_OK) std::printf("  CUDA call failed: %s\n", pvll_cuda_last_error());
+  return status;
+}
+
 int oute(int in, int k, int s, int p, int d) { return (in + 2 * p - d * (k - 1) - 1) / s + 1; }
 
 void depthwise(int n, int c, int h, int w, int k, int s, int d) {
@@ -65,19 +80,19 @@ void depthwise(int n, int c, int h, int w, int k, int s, int d) {
   const int oh = (h - 1) / s + 1, ow = (w - 1) / s + 1;
   const size_t xs = (size_t)n * c * h * w, ys = (size_t)n * c * oh * ow, ws = (size_t)c * k * k;
   auto x = normal(xs), wt = normal(ws), dy = normal(ys);
-  std::vector<float> ry(ys), ro(ys, NAN);
+  Vec ry(ys), ro(ys, NAN);
   pvll_ref_depthwise_forward(x.data(), wt.data(), ry.data(), n, c, h, w, k, s, d);
-  if (pvll_cuda_depthwise_forward(x.data(), wt.data(), ro.data(), n, c, h, w, k, s, d, nullptr)) ++failures;
+  if (cuda(pvll_cuda_depthwise_forward(x.data(), wt.data(), ro.data(), n, c, h, w, k, s, d, nullptr))) ++failures;
   compare(std::string(buf) + " forward", ry, ro, k * k);
   for (int acc = 0; acc < 2; ++acc) {
-    std::vector<float> rdx(xs, acc ? 0.5f : NAN), odx(xs, acc ? 0.5f : NAN);
+    Vec rdx(xs, acc ? 0.5f : NAN), odx(xs, acc ? 0.5f : NAN);
     if (!acc) std::fill(rdx.begin(), rdx.end(), 0.f);
     pvll_ref_depthwise_backward_input(dy.data(), wt.data(), rdx.data(), n, c, h, w, k, s, d, acc);
-    if (pvll_cuda_depthwise_backward_input(dy.data(), wt.data(), odx.data(), n, c, h, w, k, s, d, acc, nullptr)) ++failures;
+    if (cuda(pvll_cuda_depthwise_backward_input(dy.data(), wt.data(), odx.data(), n, c, h, w, k, s, d, acc, nullptr))) ++failures;
     compare(std::string(buf) + (acc ? " dx acc" : " dx"), rdx, odx, k * k);
-    std::vector<float> rdw(ws, acc ? -0.25f : 0.f), odw(ws, acc ? -0.25f : NAN);
+    Vec rdw(ws, acc ? -0.25f : 0.f), odw(ws, acc ? -0.25f : NAN);
     pvll_ref_depthwise_backward_weight(x.data(), dy.data(), rdw.data(), n, c, h, w, k, s, d, acc);
-    if (pvll_cuda_depthwise_backward_weight(x.data(), dy.data(), odw.data(), n, c, h, w, k, s, d, acc, nullptr)) ++failures;
+    if (cuda(pvll_cuda_depthwise_backward_weight(x.data(), dy.data(), odw.data(), n, c, h, w, k, s, d, acc, nullptr))) ++failures;
     compare(std::string(buf) + (acc ? " dw acc" : " dw"), rdw, odw, (double)n * oh * ow);
   }
 }
@@ -89,31 +104,31 @@ void conv(int n, int cin, int h, int w, int cout, int k, int s, int p, int d, bo
   const int oh = oute(h, k, s, p, d), ow = oute(w, k, s, p, d);
   const size_t xs = (size_t)n * cin * h * w, ys = (size_t)n * cout * oh * ow, ws = (size_t)cout * cin * k * k;
   auto x = normal(xs), wt = normal(ws), b = normal(cout), dy = normal(ys);
-  std::vector<float> ry(ys), ro(ys, NAN);
+  Vec ry(ys), ro(ys, NAN);
   pvll_ref_conv2d_forward(x.data(), wt.data(), bias ? b.data() : nullptr, ry.data(), n, cin, h, w, cout, k, k, s, p, d, 1);
   int st = pointwise_api ? pvll_cuda_pointwise_forward(x.data(), wt.data(), ro.data(), n, cin, h, w, cout, nullptr)
                          : pvll_cuda_conv2d_forward(x.data(), wt.data(), bias ? b.data() : nullptr, ro.data(), n, cin, h,
                                                     w, cout, k, k, s, p, d, nullptr);
-  if (st) ++failures;
+  if (cuda(st)) ++failures;
   compare(std::string(buf) + " forward", ry, ro, cin * k * k);
   for (int acc = 0; acc < 2; ++acc) {
-    std::vector<float> rdx(xs, acc ? 0.5f : 0.f), odx(xs, acc ? 0.5f : NAN);
+    Vec rdx(xs, acc ? 0.5f : 0.f), odx(xs, acc ? 0.5f : NAN);
     pvll_ref_conv2d_backward_input(dy.data(), wt.data(), rdx.data(), n, cin, h, w, cout, k, k, s, p, d, 1, acc);
     st = pointwise_api
              ? pvll_cuda_pointwise_backward_input(dy.data(), wt.data(), odx.data(), n, cin, h, w, cout, acc, nullptr)
              : pvll_cuda_conv2d_backward_input(dy.data(), wt.data(), odx.data(), n, cin, h, w, cout, k, k, s, p, d, acc,
                                                nullptr);
-    if (st) ++failures;
+    if (cuda(st)) ++failures;
     compare(std::string(buf) + (acc ? " dx acc" : " dx"), rdx, odx, cout * k * k);
-    std::vector<float> rdw(ws, acc ? -0.25f : 0.f), odw(ws, acc ? -0.25f : NAN);
-    std::vector<float> rdb(cout, acc ? 2.f : 0.f), odb(cout, acc ? 2.f : NAN);
+    Vec rdw(ws, acc ? -0.25f : 0.f), odw(ws, acc ? -0.25f : NAN);
+    Vec rdb(cout, acc ? 2.f : 0.f), odb(cout, acc ? 2.f : NAN);
     pvll_ref_conv2d_backward_weight(x.data(), dy.data(), rdw.data(), bias ? rdb.data() : nullptr, n, cin, h, w, cout, k,
                                     k, s, p, d, 1, acc);
     st = pointwise_api ? pvll_cuda_pointwise_backward_weight(x.data(), dy.data(), odw.data(), n, cin, h, w, cout, acc,
                                                              nullptr)
                        : pvll_cuda_conv2d_backward_weight(x.data(), dy.data(), odw.data(), bias ? odb.data() : nullptr,
                                                           n, cin, h, w, cout, k, k, s, p, d, acc, nullptr);
-    if (st) ++failures;
+    if (cuda(st)) ++failures;
     compare(std::string(buf) + (acc ? " dw acc" : " dw"), rdw, odw, (double)n * oh * ow);
     if (bias) compare(std::string(buf) + (acc ? " db acc" : " db"), rdb, odb, (double)n * oh * ow);
   }
@@ -144,6 +159,6 @@ int main(int argc, char** argv) {
   conv(2, 5, 9, 8, 6, 3, 2, 2, 2, true, false);
   conv(1, 4, 7, 7, 6, 2, 2, 0, 1, false, false);
   if (!quick) conv(16, 8, 16, 16, 12, 3, 1, 1, 1, true, false);  // K split of the weight GEMM
-  std::printf("host emulation: %d failures\n", failures);
+  std::printf("conv kernels against the CPU references: %d failures\n", failures);
   return failures ? 1 : 0;
 }
