@@ -8,8 +8,10 @@
 // a poll of ncclCommGetAsyncError with a deadline; a collective that returns ncclInProgress is
 // polled the same way before the next call, as NCCL requires. The collectives themselves are
 // enqueued on the op's stream only. No kernels of our own: nothing here is nondeterministic
-// beyond NCCL's reduction order. Build: part of libpvll_cuda.so (CMake globs kernels/*.cu); it
-// cannot run without libnccl.so.2 and a GPU: benchmarks/device/ runs it on a lent one.
+// beyond NCCL's reduction order. Build: part of libpvll_cuda.so (CMake globs kernels/*.cu). On a
+// GPU it needs libnccl.so.2 (benchmarks/device/nccl-check.sh runs it on a lent one); on the
+// emulated device it loads the emulated NCCL, whose ranks are threads (kernels/dev/emu/nccl;
+// checked by kernels/dev/emu/tests/check_nccl.cpp and NcclCommunicatorCudaTest).
 #include <dlfcn.h>
 #include <sched.h>
 
@@ -140,7 +142,8 @@ int break_communicator(Communicator* c, int status, const char* message) {
 }
 
 int nccl_failed(Communicator* c, const char* op, const char* call, ncclResult_t r) {
-  const char* detail = c && c->comm && nccl().GetLastError ? nccl().GetLastError(c->comm) : nullptr;
+  // NCCL's last error needs no communicator (its argument is unused): also a failed init's reason
+  const char* detail = nccl().GetLastError ? nccl().GetLastError(c ? c->comm : nullptr) : nullptr;
   pvll_cuda::fail(PVLL_ERR_COLLECTIVE, "%s: %s failed on rank %d of %d: %s%s%s", op, call, c ? c->rank : -1,
                   c ? c->nranks : -1, nccl().GetErrorString(r), detail && *detail ? ": " : "", detail ? detail : "");
   return c ? break_communicator(c, PVLL_ERR_COLLECTIVE, pvll_cuda_last_error()) : PVLL_ERR_COLLECTIVE;
@@ -218,7 +221,7 @@ PVLL_API int pvll_cuda_nccl_init(int device, int nranks, int rank, const char* i
   ncclConfigV21400 config{sizeof(ncclConfigV21400), kNcclConfigMagic, kNcclConfigVersion, 0};
   const ncclResult_t r = nccl().CommInitRankConfig(&c->comm, nranks, unique, rank, &config);
   if (r != ncclSuccess && r != ncclInProgress && c->comm == nullptr) {
-    nccl_failed(nullptr, op, "ncclCommInitRankConfig", r);
+    nccl_failed(c, op, "ncclCommInitRankConfig", r);
     delete c;
     return PVLL_ERR_COLLECTIVE;
   }
@@ -264,15 +267,17 @@ PVLL_API int pvll_cuda_nccl_wait(void* comm, void* stream, double timeout_second
   const Clock::time_point start = Clock::now();
   for (;;) {
     const cudaError_t q = cudaStreamQuery(st);
-    if (q == cudaSuccess) return PVLL_OK;
-    if (q != cudaErrorNotReady) {
+    if (q == cudaErrorNotReady) (void)cudaGetLastError();  // "not ready" is the thread's last error: the next launch check would report it
+    else if (q != cudaSuccess) {
       pvll_cuda::fail(PVLL_ERR_CUDA, "%s: cudaStreamQuery failed: %s (%s)", op, cudaGetErrorString(q), cudaGetErrorName(q));
       return break_communicator(c, PVLL_ERR_CUDA, pvll_cuda_last_error());
     }
+    // also once the stream is done: a collective that failed asynchronously may have ended without its result
     ncclResult_t state = ncclSuccess;
     const ncclResult_t r = nccl().CommGetAsyncError(c->comm, &state);
     if (r != ncclSuccess) return nccl_failed(c, op, "ncclCommGetAsyncError", r);
     if (state != ncclSuccess && state != ncclInProgress) return nccl_failed(c, op, "an enqueued collective", state);
+    if (q == cudaSuccess) return PVLL_OK;
     if (seconds_since(start) >= timeout) {
       pvll_cuda::fail(PVLL_ERR_COLLECTIVE,
                       "%s: the stream's collectives on rank %d of %d did not complete within the timeout of %.1f s "

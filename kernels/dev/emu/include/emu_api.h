@@ -42,6 +42,12 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream);
 cudaError_t cudaStreamSynchronize(cudaStream_t stream);
 cudaError_t cudaStreamQuery(cudaStream_t stream);
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int flags = 0);
+/**
+ * Exported from libpvll_cuda_emulated.so, unlike the rest of the runtime: a library that stands in
+ * for a CUDA library (the fake NCCL of kernels/dev/emu/nccl) enqueues its work on pvll's streams
+ * through it, as the real one enqueues kernels.
+ */
+__attribute__((visibility("default"))) cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData);
 cudaError_t cudaEventCreate(cudaEvent_t* event);
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int flags);
 cudaError_t cudaEventDestroy(cudaEvent_t event);

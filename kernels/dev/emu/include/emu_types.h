@@ -43,6 +43,8 @@ typedef struct CUgraph_st* cudaGraph_t;
 typedef struct CUgraphNode_st* cudaGraphNode_t;
 typedef struct CUgraphExec_st* cudaGraphExec_t;
 typedef unsigned long long cudaGraphConditionalHandle;
+/** A host function enqueued on a stream (cudaLaunchHostFunc). */
+typedef void (*cudaHostFn_t)(void* userData);
 
 #define cudaStreamLegacy ((cudaStream_t)0x1)
 #define cudaStreamPerThread ((cudaStream_t)0x2)

@@ -1,4 +1,4 @@
-// Graphs on the emulated device: nodes (kernel, memcpy, memset, empty, switch conditional) with
+// Graphs on the emulated device: nodes (kernel, memcpy, memset, host, empty, switch conditional) with
 // their dependencies, built by stream capture or by the cudaGraphAdd* calls; cudaGraphInstantiate
 // copies a graph into an executable one (later changes to the graph do not reach it), refusing a
 // cycle and a race between nodes that no path orders (races.cpp); cudaGraphLaunch enqueues one
@@ -58,7 +58,8 @@ thread_local ExecState* running = nullptr;
 std::string node_name(const CUgraphNode_st& n) {
   switch (n.type) {
     case cudaGraphNodeTypeKernel: return "kernel " + n.kernel->name;
-    case cudaGraphNodeTypeMemcpy: return n.copy->name();
+    case cudaGraphNodeTypeMemcpy:
+    case cudaGraphNodeTypeHost: return n.copy->name();
     case cudaGraphNodeTypeConditional: return format("switch node %d", n.index);
     default: return format("empty node %d", n.index);
   }
@@ -150,7 +151,8 @@ void run_graph(const ExecGraph& g, ExecState& st) {
     const ExecNode& node = g.nodes[i];
     switch (node.type) {
       case cudaGraphNodeTypeKernel: run_grid(*node.kernel); break;
-      case cudaGraphNodeTypeMemcpy: node.copy->run(); break;
+      case cudaGraphNodeTypeMemcpy:
+      case cudaGraphNodeTypeHost: node.copy->run(); break;
       case cudaGraphNodeTypeConditional: {
         const unsigned v = st.handles[node.handle].value;
         if (v < node.bodies.size()) run_graph(*node.bodies[v], st);

@@ -252,7 +252,7 @@ struct CUgraphNode_st {
   cudaGraphNodeType type = cudaGraphNodeTypeEmpty;
   std::vector<CUgraphNode_st*> deps;
   std::shared_ptr<emu::KernelLaunch> kernel;
-  std::shared_ptr<emu::Work> copy;  // memcpy and memset nodes
+  std::shared_ptr<emu::Work> copy;  // memcpy, memset and host nodes
   cudaGraphConditionalHandle handle = 0;
   std::vector<CUgraph_st*> bodies;
   std::vector<cudaGraph_t> body_handles;  // the phGraph_out array

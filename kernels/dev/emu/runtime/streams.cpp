@@ -7,7 +7,11 @@
 // operation on a blocking stream waits for all earlier work on it; non-blocking streams
 // (cudaStreamNonBlocking) take no part. cudaStreamPerThread is not modelled and is refused.
 // Host waits (stream, device) check every allocation's guards and make later enqueues happen
-// after what they waited for.
+// after what they waited for. A host function (cudaLaunchHostFunc) runs on the stream's worker in
+// stream order and the work after it starts when it returns, so one that blocks keeps its stream
+// busy as a spinning GPU kernel does; captured, it is a host node run at every replay. As on a
+// GPU it must not call the CUDA API (not checked), and its memory accesses are unknown to the race
+// check. The fake NCCL (kernels/dev/emu/nccl/fake_nccl.cpp) runs its collectives this way.
 // Checked by kernels/dev/emu/tests/emu_streams_test.cpp.
 #include <chrono>
 #include <set>
@@ -100,6 +104,18 @@ class Marker final : public Work {
  private:
   std::string name_;
   std::shared_ptr<double> stamp_;
+};
+
+/** A host function (cudaLaunchHostFunc), run on a stream or replayed by a graph. */
+class HostWork final : public Work {
+ public:
+  HostWork(cudaHostFn_t fn, void* data) : fn_(fn), data_(data) {}
+  void run() override { fn_(data_); }
+  std::string name() const override { return format("host function %p", (void*)fn_); }
+
+ private:
+  cudaHostFn_t fn_;
+  void* data_;
 };
 
 bool blocking(const CUstream_st* s) { return !s->legacy && (s->flags & cudaStreamNonBlocking) == 0; }
@@ -281,4 +297,17 @@ extern "C" cudaError_t cudaDeviceSynchronize(void) {
   device_wait(api.hold());
   check_all_guards();
   return api.faulted();
+}
+
+extern "C" cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* userData) {
+  Api api("cudaLaunchHostFunc");
+  if (cudaError_t e = api.faulted()) return e;
+  if (fn == nullptr) return fail(cudaErrorInvalidValue, "cudaLaunchHostFunc: fn is NULL");
+  CUstream_st* s = resolve_stream(stream, api.name());
+  if (s == nullptr) return stream_error();
+  auto work = std::make_shared<HostWork>(fn, userData);
+  if (s->capture != nullptr) return capture_work(api.name(), s, cudaGraphNodeTypeHost, nullptr, std::move(work));
+  if (s->legacy)
+    if (cudaError_t e = capture_hazard(api.name(), Hazard::LegacyStream)) return e;
+  return enqueue(api.name(), s, std::move(work));
 }

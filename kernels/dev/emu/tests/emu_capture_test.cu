@@ -7,7 +7,8 @@
 // fail with the real code and invalidate the capture (cudaStreamEndCapture then gives no graph).
 // Graphs: a switch node's body chosen by a device-set value at every replay (none when the value
 // is out of range), kernel nodes added by address, a race between unordered nodes refused at
-// instantiation, cudaGraphSetConditional from two threads of a kernel a fault.
+// instantiation, cudaGraphSetConditional from two threads of a kernel a fault, a captured host
+// function run at every replay.
 // Built through the emulator's transform; run by ctest (emu_capture_test).
 #include <cmath>
 #include <cstring>
@@ -102,6 +103,34 @@ void basic_and_forks() {
   CHECK_OK(cudaFree(b));
   cudaStreamDestroy(s);
   cudaStreamDestroy(side);
+}
+
+/** A captured host function is a host node: it runs at every replay, in the graph's order. */
+void host_nodes() {
+  cudaStream_t s = nonblocking();
+  float* a;
+  CHECK_OK(cudaMalloc(&a, 64 * sizeof(float)));
+  struct Count {
+    int runs = 0;
+  } count;
+  CHECK_OK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  fill_kernel<<<1, 64, 0, s>>>(a, 1.f, 64);
+  CHECK_OK(cudaLaunchHostFunc(s, [](void* p) { ++static_cast<Count*>(p)->runs; }, &count));
+  cudaGraph_t g = nullptr;
+  CHECK_OK(cudaStreamEndCapture(s, &g));
+  size_t nodes = 0;
+  CHECK_OK(cudaGraphGetNodes(g, nullptr, &nodes));
+  CHECK(nodes == 2);
+  CHECK(count.runs == 0);  // captured, not run
+  cudaGraphExec_t exec;
+  CHECK_OK(cudaGraphInstantiate(&exec, g, 0));
+  for (int i = 0; i < 3; ++i) CHECK_OK(cudaGraphLaunch(exec, s));
+  CHECK_OK(cudaStreamSynchronize(s));
+  CHECK(count.runs == 3);
+  CHECK_OK(cudaGraphExecDestroy(exec));
+  CHECK_OK(cudaGraphDestroy(g));
+  CHECK_OK(cudaFree(a));
+  cudaStreamDestroy(s);
 }
 
 /** Starts a capture on s in mode, runs what, ends it; returns what cudaStreamEndCapture said. */
@@ -313,6 +342,7 @@ void all() {
   basic_and_forks();
   forbidden_calls();
   switch_nodes();
+  host_nodes();
   graph_races();
   emu_test::expect_child("two_setters", {"instantiate: cudaSuccess", "sync: cudaErrorLaunchFailure",
                                          "more than one thread", "set_switch_everywhere"}, __LINE__);

@@ -5,7 +5,8 @@
 // stream waits for blocking streams and they for it, non-blocking streams for neither; events
 // order streams and answer queries; a copy from pageable memory is staged at the call; two
 // streams touching one block without an event or synchronisation between them is a race, refused
-// at once. Built through the emulator's transform; run by ctest (emu_streams_test).
+// at once; host functions run in stream order and hold their stream while they run. Built through
+// the emulator's transform; run by ctest (emu_streams_test).
 #include <unistd.h>
 
 #include <cmath>
@@ -183,6 +184,43 @@ void events() {
   CHECK_OK(cudaStreamDestroy(b));
 }
 
+/** Host functions run in stream order; one that blocks keeps its stream busy and what follows waiting. */
+void host_functions() {
+  cudaStream_t a;
+  CHECK_OK(cudaStreamCreateWithFlags(&a, cudaStreamNonBlocking));
+  float *d, *pinned;
+  CHECK_OK(cudaMalloc(&d, 64 * sizeof(float)));
+  CHECK_OK(cudaHostAlloc(&pinned, 64 * sizeof(float), 0));
+  std::memset(pinned, 0, 64 * sizeof(float));
+  struct Seen {
+    const float* pinned;
+    float value = -1.f;
+    volatile int open = 0;
+  } seen{pinned};
+  write_kernel<<<1, 64, 0, a>>>(d, 4.f, 64);
+  CHECK_OK(cudaMemcpyAsync(pinned, d, 64 * sizeof(float), cudaMemcpyDeviceToHost, a));
+  // runs after the copy: sees its result; then holds the stream until the host opens it
+  CHECK_OK(cudaLaunchHostFunc(a, [](void* p) {
+    auto* s = static_cast<Seen*>(p);
+    s->value = s->pinned[63];
+    while (s->open == 0) usleep(1000);
+  }, &seen));
+  write_kernel<<<1, 64, 0, a>>>(d, 6.f, 64);
+  CHECK_OK(cudaMemcpyAsync(pinned, d, 64 * sizeof(float), cudaMemcpyDeviceToHost, a));
+  pause();
+  CHECK(seen.value == 4.f);
+  CHECK(pinned[0] == 4.f);  // the work after the host function waits for it
+  CHECK_ERR(cudaStreamQuery(a), cudaErrorNotReady);
+  cudaGetLastError();
+  seen.open = 1;
+  CHECK_OK(cudaStreamSynchronize(a));
+  CHECK(pinned[0] == 6.f);
+  CHECK_ERR(cudaLaunchHostFunc(a, nullptr, nullptr), cudaErrorInvalidValue);
+  CHECK_OK(cudaFree(d));
+  CHECK_OK(cudaFreeHost(pinned));
+  CHECK_OK(cudaStreamDestroy(a));
+}
+
 void races() {
   cudaStream_t a, b;
   CHECK_OK(cudaStreamCreateWithFlags(&a, cudaStreamNonBlocking));
@@ -225,6 +263,7 @@ void all() {
   asynchronous();
   legacy_stream();
   events();
+  host_functions();
   races();
 }
 }  // namespace

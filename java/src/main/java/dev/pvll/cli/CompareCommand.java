@@ -46,6 +46,7 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Job.requireSingle("pvll compare");
     ProgressBar bar = new ProgressBar(System.err);
     Comparison.Listener listener = new Comparison.Listener() {
       @Override

@@ -23,6 +23,7 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Job.requireSingle("pvll export");
     TrainConfig config = TrainingRun.savedConfig(checkedRun());
     Path file = out != null ? out : run.resolve("model.onnx");
     try (GenotypeTrainer trained = TrainingRun.openFinished(run, DataLoading.load(config.dataset(), config.dataDir()))) {

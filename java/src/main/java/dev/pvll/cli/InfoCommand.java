@@ -29,6 +29,7 @@ final class InfoCommand implements Callable<Integer> {
     if (!cuda.available()) return "not used without a GPU";
     try {
       int v = NcclCommunicator.version();
+      if (cuda.emulated()) return "emulated (ranks are threads of one process: a job of several processes needs a GPU's libnccl)";
       return "libnccl " + v / 10000 + "." + v / 100 % 100 + "." + v % 100 + " (GPU ranks' collectives)";
     } catch (RuntimeException e) {
       return "not loadable: " + e.getMessage();

@@ -59,6 +59,21 @@ final class Job implements AutoCloseable {
     return new Job(launch, Collectives.open(launch, d, parallel.collectives()), parallel);
   }
 
+  /**
+   * For a command that runs in one process only (it writes files that ranks would race on):
+   * refuses a launch of several ranks, naming the command and the launcher.
+   */
+  static void requireSingle(String command) {
+    requireSingle(command, LaunchEnvironment.detect());
+  }
+
+  static void requireSingle(String command, LaunchEnvironment launch) {
+    if (launch.size() > 1) {
+      throw new IllegalArgumentException(command + " runs in one process, not as " + launch.describe()
+          + ": start it without mpirun or srun (pvll search and pvll train are the data-parallel commands)");
+    }
+  }
+
   Collectives collectives() {
     return collectives;
   }

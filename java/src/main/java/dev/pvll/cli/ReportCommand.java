@@ -14,6 +14,7 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Job.requireSingle("pvll report");
     System.out.println(ReportWriter.write(runDir));
     return 0;
   }

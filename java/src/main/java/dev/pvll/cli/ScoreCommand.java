@@ -45,6 +45,7 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Job.requireSingle("pvll score");
     if (!Files.isDirectory(run)) throw new IllegalArgumentException("RUN " + run + ": not a folder");
     if (!RunFolder.hasCheckpoint(run)) throw new IllegalArgumentException("RUN " + run + ": no " + RunFolder.CHECKPOINT + " there (not a pvll search --out folder)");
     Map<String, Genotype> todo = new LinkedHashMap<>();
