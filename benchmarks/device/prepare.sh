@@ -16,15 +16,17 @@ cd "$(dirname "$0")/../.."
 JUNIT_CONSOLE_VERSION=1.14.1
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  mvn -q -B package -DskipTests
-  (cd java && mvn -q -B test-compile)
+  mvn -q -B package -DskipTests   # compiles the test classes too
 fi
 rm -rf device-carry
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p device-carry/lib
 cp java/target/pvll.jar device-carry/lib/
-cp -r java/target/test-classes device-carry/lib/test-classes
+# the test classes of both modules in one folder: the kernels' (the *CudaTest classes of the ops,
+# dev.pvll.testing) and the application's (search, supernet, data)
+cp -r java/kernels/target/test-classes device-carry/lib/test-classes
+cp -r java/target/test-classes/. device-carry/lib/test-classes/
 rm -rf device-carry/lib/test-classes/dev/pvll/testing/Torch*.class
 # the JMH GPU benchmarks: our benchmark classes (with JMH's generated ones) and the JMH jars;
 # the shaded benchmarks.jar carries libtorch and is far too large to carry
