@@ -49,6 +49,7 @@ public final class SpatialOps {
   public static void cropForward(Tensor x, Tensor y, int top, int left) {
     Device d = Checks.sameDevice("crop_forward", x, y);
     Checks.rank("crop_forward", "x", x, 4);
+    Checks.rank("crop_forward", "y", y, 4);
     Checks.shape("crop_forward", "y", y, x.dim(0), x.dim(1), y.dim(2), y.dim(3));
     checkWindow("crop_forward", x, y, top, left);
     if (d.isCuda()) {
@@ -64,6 +65,7 @@ public final class SpatialOps {
   public static void cropBackward(Tensor dy, Tensor dx, int top, int left, boolean accumulate) {
     Device d = Checks.sameDevice("crop_backward", dy, dx);
     Checks.rank("crop_backward", "dx", dx, 4);
+    Checks.rank("crop_backward", "dy", dy, 4);
     Checks.shape("crop_backward", "dy", dy, dx.dim(0), dx.dim(1), dy.dim(2), dy.dim(3));
     checkWindow("crop_backward", dx, dy, top, left);
     if (d.isCuda()) {
