@@ -13,10 +13,19 @@ public interface Branching {
   /**
    * Runs body(k), with k = (int) selector[index], for the work of case k; values outside
    * [0, cases) (and NaN) run nothing. A capturing branching calls body for every case instead.
+   *
+   * @param selector the tensor holding the value
+   * @param index the element of selector to read, 0 to size - 1
+   * @param cases the number of cases
+   * @param body the work of case k, given k
    */
   void branch(Tensor selector, long index, int cases, IntConsumer body);
 
-  /** Reads selector[index] from the tensor (on CUDA this waits for the device). */
+  /**
+   * Reads selector[index] from the tensor (on CUDA this waits for the device).
+   *
+   * @return a branching that reads the device value
+   */
   static Branching reading() {
     return (selector, index, cases, body) -> {
       float value;
@@ -30,6 +39,9 @@ public interface Branching {
   /**
    * Reads the value from a host copy of the selector tensor (mirror[index]), which the caller
    * keeps equal to what the tensor will hold when the work runs: no device read-back.
+   *
+   * @param mirror the host copy of the selector's values
+   * @return a branching that reads mirror
    */
   static Branching fromHost(float[] mirror) {
     return (selector, index, cases, body) -> run(mirror[Math.toIntExact(index)], cases, body);

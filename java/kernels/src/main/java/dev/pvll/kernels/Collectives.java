@@ -19,21 +19,41 @@ package dev.pvll.kernels;
  * to join one job only once.
  */
 public interface Collectives extends AutoCloseable {
-  /** This process's rank, 0 to {@link #size()} - 1. */
+  /**
+   * This process's rank.
+   *
+   * @return 0 to {@link #size()} - 1
+   */
   int rank();
 
-  /** The number of ranks. */
+  /**
+   * The number of ranks.
+   *
+   * @return at least 1
+   */
   int size();
 
-  /** This rank's index among the ranks on its host (the GPU it should use). */
+  /**
+   * This rank's index among the ranks on its host (the GPU it should use).
+   *
+   * @return the local rank
+   */
   int localRank();
 
-  /** True on rank 0, the rank that writes logs, outputs and checkpoints. */
+  /**
+   * True on rank 0, the rank that writes logs, outputs and checkpoints.
+   *
+   * @return whether this is rank 0
+   */
   default boolean isRoot() {
     return rank() == 0;
   }
 
-  /** One line for {@code pvll info}: the back end, rank, size and library versions. */
+  /**
+   * One line for {@code pvll info}: the back end, rank, size and library versions.
+   *
+   * @return the description
+   */
   String describe();
 
   /**
@@ -41,26 +61,73 @@ public interface Collectives extends AutoCloseable {
    * tensor on the job's GPU through NCCL, enqueued on this thread's current stream (the result
    * is there for the ops that follow on that stream; {@link #waitForDevice()} waits for it).
    *
-   * @throws IllegalArgumentException for a closed tensor or one on another GPU than the job's
+   * <p>As {@code torch.distributed.all_reduce(tensor, op=SUM)}.
+   *
+   * @param tensor the values, replaced in place
+   * @throws IllegalArgumentException for a null tensor or one on another GPU than the job's
+   * @throws IllegalStateException when the tensor or the collectives are closed
+   * @throws KernelException with status {@link KernelException#COLLECTIVE} when the operation
+   *     fails or times out
    */
   void allReduceSum(Tensor tensor);
 
-  /** The same for a double vector (CPU: MPI; the job's GPU: NCCL). */
+  /**
+   * The same for a double vector (CPU: MPI; the job's GPU: NCCL).
+   *
+   * @param values the values, replaced in place
+   * @throws IllegalArgumentException for null values or values on another GPU than the job's
+   * @throws IllegalStateException when the collectives are closed
+   * @throws KernelException with status {@link KernelException#COLLECTIVE} when the operation
+   *     fails or times out
+   */
   void allReduceSum(NativeDoubles values);
 
-  /** The same for a Java array of doubles (small host values such as loss sums and counts). */
+  /**
+   * The same for a Java array of doubles (small host values such as loss sums and counts).
+   *
+   * @param values the values, replaced in place
+   * @throws IllegalArgumentException for null values
+   * @throws IllegalStateException when the collectives are closed
+   * @throws KernelException with status {@link KernelException#COLLECTIVE} when the operation
+   *     fails or times out
+   */
   void allReduceSum(double[] values);
 
-  /** Every rank's tensor becomes root's (same devices as {@link #allReduceSum(Tensor)}). */
+  /**
+   * Every rank's tensor becomes root's (same devices as {@link #allReduceSum(Tensor)}), as
+   * {@code torch.distributed.broadcast(tensor, root)}.
+   *
+   * @param tensor the values, replaced on every rank but root
+   * @param root the rank whose values are sent
+   * @throws IllegalArgumentException for a null tensor, one on another GPU than the job's, or
+   *     a root that is not a rank
+   * @throws IllegalStateException when the tensor or the collectives are closed
+   * @throws KernelException with status {@link KernelException#COLLECTIVE} when the operation
+   *     fails or times out
+   */
   void broadcast(Tensor tensor, int root);
 
   /**
    * Root's bytes, on every rank: root passes its array, the others anything (null allowed); the
    * length travels too, so ranks need not know it.
+   *
+   * @param bytes root's bytes (not null on root); ignored elsewhere
+   * @param root the rank whose bytes are sent
+   * @return a copy of root's bytes
+   * @throws IllegalArgumentException for a root that is not a rank, or null bytes on root
+   * @throws IllegalStateException when the collectives are closed
+   * @throws KernelException with status {@link KernelException#COLLECTIVE} when the operation
+   *     fails or times out
    */
   byte[] broadcast(byte[] bytes, int root);
 
-  /** Returns when every rank has called it. */
+  /**
+   * Returns when every rank has called it.
+   *
+   * @throws IllegalStateException when the collectives are closed
+   * @throws KernelException with status {@link KernelException#COLLECTIVE} when the operation
+   *     fails or times out
+   */
   void barrier();
 
   /**
@@ -72,6 +139,8 @@ public interface Collectives extends AutoCloseable {
   /**
    * Gives up on the job: later operations fail at once with reason, and {@link #close()} does not
    * wait for the other ranks. Never ends the process; the caller exits with its error.
+   *
+   * @param reason why, for the other operations' errors
    */
   void abort(String reason);
 
@@ -79,7 +148,12 @@ public interface Collectives extends AutoCloseable {
   @Override
   void close();
 
-  /** A world of one process: rank 0 of 1, every operation a no-op. Needs no MPI. */
+  /**
+   * A world of one process: rank 0 of 1, every operation a no-op after checking its
+   * arguments. Needs no MPI.
+   *
+   * @return the shared instance
+   */
   static Collectives single() {
     return SingleProcess.INSTANCE;
   }
@@ -92,6 +166,7 @@ public interface Collectives extends AutoCloseable {
    * @param launch this process's place in the job ({@link LaunchEnvironment#detect()})
    * @param device the device the job computes on: {@code cpu}, or this rank's GPU
    * @param config the timeout
+   * @return the collectives, to close when the job ends
    * @throws KernelException with status {@link KernelException#UNAVAILABLE} when this pvll was
    *     built without MPI, the MPI runtime or NCCL is missing; {@link KernelException#COLLECTIVE}
    *     when joining fails or times out
@@ -106,6 +181,8 @@ public interface Collectives extends AutoCloseable {
   /**
    * How this pvll's MPI collectives were built ("MPI: Open MPI v4.1.4, ..." or why there are
    * none: a stub build, or libmpi missing on this machine), for {@code pvll info}. Never throws.
+   *
+   * @return the status line
    */
   static String mpiStatus() {
     return MpiLibrary.status();

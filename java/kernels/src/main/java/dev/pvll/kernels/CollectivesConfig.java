@@ -15,13 +15,24 @@ public record CollectivesConfig(Duration timeout) {
   /** The defaults. */
   public static final CollectivesConfig DEFAULT = new CollectivesConfig(DEFAULT_TIMEOUT);
 
+  /**
+   * Checks the timeout.
+   *
+   * @param timeout the timeout, at least a millisecond
+   * @throws IllegalArgumentException for a null timeout or one under a millisecond
+   */
   public CollectivesConfig {
     if (timeout == null || timeout.toMillis() < 1) {
       throw new IllegalArgumentException("collectives timeout must be at least 1 ms, got " + timeout);
     }
   }
 
-  /** A copy with another timeout. */
+  /**
+   * A copy with another timeout.
+   *
+   * @param timeout the new timeout, at least a millisecond
+   * @return the new settings
+   */
   public CollectivesConfig withTimeout(Duration timeout) {
     return new CollectivesConfig(timeout);
   }

@@ -7,24 +7,62 @@ import java.util.Arrays;
 /**
  * Convolutions on NCHW float32 tensors: general conv2d (groups = 1), depthwise (groups =
  * channels, "same" padding) and pointwise 1x1, each with its forward pass and both backward
- * passes. {@code accumulate} adds the result into the output instead of overwriting it (for
- * gradients of tensors used more than once). Outputs must not overlap inputs. Results are
- * bit-identical for any {@link CpuInfo#setThreads thread count}. On CUDA tensors the same call runs the
- * CUDA kernels (kernels/conv_*.cu) on the default stream: same semantics, float results within
- * rounding of the CPU ones, deterministic from run to run.
+ * passes.
  *
- * <p>Shapes: x {@code [n, cin, h, w]}; conv2d weight {@code [cout, cin, kh, kw]}; depthwise
- * weight {@code [c, 1, k, k]}; pointwise weight {@code [cout, cin, 1, 1]}; output
- * {@code [n, cout, oh, ow]} with {@code oh = outputSize(h, kh, stride, padding, dilation)}.
- * Every method checks its arguments (open tensors, one device, shapes) before any native call
- * and throws {@link IllegalArgumentException} naming the op and the argument.
+ * <table class="striped">
+ * <caption>Shapes and PyTorch equivalents ({@code F} = {@code torch.nn.functional})</caption>
+ * <thead><tr><th>op</th><th>x / dx</th><th>weight / dw</th><th>y / dy</th><th>PyTorch</th></tr></thead>
+ * <tbody>
+ * <tr><td>conv2d</td><td>{@code [n, cin, h, w]}</td><td>{@code [cout, cin, kh, kw]}</td>
+ *     <td>{@code [n, cout, oh, ow]}</td><td>{@code F.conv2d(x, w, bias, stride, padding, dilation)}</td></tr>
+ * <tr><td>depthwise</td><td>{@code [n, c, h, w]}</td><td>{@code [c, 1, k, k]}</td>
+ *     <td>{@code [n, c, ceil(h/stride), ceil(w/stride)]}</td>
+ *     <td>{@code F.conv2d(x, w, None, stride, dilation*(k-1)//2, dilation, groups=c)}</td></tr>
+ * <tr><td>pointwise</td><td>{@code [n, cin, h, w]}</td><td>{@code [cout, cin, 1, 1]}</td>
+ *     <td>{@code [n, cout, h, w]}</td><td>{@code F.conv2d(x, w)}</td></tr>
+ * </tbody>
+ * </table>
+ *
+ * <p>For conv2d {@code oh = outputSize(h, kh, stride, padding, dilation)} (and likewise
+ * {@code ow}). The backward passes compute what autograd gives for that forward:
+ * {@code torch.nn.grad.conv2d_input(x.shape, w, dy, stride, padding, dilation, groups)} for
+ * dx, {@code torch.nn.grad.conv2d_weight(x, w.shape, dy, stride, padding, dilation, groups)}
+ * for dw (summed over the batch) and {@code dy.sum((0, 2, 3))} for dbias. With
+ * {@code accumulate} false a gradient is overwritten, with true the result is added into it
+ * (for tensors used more than once); forward passes always overwrite y. Outputs must not
+ * overlap inputs (not checked).
+ *
+ * <p><b>Determinism.</b> On the CPU results are bit-identical from run to run and for any
+ * {@link CpuInfo#setThreads thread count}. On CUDA (kernels/conv_*.cu, implicit GEMMs in FP32
+ * FMA, no TF32, no cuDNN) the same call runs on the ops' stream and returns at once; input
+ * gradients gather and weight gradients sum per-block partials in a fixed order, with no
+ * atomics, so results are bit-identical from run to run and within float rounding of the
+ * CPU's.
+ *
+ * <p><b>Checks before the native call</b>, each failing with {@link IllegalArgumentException}
+ * naming the op and argument unless stated: no tensor is null; all tensors are on one device;
+ * every tensor is open ({@link IllegalStateException} otherwise) and of rank 4; input and
+ * weight have no zero dimension; the weight's input channels equal the input's; conv2d stride
+ * &ge; 1, padding &ge; 0, dilation &ge; 1, and the dilated kernel fits the padded input
+ * ({@code oh, ow >= 1}); depthwise stride 1 or 2, dilation 1 to 8, odd k &le; 15 and weight
+ * exactly {@code [c, 1, k, k]}; pointwise weight {@code [cout, cin, 1, 1]}; every other tensor
+ * has exactly the shape above; bias and dbias are {@code [cout]}. A native failure (out of
+ * memory, a CUDA error, no CUDA in this build) throws {@link KernelException}.
  */
 public final class ConvOps {
   private ConvOps() {}
 
   /**
    * Output size along one axis: {@code (in + 2*padding - dilation*(kernel-1) - 1) / stride + 1},
-   * or 0 when the dilated kernel does not fit in the padded input.
+   * or 0 when the dilated kernel does not fit in the padded input (PyTorch's floor rule,
+   * {@code ceil_mode=False}). Checks nothing.
+   *
+   * @param in input size
+   * @param kernel kernel size
+   * @param stride stride, at least 1
+   * @param padding zero padding on each side
+   * @param dilation dilation, at least 1
+   * @return the output size, 0 when none fits
    */
   public static int outputSize(int in, int kernel, int stride, int padding, int dilation) {
     long span = (long) in + 2L * padding - (long) dilation * (kernel - 1) - 1;
@@ -34,8 +72,19 @@ public final class ConvOps {
   // ------------------------------------------------------------------ conv2d
 
   /**
-   * y = conv2d(x, w) + bias. w {@code [cout, cin, kh, kw]} (any kernel size, groups = 1); bias
-   * {@code [cout]} or null; y {@code [n, cout, oh, ow]}.
+   * y = conv2d(x, w) + bias, as {@code F.conv2d(x, w, bias, stride, padding, dilation)}
+   * (groups = 1, any kernel size, zero padding). Overwrites y.
+   *
+   * @param x input {@code [n, cin, h, w]}
+   * @param w weight {@code [cout, cin, kh, kw]}
+   * @param bias {@code [cout]}, or null for none
+   * @param y output {@code [n, cout, oh, ow]}, not overlapping x, w or bias
+   * @param stride stride along both axes, at least 1
+   * @param padding zero padding on each side, at least 0
+   * @param dilation dilation along both axes, at least 1
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y, int stride, int padding, int dilation) {
     String op = "conv2d_forward";
@@ -52,7 +101,21 @@ public final class ConvOps {
     }
   }
 
-  /** A new tensor conv2d(x, w) + bias (bias may be null). */
+  /**
+   * {@link #conv2dForward} into a new tensor (which joins the open {@link Scope}, if any; it is
+   * closed again when the op fails).
+   *
+   * @param x input {@code [n, cin, h, w]}
+   * @param w weight {@code [cout, cin, kh, kw]}
+   * @param bias {@code [cout]}, or null for none
+   * @param stride stride, at least 1
+   * @param padding zero padding, at least 0
+   * @param dilation dilation, at least 1
+   * @return y {@code [n, cout, oh, ow]} on x's device
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the allocation or the native call fails
+   */
   public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int dilation) {
     Conv c = Conv.of("conv2d_forward", x, w, stride, padding, dilation);
     Tensor y = Tensor.empty(x.device(), c.n, c.cout, c.oh, c.ow);
@@ -65,7 +128,22 @@ public final class ConvOps {
     return y;
   }
 
-  /** dx (+)= gradient of conv2d with respect to its input; dx has the input's shape. */
+  /**
+   * dx (+)= the gradient of {@link #conv2dForward} with respect to its input,
+   * {@code torch.nn.grad.conv2d_input(dx.shape, w, dy, stride, padding, dilation)}. Input
+   * pixels that no window reaches get a zero gradient.
+   *
+   * @param dy gradient of the output {@code [n, cout, oh, ow]}
+   * @param w the forward weight {@code [cout, cin, kh, kw]}
+   * @param dx gradient of the input {@code [n, cin, h, w]}; its shape gives h and w
+   * @param stride the forward stride, at least 1
+   * @param padding the forward padding, at least 0
+   * @param dilation the forward dilation, at least 1
+   * @param accumulate add into dx instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void conv2dBackwardInput(Tensor dy, Tensor w, Tensor dx, int stride, int padding, int dilation,
       boolean accumulate) {
     String op = "conv2d_backward_input";
@@ -82,8 +160,21 @@ public final class ConvOps {
   }
 
   /**
-   * dw (+)= gradient of conv2d with respect to its weight, summed over the batch; dbias (may be
-   * null) (+)= the sums of dy per output channel.
+   * dw (+)= the gradient of {@link #conv2dForward} with respect to its weight, summed over the
+   * batch ({@code torch.nn.grad.conv2d_weight(x, dw.shape, dy, stride, padding, dilation)}),
+   * and dbias (+)= {@code dy.sum((0, 2, 3))}.
+   *
+   * @param x the forward input {@code [n, cin, h, w]}
+   * @param dy gradient of the output {@code [n, cout, oh, ow]}
+   * @param dw gradient of the weight {@code [cout, cin, kh, kw]}; its shape gives the kernel size
+   * @param dbias gradient of the bias {@code [cout]}, or null when not wanted
+   * @param stride the forward stride, at least 1
+   * @param padding the forward padding, at least 0
+   * @param dilation the forward dilation, at least 1
+   * @param accumulate add into dw and dbias instead of overwriting them
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void conv2dBackwardWeight(Tensor x, Tensor dy, Tensor dw, Tensor dbias, int stride, int padding,
       int dilation, boolean accumulate) {
@@ -105,9 +196,18 @@ public final class ConvOps {
   // ------------------------------------------------------------------ depthwise
 
   /**
-   * y = depthwise conv of x with w {@code [c, 1, k, k]}: odd k up to 15 (the search space uses
-   * 3 and 5), stride 1 or 2, dilation 1 to 8, padding {@code dilation*(k-1)/2}, so y is
-   * {@code [n, c, ceil(h/stride), ceil(w/stride)]}.
+   * y = the depthwise convolution of x with w, no bias, "same" padding
+   * {@code dilation*(k-1)/2}: {@code F.conv2d(x, w, None, stride, dilation*(k-1)//2, dilation,
+   * groups=c)}. Overwrites y.
+   *
+   * @param x input {@code [n, c, h, w]}
+   * @param w weight {@code [c, 1, k, k]}, k odd and at most 15 (the search space uses 3 and 5)
+   * @param y output {@code [n, c, ceil(h/stride), ceil(w/stride)]}, not overlapping x or w
+   * @param stride 1 or 2
+   * @param dilation 1 to 8
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void depthwiseForward(Tensor x, Tensor w, Tensor y, int stride, int dilation) {
     String op = "depthwise_forward";
@@ -122,7 +222,18 @@ public final class ConvOps {
     }
   }
 
-  /** A new tensor: the depthwise conv of x with w. */
+  /**
+   * {@link #depthwiseForward} into a new tensor (which joins the open {@link Scope}, if any).
+   *
+   * @param x input {@code [n, c, h, w]}
+   * @param w weight {@code [c, 1, k, k]}, k odd and at most 15
+   * @param stride 1 or 2
+   * @param dilation 1 to 8
+   * @return y {@code [n, c, ceil(h/stride), ceil(w/stride)]} on x's device
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the allocation or the native call fails
+   */
   public static Tensor depthwise(Tensor x, Tensor w, int stride, int dilation) {
     Depthwise d = Depthwise.of("depthwise_forward", x, w, stride, dilation);
     Tensor y = Tensor.empty(x.device(), d.n, d.c, d.oh, d.ow);
@@ -135,7 +246,21 @@ public final class ConvOps {
     return y;
   }
 
-  /** dx (+)= gradient of the depthwise conv with respect to its input. */
+  /**
+   * dx (+)= the gradient of {@link #depthwiseForward} with respect to its input
+   * ({@code torch.nn.grad.conv2d_input(dx.shape, w, dy, stride, dilation*(k-1)//2, dilation,
+   * groups=c)}).
+   *
+   * @param dy gradient of the output {@code [n, c, ceil(h/stride), ceil(w/stride)]}
+   * @param w the forward weight {@code [c, 1, k, k]}
+   * @param dx gradient of the input {@code [n, c, h, w]}; its shape gives h and w
+   * @param stride 1 or 2
+   * @param dilation 1 to 8
+   * @param accumulate add into dx instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void depthwiseBackwardInput(Tensor dy, Tensor w, Tensor dx, int stride, int dilation,
       boolean accumulate) {
     String op = "depthwise_backward_input";
@@ -151,7 +276,21 @@ public final class ConvOps {
     }
   }
 
-  /** dw (+)= gradient of the depthwise conv with respect to its weight, summed over the batch. */
+  /**
+   * dw (+)= the gradient of {@link #depthwiseForward} with respect to its weight, summed over
+   * the batch and the positions ({@code torch.nn.grad.conv2d_weight(x, dw.shape, dy, stride,
+   * dilation*(k-1)//2, dilation, groups=c)}).
+   *
+   * @param x the forward input {@code [n, c, h, w]}
+   * @param dy gradient of the output {@code [n, c, ceil(h/stride), ceil(w/stride)]}
+   * @param dw gradient of the weight {@code [c, 1, k, k]}
+   * @param stride 1 or 2
+   * @param dilation 1 to 8
+   * @param accumulate add into dw instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void depthwiseBackwardWeight(Tensor x, Tensor dy, Tensor dw, int stride, int dilation,
       boolean accumulate) {
     String op = "depthwise_backward_weight";
@@ -169,7 +308,17 @@ public final class ConvOps {
 
   // ------------------------------------------------------------------ pointwise
 
-  /** y = 1x1 conv of x with w {@code [cout, cin, 1, 1]}: stride 1, no padding, no bias. */
+  /**
+   * y = the 1x1 convolution of x with w, stride 1, no padding, no bias: {@code F.conv2d(x, w)};
+   * per image {@code y = W[cout x cin] * x[cin x h*w]}. Overwrites y.
+   *
+   * @param x input {@code [n, cin, h, w]}
+   * @param w weight {@code [cout, cin, 1, 1]}
+   * @param y output {@code [n, cout, h, w]}, not overlapping x or w
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void pointwiseForward(Tensor x, Tensor w, Tensor y) {
     String op = "pointwise_forward";
     Conv c = Conv.pointwise(op, x, w, y);
@@ -183,7 +332,16 @@ public final class ConvOps {
     }
   }
 
-  /** A new tensor: the 1x1 conv of x with w. */
+  /**
+   * {@link #pointwiseForward} into a new tensor (which joins the open {@link Scope}, if any).
+   *
+   * @param x input {@code [n, cin, h, w]}
+   * @param w weight {@code [cout, cin, 1, 1]}
+   * @return y {@code [n, cout, h, w]} on x's device
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the allocation or the native call fails
+   */
   public static Tensor pointwise(Tensor x, Tensor w) {
     Conv c = Conv.pointwise("pointwise_forward", x, w);
     Tensor y = Tensor.empty(x.device(), c.n, c.cout, c.h, c.w);
@@ -196,7 +354,18 @@ public final class ConvOps {
     return y;
   }
 
-  /** dx (+)= gradient of the 1x1 conv with respect to its input. */
+  /**
+   * dx (+)= the gradient of {@link #pointwiseForward} with respect to its input: per image
+   * {@code dx = W^T * dy}.
+   *
+   * @param dy gradient of the output {@code [n, cout, h, w]}
+   * @param w the forward weight {@code [cout, cin, 1, 1]}
+   * @param dx gradient of the input {@code [n, cin, h, w]}
+   * @param accumulate add into dx instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void pointwiseBackwardInput(Tensor dy, Tensor w, Tensor dx, boolean accumulate) {
     String op = "pointwise_backward_input";
     Conv c = Conv.pointwise(op, dx, w, dy);
@@ -211,7 +380,18 @@ public final class ConvOps {
     }
   }
 
-  /** dw (+)= gradient of the 1x1 conv with respect to its weight, summed over the batch. */
+  /**
+   * dw (+)= the gradient of {@link #pointwiseForward} with respect to its weight, summed over
+   * the batch: {@code dw = sum over images of dy * x^T}.
+   *
+   * @param x the forward input {@code [n, cin, h, w]}
+   * @param dy gradient of the output {@code [n, cout, h, w]}
+   * @param dw gradient of the weight {@code [cout, cin, 1, 1]}
+   * @param accumulate add into dw instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void pointwiseBackwardWeight(Tensor x, Tensor dy, Tensor dw, boolean accumulate) {
     String op = "pointwise_backward_weight";
     Conv c = Conv.pointwise(op, x, dw, dy);

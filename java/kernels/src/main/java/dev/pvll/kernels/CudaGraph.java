@@ -31,7 +31,13 @@ public final class CudaGraph implements AutoCloseable {
     this.handle = handle;
   }
 
-  /** Whether graphs with switch nodes can be captured on device (a CUDA device, runtime and driver 12.8+). */
+  /**
+   * Whether graphs with switch nodes can be captured on device (a CUDA device, runtime and
+   * driver 12.8+).
+   *
+   * @param device the device
+   * @return false for the CPU or an older CUDA
+   */
   public static boolean supported(Device device) {
     if (!device.isCuda()) return false;
     int[] out = new int[1];
@@ -42,6 +48,9 @@ public final class CudaGraph implements AutoCloseable {
    * Captures what body enqueues on this thread. The branching body receives records each
    * {@link Branching#branch} as a switch node with every case captured.
    *
+   * @param device the GPU
+   * @param body the code whose ops are captured
+   * @return the graph, owned by the caller
    * @throws IllegalArgumentException for a device without graph support
    * @throws KernelException when CUDA refuses the capture; nothing is left open then
    */
@@ -57,7 +66,16 @@ public final class CudaGraph implements AutoCloseable {
     ROOT
   }
 
-  /** {@link #capture(Device, int, SwitchSetting, BiConsumer)} with {@link SwitchSetting#EACH}. */
+  /**
+   * {@link #capture(Device, int, SwitchSetting, BiConsumer)} with {@link SwitchSetting#EACH}.
+   *
+   * @param device the GPU
+   * @param lanes number of lanes, at least 0
+   * @param body the code whose ops are captured
+   * @return the graph, owned by the caller
+   * @throws IllegalArgumentException for a device without graph support or negative lanes
+   * @throws KernelException when CUDA refuses the capture
+   */
   public static CudaGraph capture(Device device, int lanes, BiConsumer<Branching, Lanes> body) {
     return capture(device, lanes, SwitchSetting.EACH, body);
   }
@@ -66,6 +84,14 @@ public final class CudaGraph implements AutoCloseable {
    * Captures what body enqueues on this thread, with lanes lanes of its own ({@link Lanes}): work
    * put on different lanes becomes parallel branches of the graph. Every lane is joined back
    * before the capture ends.
+   *
+   * @param device the GPU
+   * @param lanes number of lanes, at least 0
+   * @param switches how replays set the switch nodes
+   * @param body the code whose ops are captured
+   * @return the graph, owned by the caller
+   * @throws IllegalArgumentException for a device without graph support or negative lanes
+   * @throws KernelException when CUDA refuses the capture; nothing is left open then
    */
   public static CudaGraph capture(Device device, int lanes, SwitchSetting switches, BiConsumer<Branching, Lanes> body) {
     if (!supported(device)) {
@@ -103,25 +129,47 @@ public final class CudaGraph implements AutoCloseable {
     Native.cuda("switch_end", CudaGraphKernels.pvll_cuda_switch_end(cases));
   }
 
-  /** Enqueues one replay on the default stream of the ops; returns at once. */
+  /**
+   * Enqueues one replay on the default stream of the ops; returns at once.
+   *
+   * @throws IllegalStateException when closed
+   * @throws KernelException when CUDA refuses the launch
+   */
   public void launch() {
     Native.cuda("graph_launch", CudaGraphKernels.pvll_cuda_graph_launch(handle(), 0));
   }
 
-  /** Top-level nodes of the graph (a switch with all its cases counts once). */
+  /**
+   * Top-level nodes of the graph (a switch with all its cases counts once).
+   *
+   * @return the node count
+   * @throws IllegalStateException when closed
+   * @throws KernelException when CUDA fails
+   */
   public long nodes() {
     long[] nodes = new long[1], bytes = new long[1];
     Native.cuda("graph_info", CudaGraphKernels.pvll_cuda_graph_info(handle(), nodes, bytes));
     return nodes[0];
   }
 
-  /** Bytes of device memory the graph owns (its captured temporaries). */
+  /**
+   * Bytes of device memory the graph owns (its captured temporaries).
+   *
+   * @return the size in bytes
+   * @throws IllegalStateException when closed
+   * @throws KernelException when CUDA fails
+   */
   public long bytes() {
     long[] nodes = new long[1], bytes = new long[1];
     Native.cuda("graph_info", CudaGraphKernels.pvll_cuda_graph_info(handle(), nodes, bytes));
     return bytes[0];
   }
 
+  /**
+   * The graph's GPU.
+   *
+   * @return the device
+   */
   public Device device() {
     return device;
   }
@@ -131,6 +179,11 @@ public final class CudaGraph implements AutoCloseable {
     return handle;
   }
 
+  /**
+   * Waits for the device and frees the graph and its memory. Harmless when already closed.
+   *
+   * @throws KernelException when CUDA fails
+   */
   @Override
   public void close() {
     if (handle == 0) return;

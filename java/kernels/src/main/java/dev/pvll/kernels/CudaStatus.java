@@ -15,9 +15,22 @@ import org.bytedeco.javacpp.Loader;
  * nothing loads the real CUDA runtime.
  */
 public final class CudaStatus {
-  /** One usable GPU. Memory in bytes; versions as CUDA encodes them (13000 = 13.0). */
+  /**
+   * One usable GPU.
+   *
+   * @param index the CUDA ordinal
+   * @param name the device name ({@code cuda:N (emulated), ...} on the emulated device)
+   * @param totalMemory memory in bytes
+   * @param major compute capability, major
+   * @param minor compute capability, minor
+   * @param multiprocessors number of streaming multiprocessors
+   */
   public record Gpu(int index, String name, long totalMemory, int major, int minor, int multiprocessors) {
-    /** Compute capability as {@code major.minor}. */
+    /**
+     * Compute capability as {@code major.minor}.
+     *
+     * @return e.g. {@code 9.0}
+     */
     public String computeCapability() {
       return major + "." + minor;
     }
@@ -44,7 +57,11 @@ public final class CudaStatus {
     this.emulated = emulated;
   }
 
-  /** The status of this machine, probed on first use. Never throws. */
+  /**
+   * The status of this machine, probed on first use. Never throws.
+   *
+   * @return the cached status
+   */
   public static CudaStatus probe() {
     CudaStatus s = cached;
     if (s == null) {
@@ -56,47 +73,84 @@ public final class CudaStatus {
     return s;
   }
 
-  /** Usable GPUs; empty when {@link #available()} is false. */
+  /**
+   * Usable GPUs; empty when {@link #available()} is false.
+   *
+   * @return the GPUs (unmodifiable)
+   */
   public List<Gpu> gpus() {
     return gpus;
   }
 
-  /** True when at least one GPU can run the pvll CUDA kernels. */
+  /**
+   * True when at least one GPU can run the pvll CUDA kernels.
+   *
+   * @return whether a GPU is usable
+   */
   public boolean available() {
     return !gpus.isEmpty();
   }
 
-  /** Why there is no usable GPU, or {@code null} when there is one. */
+  /**
+   * Why there is no usable GPU, or {@code null} when there is one.
+   *
+   * @return the reason, or null
+   */
   public String reason() {
     return reason;
   }
 
-  /** CUDA version the driver supports (e.g. 13000), 0 when there is no driver. */
+  /**
+   * CUDA version the driver supports (e.g. 13000), 0 when there is no driver.
+   *
+   * @return the version code
+   */
   public int driverVersion() {
     return driverVersion;
   }
 
-  /** CUDA runtime version libpvll_cuda was built with (e.g. 13000), 0 when unknown. */
+  /**
+   * CUDA runtime version libpvll_cuda was built with (e.g. 13000), 0 when unknown.
+   *
+   * @return the version code
+   */
   public int runtimeVersion() {
     return runtimeVersion;
   }
 
-  /** How libpvll_cuda.so was built, or why it did not load. */
+  /**
+   * How libpvll_cuda.so was built, or why it did not load.
+   *
+   * @return the build status line
+   */
   public String buildStatus() {
     return buildStatus;
   }
 
-  /** cuDNN's version when its library loads through the JavaCPP presets, else the reason it does not. */
+  /**
+   * cuDNN's version when its library loads through the JavaCPP presets, else the reason it does not.
+   *
+   * @return the cuDNN status line
+   */
   public String cudnn() {
     return cudnn;
   }
 
-  /** Whether the CUDA device is the emulated one (kernels/dev/emu): for correctness, not for speed. */
+  /**
+   * Whether the CUDA device is the emulated one (kernels/dev/emu): for correctness, not for speed.
+   *
+   * @return true on the emulated device
+   */
   public boolean emulated() {
     return emulated;
   }
 
-  /** Formats a CUDA version number: 13000 becomes "13.0". */
+  /**
+   * Formats a CUDA version number: 13000 becomes "13.0", 0 or less "none".
+   *
+   * @param v the version code
+   * @return the version text
+   */
   public static String formatVersion(int v) {
     return v <= 0 ? "none" : (v / 1000) + "." + (v % 1000) / 10;
   }

@@ -21,6 +21,8 @@ public final class CudaStream implements AutoCloseable {
   /**
    * A new non-blocking stream on a CUDA device.
    *
+   * @param device the GPU
+   * @return the stream, owned by the caller
    * @throws IllegalArgumentException for the CPU
    * @throws KernelException when CUDA cannot create it (no GPU, a stub build)
    */
@@ -31,22 +33,43 @@ public final class CudaStream implements AutoCloseable {
     return new CudaStream(device, out[0]);
   }
 
+  /**
+   * The stream's GPU.
+   *
+   * @return the device
+   */
   public Device device() {
     return device;
   }
 
-  /** The cudaStream_t, for the bindings. */
+  /**
+   * The cudaStream_t, for the bindings.
+   *
+   * @return the handle
+   * @throws IllegalStateException when closed
+   */
   public long handle() {
     checkOpen();
     return handle;
   }
 
-  /** Work enqueued on this stream from now on waits until event has completed. */
+  /**
+   * Work enqueued on this stream from now on waits until event has completed.
+   *
+   * @param event a recorded event (an event never recorded is complete)
+   * @throws IllegalStateException when this stream or the event is closed
+   * @throws KernelException when CUDA fails
+   */
   public void waitFor(CudaEvent event) {
     Native.cuda("stream_wait_event", CudaLayerKernels.pvll_cuda_stream_wait_event(device.index(), handle(), event.handle()));
   }
 
-  /** Blocks until everything enqueued on this stream has finished. */
+  /**
+   * Blocks until everything enqueued on this stream has finished.
+   *
+   * @throws IllegalStateException when closed
+   * @throws KernelException when CUDA fails (also for an earlier asynchronous error)
+   */
   public void synchronize() {
     Native.cuda("stream_synchronize", CudaLayerKernels.pvll_cuda_stream_synchronize(device.index(), handle()));
   }
@@ -55,6 +78,11 @@ public final class CudaStream implements AutoCloseable {
     if (handle == 0) throw new IllegalStateException("CUDA stream on " + device + " was closed");
   }
 
+  /**
+   * Destroys the stream. Harmless when already closed.
+   *
+   * @throws KernelException when CUDA fails
+   */
   @Override
   public synchronized void close() {
     if (handle == 0) return;

@@ -11,7 +11,9 @@ import java.util.Objects;
 public final class Device {
   /** The kind of device. */
   public enum Type {
+    /** The host CPU. */
     CPU,
+    /** An NVIDIA GPU. */
     CUDA
   }
 
@@ -25,20 +27,33 @@ public final class Device {
     this.index = index;
   }
 
-  /** The host CPU. */
+  /**
+   * The host CPU.
+   *
+   * @return the CPU device
+   */
   public static Device cpu() {
     return CPU;
   }
 
-  /** CUDA device {@code index} (not checked for presence; see {@link #available()}). */
+  /**
+   * CUDA device {@code index} (not checked for presence; see {@link #available()}).
+   *
+   * @param index the GPU's CUDA ordinal, at least 0
+   * @return the device
+   * @throws IllegalArgumentException for a negative index
+   */
   public static Device cuda(int index) {
     if (index < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + index);
     return new Device(Type.CUDA, index);
   }
 
   /**
-   * Parses {@code cpu}, {@code cuda}, {@code cuda:N} or {@code auto} (the best present).
+   * Parses {@code cpu}, {@code cuda} (or {@code gpu}: {@code cuda:0}), {@code cuda:N} or
+   * {@code auto} (the best present), ignoring case and surrounding blanks.
    *
+   * @param text the device's name
+   * @return the device (a CUDA device is not checked for presence)
    * @throws IllegalArgumentException naming the text when it is none of these
    */
   public static Device parse(String text) {
@@ -59,6 +74,8 @@ public final class Device {
   /**
    * {@link #parse} for a device the caller is about to use: a CUDA device must also be present.
    *
+   * @param text the device's name
+   * @return the device
    * @throws IllegalArgumentException naming the text and, for a GPU, why it is not usable
    */
   public static Device resolve(String text) {
@@ -73,7 +90,12 @@ public final class Device {
     return d;
   }
 
-  /** Every device present: the CPU first, then each usable CUDA GPU. Never throws. */
+  /**
+   * Every device present: the CPU first, then each usable CUDA GPU ({@link CudaStatus#probe()}).
+   * Never throws.
+   *
+   * @return the devices
+   */
   public static List<Device> available() {
     List<Device> devices = new ArrayList<>();
     devices.add(CPU);
@@ -81,39 +103,78 @@ public final class Device {
     return devices;
   }
 
-  /** The first CUDA GPU when one is usable, else the CPU. Never throws. */
+  /**
+   * The first CUDA GPU when one is usable, else the CPU. Never throws.
+   *
+   * @return the device
+   */
   public static Device best() {
     List<Device> devices = available();
     return devices.get(devices.size() - 1 > 0 ? 1 : 0);
   }
 
+  /**
+   * The kind of device.
+   *
+   * @return CPU or CUDA
+   */
   public Type type() {
     return type;
   }
 
+  /**
+   * The CUDA ordinal (0 for the CPU).
+   *
+   * @return the index
+   */
   public int index() {
     return index;
   }
 
+  /**
+   * Whether this is the CPU.
+   *
+   * @return true for the CPU
+   */
   public boolean isCpu() {
     return type == Type.CPU;
   }
 
+  /**
+   * Whether this is a CUDA GPU.
+   *
+   * @return true for a GPU
+   */
   public boolean isCuda() {
     return type == Type.CUDA;
   }
 
+  /**
+   * Devices are equal when their type and index are.
+   *
+   * @param o another object
+   * @return whether o is the same device
+   */
   @Override
   public boolean equals(Object o) {
     return o instanceof Device d && d.type == type && d.index == index;
   }
 
+  /**
+   * A hash of the type and index.
+   *
+   * @return the hash code
+   */
   @Override
   public int hashCode() {
     return Objects.hash(type, index);
   }
 
-  /** {@code cpu} or {@code cuda:N}, the form {@link #parse} reads. */
+  /**
+   * {@code cpu} or {@code cuda:N}, the form {@link #parse} reads.
+   *
+   * @return the name
+   */
   @Override
   public String toString() {
     return isCpu() ? "cpu" : "cuda:" + index;

@@ -19,9 +19,13 @@ import java.util.Map;
 public record LaunchEnvironment(Launcher launcher, int rank, int size, int localRank) {
   /** The launchers whose environment pvll reads. */
   public enum Launcher {
+    /** No launcher: a single process. */
     NONE("no launcher"),
+    /** Open MPI's mpirun ({@code OMPI_COMM_WORLD_*}). */
     OPEN_MPI("Open MPI"),
+    /** A PMI launcher such as MPICH's hydra ({@code PMI_RANK}, {@code PMI_SIZE}). */
     PMI("PMI"),
+    /** Slurm's srun ({@code SLURM_PROCID}, ...). */
     SLURM("Slurm");
 
     private final String title;
@@ -30,12 +34,26 @@ public record LaunchEnvironment(Launcher launcher, int rank, int size, int local
       this.title = title;
     }
 
-    /** A readable name, e.g. {@code Open MPI}. */
+    /**
+     * A readable name, e.g. {@code Open MPI}.
+     *
+     * @return the name
+     */
     public String title() {
       return title;
     }
   }
 
+  /**
+   * Checks the position.
+   *
+   * @param launcher which launcher's variables were read
+   * @param rank this process's rank
+   * @param size the number of processes
+   * @param localRank this process's rank on its host
+   * @throws IllegalArgumentException for a null launcher, size &lt; 1, or a rank or local rank
+   *     outside [0, size)
+   */
   public LaunchEnvironment {
     if (launcher == null) throw new IllegalArgumentException("launcher must not be null");
     if (size < 1 || rank < 0 || rank >= size || localRank < 0 || localRank >= size) {
@@ -44,12 +62,22 @@ public record LaunchEnvironment(Launcher launcher, int rank, int size, int local
     }
   }
 
-  /** One process on its own: rank 0 of 1. */
+  /**
+   * One process on its own: rank 0 of 1.
+   *
+   * @return the environment
+   */
   public static LaunchEnvironment single() {
     return new LaunchEnvironment(Launcher.NONE, 0, 1, 0);
   }
 
-  /** This process's launcher environment ({@link System#getenv()}). */
+  /**
+   * This process's launcher environment ({@link System#getenv()}).
+   *
+   * @return the environment
+   * @throws IllegalArgumentException when a launcher variable is not a valid number or the rank
+   *     does not fit the size
+   */
   public static LaunchEnvironment detect() {
     return from(System.getenv());
   }
@@ -57,6 +85,8 @@ public record LaunchEnvironment(Launcher launcher, int rank, int size, int local
   /**
    * Reads a launcher environment from variables.
    *
+   * @param env the variables
+   * @return the environment, {@link #single()} when no launcher's variables are present
    * @throws IllegalArgumentException naming the variable when one is present but not a valid number,
    *     or when the rank does not fit the size
    */
@@ -77,12 +107,20 @@ public record LaunchEnvironment(Launcher launcher, int rank, int size, int local
     return single();
   }
 
-  /** True for the rank that writes logs, outputs and checkpoints. */
+  /**
+   * True for the rank that writes logs, outputs and checkpoints.
+   *
+   * @return whether rank is 0
+   */
   public boolean isRoot() {
     return rank == 0;
   }
 
-  /** One line for {@code pvll info}, e.g. {@code Open MPI: rank 1 of 2 (local rank 1)}. */
+  /**
+   * One line for {@code pvll info}, e.g. {@code Open MPI: rank 1 of 2 (local rank 1)}.
+   *
+   * @return the description
+   */
   public String describe() {
     if (launcher == Launcher.NONE) return "no launcher: a single process (rank 0 of 1)";
     return launcher.title() + ": rank " + rank + " of " + size + " (local rank " + localRank + ")";

@@ -7,17 +7,35 @@ import static dev.pvll.kernels.LayerChecks.shapeOrNull;
 import dev.pvll.kernels.bind.CpuLayerKernels;
 import dev.pvll.kernels.bind.CudaLayerKernels;
 
-/** Fully connected layer y = x w^T + b, as PyTorch's {@code torch.nn.functional.linear}. */
+/**
+ * Fully connected layer y = x w^T + b over row-major float32 matrices, as
+ * {@code torch.nn.functional.linear(x, w, b)}, and its gradients.
+ *
+ * <p><b>Determinism.</b> On the CPU every output value is summed by one thread in a fixed
+ * order: bit-identical from run to run and for any thread count. On CUDA the forward uses one
+ * warp per output value with a fixed shuffle tree and the backward one thread per gradient
+ * value summing in order, with no atomics: bit-identical from run to run, within float rounding
+ * of the CPU's.
+ *
+ * <p><b>Checks before the native call</b> ({@link IllegalArgumentException} naming the op and
+ * argument): the required tensors are not null; x and w have rank 2 and w takes x's width;
+ * w has no zero dimension; every other tensor has exactly its shape below; all tensors are on
+ * one device. A closed tensor throws {@link IllegalStateException}; a native failure
+ * {@link KernelException}. Outputs must not overlap inputs (not checked).
+ */
 public final class LinearOps {
   private LinearOps() {}
 
   /**
-   * y = x w^T + b.
+   * y = x w^T + b, as {@code F.linear(x, w, b)}. Overwrites y.
    *
    * @param x input [N, in]
    * @param w weight [out, in]
    * @param b bias [out] or null
    * @param y output [N, out] (not x or w)
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void linearForward(Tensor x, Tensor w, Tensor b, Tensor y) {
     String op = "linear_forward";
@@ -33,7 +51,8 @@ public final class LinearOps {
   }
 
   /**
-   * Gradients of the linear layer: dx = dy w, dw = dy^T x, db = column sums of dy.
+   * Gradients of the linear layer, as autograd gives them for {@code F.linear}: dx = dy w,
+   * dw = dy^T x, db = column sums of dy ({@code dy.sum(0)}).
    *
    * @param x forward input [N, in]
    * @param w weight [out, in]
@@ -42,6 +61,9 @@ public final class LinearOps {
    * @param dw gradient of w [out, in]
    * @param db gradient of b [out], or null
    * @param accumulate add into dx, dw and db instead of overwriting them
+   * @throws IllegalArgumentException when a check of the class comment fails (dw is required)
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
       boolean accumulate) {

@@ -22,7 +22,15 @@ public final class NativeDoubles implements AutoCloseable {
     this.address = address;
   }
 
-  /** A new vector of length zeros on device. */
+  /**
+   * A new vector of length zeros on device.
+   *
+   * @param device where the memory lives
+   * @param length number of doubles, at least 0
+   * @return the vector, owned by the caller
+   * @throws IllegalArgumentException for a negative length
+   * @throws KernelException when the memory cannot be allocated
+   */
   public static NativeDoubles zeros(Device device, long length) {
     if (length < 0) throw new IllegalArgumentException("NativeDoubles: negative length " + length);
     long[] out = new long[1];
@@ -40,7 +48,14 @@ public final class NativeDoubles implements AutoCloseable {
     return d;
   }
 
-  /** A new vector holding a copy of values. */
+  /**
+   * A new vector holding a copy of values.
+   *
+   * @param device where the memory lives
+   * @param values the values
+   * @return the vector, owned by the caller
+   * @throws KernelException when the allocation or the copy fails
+   */
   public static NativeDoubles of(Device device, double... values) {
     NativeDoubles d = zeros(device, values.length);
     try {
@@ -52,22 +67,43 @@ public final class NativeDoubles implements AutoCloseable {
     return d;
   }
 
+  /**
+   * Where the memory lives.
+   *
+   * @return the device
+   */
   public Device device() {
     return device;
   }
 
-  /** Number of doubles. */
+  /**
+   * Number of doubles.
+   *
+   * @return the length
+   */
   public long length() {
     return length;
   }
 
-  /** The native address, for kernel bindings. Throws when closed. */
+  /**
+   * The native address, for kernel bindings.
+   *
+   * @return the address of element 0
+   * @throws IllegalStateException when closed
+   */
   public long address() {
     checkOpen();
     return address;
   }
 
-  /** Copies values (exactly {@link #length()} of them) into this vector. */
+  /**
+   * Copies values into this vector (synchronously).
+   *
+   * @param values exactly {@link #length()} doubles
+   * @throws IllegalArgumentException when the length differs
+   * @throws IllegalStateException when closed
+   * @throws KernelException when the native call fails
+   */
   public void copyFrom(double[] values) {
     checkOpen();
     if (values.length != length) {
@@ -84,7 +120,13 @@ public final class NativeDoubles implements AutoCloseable {
     }
   }
 
-  /** The contents as a new Java array (waits for pending device work). */
+  /**
+   * The contents as a new Java array (waits for pending device work).
+   *
+   * @return a copy of the values
+   * @throws IllegalStateException when closed or too long for a Java array
+   * @throws KernelException when the native call fails
+   */
   public double[] toArray() {
     checkOpen();
     if (length > Integer.MAX_VALUE) throw new IllegalStateException("too many doubles for a Java array: " + length);
@@ -97,7 +139,11 @@ public final class NativeDoubles implements AutoCloseable {
     return out;
   }
 
-  /** Whether this vector was closed. */
+  /**
+   * Whether this vector was closed.
+   *
+   * @return true when it can no longer be used
+   */
   public synchronized boolean isClosed() {
     return closed;
   }
@@ -106,7 +152,11 @@ public final class NativeDoubles implements AutoCloseable {
     if (closed) throw new IllegalStateException("NativeDoubles of " + length + " on " + device + " was closed");
   }
 
-  /** Frees the memory. Harmless when already closed. */
+  /**
+   * Frees the memory. Harmless when already closed.
+   *
+   * @throws KernelException when freeing device memory fails
+   */
   @Override
   public void close() {
     synchronized (this) {
@@ -120,6 +170,11 @@ public final class NativeDoubles implements AutoCloseable {
     }
   }
 
+  /**
+   * A short description, e.g. {@code NativeDoubles[33]@cpu}.
+   *
+   * @return the length, the device and whether closed
+   */
   @Override
   public String toString() {
     return "NativeDoubles[" + length + "]@" + device + (isClosed() ? " (closed)" : "");

@@ -8,15 +8,35 @@ import dev.pvll.kernels.bind.CpuLayerKernels;
 import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /**
- * Batch normalisation over NCHW tensors, per channel, as PyTorch's {@code torch.batch_norm}.
- * {@code gamma}/{@code beta} may be null (affine = false). Results are bit-identical for any
- * thread count, and deterministic on CUDA (where they agree with the CPU's to rounding).
+ * Batch normalisation over NCHW float32 tensors, per channel over N*H*W values, as
+ * {@code torch.nn.functional.batch_norm(x, runningMean, runningVar, gamma, beta, training,
+ * momentum, eps)}, and the pieces of its synchronised form ({@link SyncBatchNorm}).
+ * {@code gamma}/{@code beta} may be null (affine = false: scale 1, shift 0). Shapes: x, y, dy,
+ * dx {@code [N, C, H, W]}; every per-channel tensor {@code [C]}; the double buffers of the
+ * synchronised form hold 2C + 1 values ({@link NativeDoubles}).
+ *
+ * <p><b>Determinism.</b> On the CPU each channel is reduced by one thread in a fixed order:
+ * bit-identical from run to run and for any thread count. On CUDA each channel's per-block
+ * partials are summed in slice order (no atomics): bit-identical from run to run, agreeing with
+ * the CPU's to rounding. Forward sums are taken around the channel's first value, so the
+ * one-pass variance stays accurate.
+ *
+ * <p><b>Checks before the native call</b> ({@link IllegalArgumentException} naming the op and
+ * argument): required tensors and buffers are not null; all tensors and buffers are on one
+ * device; x has rank 4; every other tensor has exactly the shape its parameter states;
+ * runningMean and runningVar are both given or both null; a double buffer holds exactly 2C + 1
+ * values; the training forward has more than one value per channel. A closed tensor or buffer
+ * throws {@link IllegalStateException}; a native failure {@link KernelException}. Outputs that
+ * a parameter does not say may alias an input must not overlap one (not checked). On CUDA every
+ * op is enqueued on the ops' stream and returns at once.
  */
 public final class NormOps {
   private NormOps() {}
 
   /**
-   * Training-mode forward with batch statistics: y = (x - mean) / sqrt(var + eps) * gamma + beta.
+   * Training-mode forward with batch statistics: y = (x - mean) / sqrt(var + eps) * gamma + beta,
+   * as {@code F.batch_norm(x, runningMean, runningVar, gamma, beta, training=True, momentum,
+   * eps)}, the variance biased.
    *
    * @param x input [N, C, H, W]
    * @param gamma scale [C] or null
@@ -28,7 +48,9 @@ public final class NormOps {
    * @param runningVar [C] or null (with runningMean); updated the same way with the unbiased variance
    * @param momentum weight of the batch statistics in the running averages (PyTorch's 0.1)
    * @param eps added to the variance
-   * @throws IllegalArgumentException on wrong shapes, mixed devices, closed tensors, or a single value per channel
+   * @throws IllegalArgumentException on wrong shapes, mixed devices, or a single value per channel
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void batchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor saveMean,
       Tensor saveInvStd, Tensor runningMean, Tensor runningVar, float momentum, float eps) {
@@ -67,7 +89,8 @@ public final class NormOps {
   }
 
   /**
-   * Inference forward with the running statistics: y = (x - runningMean) / sqrt(runningVar + eps) * gamma + beta.
+   * Inference forward with the running statistics: y = (x - runningMean) / sqrt(runningVar + eps) * gamma + beta,
+   * as {@code F.batch_norm(x, runningMean, runningVar, gamma, beta, training=False, eps=eps)}.
    *
    * @param x input [N, C, H, W]
    * @param gamma scale [C] or null
@@ -76,6 +99,9 @@ public final class NormOps {
    * @param runningVar [C]
    * @param y output [N, C, H, W]; may be x
    * @param eps added to the variance
+   * @throws IllegalArgumentException on wrong shapes or mixed devices
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void batchNormInferenceForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
       Tensor runningVar, Tensor y, float eps) {
@@ -104,7 +130,8 @@ public final class NormOps {
 
   /**
    * Training-mode backward, from the statistics saved by {@link #batchNormTrainForward}:
-   * dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), dgamma = sum(dy * xhat), dbeta = sum(dy).
+   * dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), dgamma = sum(dy * xhat), dbeta = sum(dy),
+   * the gradients autograd gives for {@code F.batch_norm(..., training=True)}.
    *
    * @param x the forward input [N, C, H, W]
    * @param dy gradient of the output [N, C, H, W]
@@ -115,6 +142,9 @@ public final class NormOps {
    * @param dgamma [C] or null, overwritten
    * @param dbeta [C] or null, overwritten
    * @param accumulateDx add into dx instead of overwriting it
+   * @throws IllegalArgumentException on wrong shapes or mixed devices
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void batchNormBackward(Tensor x, Tensor dy, Tensor saveMean, Tensor saveInvStd, Tensor gamma,
       Tensor dx, Tensor dgamma, Tensor dbeta, boolean accumulateDx) {
@@ -154,6 +184,10 @@ public final class NormOps {
    *
    * @param x the shard [N, C, H, W]
    * @param stats 2C + 1 doubles on x's device, overwritten
+   * @throws IllegalArgumentException when x or stats is null, x is not rank 4, stats is on
+   *     another device or does not hold 2C + 1 values
+   * @throws IllegalStateException when x or stats is closed
+   * @throws KernelException when the native call fails
    */
   public static void batchNormStats(Tensor x, NativeDoubles stats) {
     String op = "batch_norm_stats";
@@ -183,6 +217,11 @@ public final class NormOps {
    * @param saveInvStd [C], written
    * @param runningMean [C] or null; updated
    * @param runningVar [C] or null (with runningMean); updated
+   * @param momentum weight of the batch statistics in the running averages
+   * @param eps added to the variance
+   * @throws IllegalArgumentException on wrong shapes, mixed devices, or a buffer of the wrong length
+   * @throws IllegalStateException when a tensor or stats is closed
+   * @throws KernelException when the native call fails, e.g. (CPU) a batch of one value per channel
    */
   public static void batchNormStatsFinish(NativeDoubles stats, Tensor saveMean, Tensor saveVar, Tensor saveInvStd,
       Tensor runningMean, Tensor runningVar, float momentum, float eps) {
@@ -215,11 +254,16 @@ public final class NormOps {
    * of dy * xhat, sums[2C] = N*H*W; also the shard's dgamma (= sum of dy * xhat) and dbeta (= sum
    * of dy), its share of the batch's: summed across ranks like every parameter's gradient.
    *
+   * @param x the shard's forward input [N, C, H, W]
+   * @param dy the shard's output gradient [N, C, H, W]
    * @param saveMean the batch's mean [C] ({@link #batchNormStatsFinish})
    * @param saveInvStd the batch's [C]
    * @param sums 2C + 1 doubles, overwritten
    * @param dgamma [C] or null, overwritten
    * @param dbeta [C] or null, overwritten
+   * @throws IllegalArgumentException on wrong shapes, mixed devices, or a buffer of the wrong length
+   * @throws IllegalStateException when a tensor or sums is closed
+   * @throws KernelException when the native call fails
    */
   public static void batchNormBackwardStats(Tensor x, Tensor dy, Tensor saveMean, Tensor saveInvStd,
       NativeDoubles sums, Tensor dgamma, Tensor dbeta) {
@@ -251,9 +295,17 @@ public final class NormOps {
    * dx of a shard from the batch's summed {@link #batchNormBackwardStats}: dx = gamma * invstd *
    * (dy - S1/N - xhat * S2/N), written, or added into when accumulateDx.
    *
+   * @param x the shard's forward input [N, C, H, W]
+   * @param dy the shard's output gradient [N, C, H, W]
+   * @param saveMean the batch's mean [C]
+   * @param saveInvStd the batch's [C]
    * @param gamma [C] or null (1)
    * @param sums the batch's 2C + 1 doubles
    * @param dx [N, C, H, W]; may be dy when not accumulating
+   * @param accumulateDx add into dx instead of overwriting it
+   * @throws IllegalArgumentException on wrong shapes, mixed devices, or a buffer of the wrong length
+   * @throws IllegalStateException when a tensor or sums is closed
+   * @throws KernelException when the native call fails
    */
   public static void batchNormBackwardApply(Tensor x, Tensor dy, Tensor saveMean, Tensor saveInvStd, Tensor gamma,
       NativeDoubles sums, Tensor dx, boolean accumulateDx) {

@@ -14,7 +14,17 @@ public final class Philox {
 
   private Philox() {}
 
-  /** One Philox4x32-10 block: the four output words for counter (c0..c3) and key (k0, k1). */
+  /**
+   * One Philox4x32-10 block: the four output words for counter (c0..c3) and key (k0, k1).
+   *
+   * @param c0 counter word 0
+   * @param c1 counter word 1
+   * @param c2 counter word 2
+   * @param c3 counter word 3
+   * @param k0 key word 0
+   * @param k1 key word 1
+   * @return the four output words
+   */
   public static int[] block(int c0, int c1, int c2, int c3, int k0, int k1) {
     for (int round = 0; round < 10; round++) {
       if (round > 0) {
@@ -35,27 +45,60 @@ public final class Philox {
     return new int[] {c0, c1, c2, c3};
   }
 
-  /** The four raw words of block {@code block} of draw (seed, counter). */
+  /**
+   * The four raw words of block {@code block} of draw (seed, counter).
+   *
+   * @param seed the key
+   * @param counter the draw's sample counter
+   * @param block the block (element / 4)
+   * @return the four words, for elements 4 * block to 4 * block + 3
+   */
   public static int[] streamBlock(long seed, long counter, long block) {
     return block((int) counter, (int) (counter >>> 32), (int) block, (int) (block >>> 32), (int) seed, (int) (seed >>> 32));
   }
 
-  /** The uniform variate in (0, 1) of one raw word: (u + 0.5) * 2^-32 with u unsigned. */
+  /**
+   * The uniform variate in (0, 1) of one raw word: (u + 0.5) * 2^-32 with u unsigned.
+   *
+   * @param word a raw output word
+   * @return U, never 0 or 1
+   */
   public static double uniform(int word) {
     return ((word & 0xFFFFFFFFL) + 0.5) * 0x1p-32;
   }
 
-  /** The Gumbel variate of one raw word: -log(-log U) in double, rounded to float. */
+  /**
+   * The Gumbel variate of one raw word: -log(-log U) in double, rounded to float.
+   *
+   * @param word a raw output word
+   * @return the Gumbel variate
+   */
   public static float gumbel(int word) {
     return (float) -Math.log(-Math.log(uniform(word)));
   }
 
-  /** Gumbel noise of element {@code element} of draw (seed, counter). */
+  /**
+   * Gumbel noise of element {@code element} of draw (seed, counter).
+   *
+   * @param seed the key
+   * @param counter the draw's sample counter
+   * @param element the element's index in the draw, at least 0
+   * @return the Gumbel variate
+   */
   public static float gumbel(long seed, long counter, long element) {
     return gumbel(streamBlock(seed, counter, element >>> 2)[(int) (element & 3)]);
   }
 
-  /** out[i] = Gumbel noise of element (offset + i) of draw (seed, counter). */
+  /**
+   * out[i] = Gumbel noise of element (offset + i) of draw (seed, counter), as
+   * {@link SamplingOps#gumbelNoise}.
+   *
+   * @param seed the key
+   * @param counter the draw's sample counter
+   * @param offset the element out[0] receives, at least 0
+   * @param out filled with the noise
+   * @throws IllegalArgumentException when offset is negative
+   */
   public static void gumbel(long seed, long counter, long offset, float[] out) {
     if (offset < 0) throw new IllegalArgumentException("Philox.gumbel: offset must be >= 0, got " + offset);
     int i = 0;

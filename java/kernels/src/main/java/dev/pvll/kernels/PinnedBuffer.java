@@ -28,8 +28,11 @@ public final class PinnedBuffer implements AutoCloseable {
   }
 
   /**
-   * floats values of pinned host memory.
+   * A buffer of {@code floats} values of pinned host memory, owned by the caller.
    *
+   * @param floats number of floats, at least 0
+   * @return the buffer
+   * @throws IllegalArgumentException for a negative size
    * @throws KernelException when CUDA is missing or the memory cannot be pinned
    */
   public static PinnedBuffer allocate(long floats) {
@@ -39,18 +42,34 @@ public final class PinnedBuffer implements AutoCloseable {
     return new PinnedBuffer(floats, out[0]);
   }
 
-  /** Number of floats. */
+  /**
+   * Number of floats.
+   *
+   * @return the size
+   */
   public long size() {
     return size;
   }
 
-  /** The host address, for the bindings. */
+  /**
+   * The host address, for the bindings.
+   *
+   * @return the address
+   * @throws IllegalStateException when closed
+   */
   public long address() {
     if (address == 0) throw new IllegalStateException("pinned buffer of " + size + " floats was closed");
     return address;
   }
 
-  /** Copies src[0, count) to the start of this buffer (a plain host copy). */
+  /**
+   * Copies src[0, count) to the start of this buffer (a plain host copy).
+   *
+   * @param src the values
+   * @param count how many, at most src's length and this buffer's size
+   * @throws IllegalArgumentException when count is negative or too large
+   * @throws IllegalStateException when closed
+   */
   public void write(float[] src, long count) {
     if (count < 0 || count > src.length || count > size) {
       throw new IllegalArgumentException("write of " + count + " values from an array of " + src.length
@@ -65,6 +84,16 @@ public final class PinnedBuffer implements AutoCloseable {
    * done has completed (use {@link CudaEvent#makeOpsWait()} before ops read dst, and
    * {@link CudaEvent#synchronize()} before writing this buffer again). A null stream is the
    * ops' own stream: the copy is then ordered with the ops before and after it.
+   *
+   * @param offset first value of this buffer to copy, at least 0
+   * @param dst the CUDA tensor written from its element 0
+   * @param count number of values, within this buffer and dst
+   * @param stream the stream to copy on, or null for the ops' stream
+   * @param done recorded after the copy; on dst's device
+   * @throws IllegalArgumentException when dst is not on a GPU, stream or done is on another
+   *     device, or the range does not fit
+   * @throws IllegalStateException when this buffer, dst, stream or done is closed
+   * @throws KernelException when CUDA refuses the copy or the record
    */
   public void copyToAsync(long offset, Tensor dst, long count, CudaStream stream, CudaEvent done) {
     Device d = dst.device();
@@ -81,6 +110,11 @@ public final class PinnedBuffer implements AutoCloseable {
     done.record(stream);
   }
 
+  /**
+   * Frees the pinned memory. Harmless when already closed.
+   *
+   * @throws KernelException when CUDA fails to free it
+   */
   @Override
   public synchronized void close() {
     if (address == 0) return;

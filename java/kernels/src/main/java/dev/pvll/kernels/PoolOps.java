@@ -7,15 +7,39 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
 
 /**
  * 3x3 max and average pooling (padding 1, stride 1 or 2) and global average pooling over NCHW
- * tensors, as PyTorch's max_pool2d, avg_pool2d(count_include_pad=false) and
- * adaptive_avg_pool2d(1). A 3x3 pool of an H x W map gives (H-1)/stride+1 x (W-1)/stride+1.
- * "accumulate" adds into the output instead of overwriting it. On CUDA the backward passes
- * gather (no atomics), so every result is deterministic there too.
+ * float32 tensors, as {@code F.max_pool2d(x, 3, stride, 1)},
+ * {@code F.avg_pool2d(x, 3, stride, 1, count_include_pad=False)} and
+ * {@code F.adaptive_avg_pool2d(x, 1)} ({@code F} = {@code torch.nn.functional}). A 3x3 pool
+ * of x {@code [N, C, H, W]} gives {@code [N, C, (H-1)/stride+1, (W-1)/stride+1]}. Forward
+ * passes overwrite y; the backward passes overwrite dx, or add into it with
+ * {@code accumulate}, and never touch x or dy. For other windows see {@link SpatialOps}.
+ *
+ * <p><b>Determinism.</b> On the CPU work is split by planes: bit-identical from run to run and
+ * for any thread count. On CUDA the backward passes gather (one thread per dx value sums the dy
+ * of every covering window in a fixed order, no atomics): bit-identical from run to run, and
+ * equal to the CPU's to float rounding.
+ *
+ * <p><b>Checks before the native call</b> ({@link IllegalArgumentException} naming the op and
+ * argument): no tensor is null; all are on one device; stride is 1 or 2; the full-size tensor
+ * (x or dx) has rank 4 and a non-empty H x W map; the other tensors have exactly the shapes
+ * stated. A closed tensor throws {@link IllegalStateException}; a native failure
+ * {@link KernelException}. Outputs must not overlap inputs (not checked). On CUDA every op is
+ * enqueued on the ops' stream and returns at once.
  */
 public final class PoolOps {
   private PoolOps() {}
 
-  /** y = the max of each 3x3 window of x; a NaN in a window gives NaN. x [N,C,H,W], y [N,C,Ho,Wo]. */
+  /**
+   * y = the max of each 3x3 window of x (padding 1, padded values never win), as
+   * {@code F.max_pool2d(x, 3, stride, 1)}; a NaN in a window gives NaN, as in PyTorch.
+   *
+   * @param x input [N, C, H, W]
+   * @param y output [N, C, (H-1)/stride+1, (W-1)/stride+1]
+   * @param stride 1 or 2
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void maxPool3x3Forward(Tensor x, Tensor y, int stride) {
     String op = "max_pool3x3_forward";
     int[] s = checkPool(op, x, y, stride, "x", "y");
@@ -29,8 +53,17 @@ public final class PoolOps {
   }
 
   /**
-   * dx of the max pool: each dy goes to the first maximum of its window in row-major order
-   * (PyTorch's rule on ties). x is the forward input [N,C,H,W], dy [N,C,Ho,Wo], dx like x.
+   * dx (+)= the gradient of {@link #maxPool3x3Forward}: each dy value goes to the first maximum
+   * of its window in row-major order (PyTorch's rule on ties; a NaN counts as the maximum).
+   *
+   * @param x the forward input [N, C, H, W]
+   * @param dy gradient of the output [N, C, (H-1)/stride+1, (W-1)/stride+1]
+   * @param dx gradient of the input, x's shape
+   * @param stride 1 or 2
+   * @param accumulate add into dx instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void maxPool3x3Backward(Tensor x, Tensor dy, Tensor dx, int stride, boolean accumulate) {
     String op = "max_pool3x3_backward";
@@ -48,7 +81,17 @@ public final class PoolOps {
     }
   }
 
-  /** y = the mean of the in-bounds part of each 3x3 window (count_include_pad = false). */
+  /**
+   * y = the mean of the in-bounds part of each 3x3 window (padding 1 excluded from the
+   * divisor), as {@code F.avg_pool2d(x, 3, stride, 1, count_include_pad=False)}.
+   *
+   * @param x input [N, C, H, W]
+   * @param y output [N, C, (H-1)/stride+1, (W-1)/stride+1]
+   * @param stride 1 or 2
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void avgPool3x3Forward(Tensor x, Tensor y, int stride) {
     String op = "avg_pool3x3_forward";
     int[] s = checkPool(op, x, y, stride, "x", "y");
@@ -61,7 +104,18 @@ public final class PoolOps {
     }
   }
 
-  /** dx of the average pool: dy [N,C,Ho,Wo], dx [N,C,H,W] (its shape gives the input size). */
+  /**
+   * dx (+)= the gradient of {@link #avgPool3x3Forward}: each dy value spread evenly over the
+   * in-bounds part of its window.
+   *
+   * @param dy gradient of the output [N, C, (H-1)/stride+1, (W-1)/stride+1]
+   * @param dx gradient of the input [N, C, H, W]; its shape gives the input size
+   * @param stride 1 or 2
+   * @param accumulate add into dx instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void avgPool3x3Backward(Tensor dy, Tensor dx, int stride, boolean accumulate) {
     String op = "avg_pool3x3_backward";
     int[] s = checkPool(op, dx, dy, stride, "dx", "dy");
@@ -76,7 +130,16 @@ public final class PoolOps {
     }
   }
 
-  /** y[n][c] = mean of x[n][c] over H x W. x [N,C,H,W], y [N,C] (or [N,C,1,1]). */
+  /**
+   * y[n][c] = the mean of x[n][c] over H x W, as {@code F.adaptive_avg_pool2d(x, 1)} (or
+   * {@code x.mean((2, 3))} for a rank-2 y).
+   *
+   * @param x input [N, C, H, W], H * W &gt; 0
+   * @param y output [N, C] or [N, C, 1, 1]
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void globalAvgPoolForward(Tensor x, Tensor y) {
     String op = "global_avg_pool_forward";
     int[] s = checkGlobal(op, x, y, "x", "y");
@@ -88,7 +151,16 @@ public final class PoolOps {
     }
   }
 
-  /** dx[n][c][h][w] = dy[n][c] / (H*W). dy [N,C] (or [N,C,1,1]), dx [N,C,H,W]. */
+  /**
+   * dx[n][c][h][w] (+)= dy[n][c] / (H*W): the gradient of {@link #globalAvgPoolForward}.
+   *
+   * @param dy gradient of the output [N, C] or [N, C, 1, 1]
+   * @param dx gradient of the input [N, C, H, W], H * W &gt; 0
+   * @param accumulate add into dx instead of overwriting it
+   * @throws IllegalArgumentException when a check of the class comment fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void globalAvgPoolBackward(Tensor dy, Tensor dx, boolean accumulate) {
     String op = "global_avg_pool_backward";
     int[] s = checkGlobal(op, dx, dy, "dx", "dy");

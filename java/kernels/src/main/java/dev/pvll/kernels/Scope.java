@@ -28,7 +28,11 @@ public final class Scope implements AutoCloseable {
 
   private Scope() {}
 
-  /** Opens a scope on this thread. */
+  /**
+   * Opens a scope on this thread; it becomes the innermost one.
+   *
+   * @return the scope, to close in a try-with-resources block
+   */
   public static Scope open() {
     Scope s = new Scope();
     OPEN.get().push(s);
@@ -46,6 +50,10 @@ public final class Scope implements AutoCloseable {
   /**
    * Runs body with scopes suspended on this thread: tensors it creates belong to no scope (the
    * caller owns them). For long-lived state such as parameter buffers created mid-step.
+   *
+   * @param <T> what body returns
+   * @param body the code to run
+   * @return body's result
    */
   public static <T> T unowned(java.util.function.Supplier<T> body) {
     UNOWNED_DEPTH.set(UNOWNED_DEPTH.get() + 1);
@@ -56,7 +64,13 @@ public final class Scope implements AutoCloseable {
     }
   }
 
-  /** Takes t out of this scope so it survives close; it joins the enclosing scope, if any. */
+  /**
+   * Takes t out of this scope so it survives close; it joins the enclosing scope, if any. A
+   * tensor this scope does not own is returned unchanged.
+   *
+   * @param t a tensor
+   * @return t
+   */
   public Tensor keep(Tensor t) {
     if (owned.remove(t)) {
       Deque<Scope> stack = OPEN.get();
@@ -72,11 +86,23 @@ public final class Scope implements AutoCloseable {
     return t;
   }
 
-  /** Number of tensors this scope will close. */
+  /**
+   * Number of tensors this scope will close.
+   *
+   * @return the count
+   */
   public int ownedCount() {
     return owned.size();
   }
 
+  /**
+   * Closes the scope's tensors, newest first, and ends the scope. Harmless when already closed.
+   * Every tensor is closed even when one fails; the first failure is then rethrown.
+   *
+   * @throws IllegalStateException when called on another thread than the one that opened the
+   *     scope, or while a scope opened after it is still open
+   * @throws KernelException when freeing a tensor fails
+   */
   @Override
   public void close() {
     if (closed) return;

@@ -14,15 +14,50 @@ import dev.pvll.kernels.bind.CudaGraphKernels;
  *
  * <p>The control tensor has {@link #CONTROL_SIZE} slots: {@link #COUNT} (steps recorded so far),
  * {@link #LR} (the learning rate {@link #sgdStepBy} uses) and {@link #GATE} (0 skips the update:
- * set by {@link #recordStep} when the loss is not finite or the log is full).
+ * set by {@link #recordStep} when the loss is not finite or the log is full). Counts are
+ * floats, exact below 2^24.
+ *
+ * <p><b>Determinism.</b> Elementwise, with the arithmetic of {@link ElementwiseOps#scaleAdd}
+ * and {@link OptimOps#sgdStep}: a step run through these ops is bit-identical to one with the
+ * values passed as arguments, on each device, for any thread count.
+ *
+ * <p><b>Checks before the native call</b>: required tensors are not null, all are on one
+ * device, sizes agree, the control tensor has {@link #CONTROL_SIZE} values, loss and correct
+ * are not empty, the log is {@code [capacity, 2]} and a schedule has at least capacity values
+ * ({@link IllegalArgumentException}); an alpha index outside the tensor throws
+ * {@link IndexOutOfBoundsException}; a closed tensor {@link IllegalStateException}; a native
+ * failure {@link KernelException}. The values read when the op runs (alpha[index], control
+ * slots, loss[0], correct[0]) are not checked.
  */
 public final class StepOps {
-  /** Slots of the control tensor. */
-  public static final int COUNT = 0, LR = 1, GATE = 2, CONTROL_SIZE = 4;
+  /** Slot of the control tensor: the number of steps recorded so far. */
+  public static final int COUNT = 0;
+
+  /** Slot of the control tensor: the learning rate {@link #sgdStepBy} uses. */
+  public static final int LR = 1;
+
+  /** Slot of the control tensor: 0 makes {@link #sgdStepBy} skip its update. */
+  public static final int GATE = 2;
+
+  /** Number of values of the control tensor (slot 3 is unused). */
+  public static final int CONTROL_SIZE = 4;
 
   private StepOps() {}
 
-  /** y = (accumulate ? y : 0) + alpha[index] * x, reading alpha[index] when the op runs. */
+  /**
+   * y = (accumulate ? y : 0) + alpha[index] * x, reading alpha[index] when the op runs
+   * ({@link ElementwiseOps#scaleAdd} with a scale held in a tensor).
+   *
+   * @param x input
+   * @param alpha tensor holding the scale
+   * @param index element of alpha to use (flat index)
+   * @param y output with x's element count
+   * @param accumulate add into y instead of overwriting it
+   * @throws IllegalArgumentException when a tensor is null, the devices differ or the sizes differ
+   * @throws IndexOutOfBoundsException when index is outside alpha
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void scaleAddBy(Tensor x, Tensor alpha, long index, Tensor y, boolean accumulate) {
     String op = "scale_add_by";
     required(op, "x", x);
@@ -40,6 +75,17 @@ public final class StepOps {
   /**
    * {@link OptimOps#sgdStep} with the learning rate control[LR], skipped when control[GATE] is 0;
    * both read when the op runs.
+   *
+   * @param param the parameters, updated in place
+   * @param grad their gradient, param's size
+   * @param momentumBuf the momentum state, param's size; or null when momentum is 0
+   * @param control the control tensor ({@link #CONTROL_SIZE} values)
+   * @param momentum momentum factor
+   * @param weightDecay L2 penalty added to the gradient
+   * @throws IllegalArgumentException when a tensor is null, the devices or sizes differ, or
+   *     momentum is not 0 without a buffer
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void sgdStepBy(Tensor param, Tensor grad, Tensor momentumBuf, Tensor control, float momentum,
       float weightDecay) {
@@ -65,7 +111,17 @@ public final class StepOps {
   /**
    * Appends (loss[0], correct[0]) to log ([capacity, 2]) at row control[COUNT], sets control[LR]
    * from lrSchedule (may be null: LR unchanged) at that row, control[GATE] to whether the loss is
-   * finite and the row existed, and counts the step.
+   * finite and the row existed, and counts the step. Rows past the capacity are not written.
+   *
+   * @param loss tensor whose first value is the step's loss (at least one value)
+   * @param correct tensor whose first value is the step's correct count (at least one value)
+   * @param lrSchedule learning rate per step (at least capacity values), or null
+   * @param control the control tensor ({@link #CONTROL_SIZE} values), updated
+   * @param log [capacity, 2], row i receives step i's (loss, correct)
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, or a shape
+   *     check fails
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void recordStep(Tensor loss, Tensor correct, Tensor lrSchedule, Tensor control, Tensor log) {
     String op = "record_step";
@@ -74,6 +130,8 @@ public final class StepOps {
     required(op, "log", log);
     Device d = LayerChecks.devices(op, loss, correct, lrSchedule, control, log);
     checkControl(op, control);
+    if (loss.size() < 1) throw new IllegalArgumentException(op + ": loss is empty, " + LayerChecks.shapeOf(loss));
+    if (correct.size() < 1) throw new IllegalArgumentException(op + ": correct is empty, " + LayerChecks.shapeOf(correct));
     Checks.rank(op, "log", log, 2);
     if (log.dim(1) != 2) throw new IllegalArgumentException(op + ": log must be [capacity, 2], got " + LayerChecks.shapeOf(log));
     long capacity = log.dim(0);

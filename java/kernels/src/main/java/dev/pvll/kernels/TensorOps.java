@@ -6,13 +6,33 @@ import dev.pvll.kernels.bind.CpuLayerKernels;
 import dev.pvll.kernels.bind.CudaLayerKernels;
 import java.util.List;
 
-/** Channel concat and split of NCHW tensors, per-sample drop-path, and addition. */
+/**
+ * Channel concat and split of NCHW float32 tensors, per-sample drop-path, and addition.
+ *
+ * <p><b>Determinism.</b> Pure copies (concat, split without accumulate) are exact; the others
+ * compute each element on its own. Bit-identical from run to run and for any thread count, and
+ * across devices to float rounding.
+ *
+ * <p><b>Checks before the native call</b> ({@link IllegalArgumentException} naming the op and
+ * argument): no tensor (or list) is null or empty; all tensors are on one device; the shapes
+ * stated per method; for concat and split no part is the whole tensor (only the same start
+ * address is caught, not other overlaps); keepProb in (0, 1]. A closed tensor throws
+ * {@link IllegalStateException}; a native failure {@link KernelException}. The mask's values
+ * are not checked. On CUDA the ops are enqueued on the ops' stream and return at once.
+ */
 public final class TensorOps {
   private TensorOps() {}
 
   /**
    * y = the channel concat of xs (as {@code torch.cat(xs, 1)}). Every x is [N, C_i, H, W] with
    * the same N, H, W; y is [N, sum C_i, H, W] and must not be one of the inputs.
+   *
+   * @param xs the inputs, at least one, each [N, C_i, H, W]
+   * @param y output [N, sum C_i, H, W], overwritten
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
+   *     not match, or an input is y
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void concatChannels(List<Tensor> xs, Tensor y) {
     String op = "concat_channels";
@@ -29,7 +49,18 @@ public final class TensorOps {
     }
   }
 
-  /** The inverse of {@link #concatChannels}: dxs[i] (+)= the channels of dy that came from input i. */
+  /**
+   * The inverse of {@link #concatChannels} and its gradient: dxs[i] (+)= the channels of dy
+   * that came from input i ({@code torch.split(dy, [C_0, C_1, ...], 1)}).
+   *
+   * @param dy the concatenated tensor [N, sum C_i, H, W]
+   * @param dxs the parts, at least one, each [N, C_i, H, W]
+   * @param accumulate add into the parts instead of overwriting them
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
+   *     not match, or a part is dy
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void splitChannels(Tensor dy, List<Tensor> dxs, boolean accumulate) {
     String op = "split_channels";
     long[] channels = checkBlocks(op, dxs, dy, "dxs", "dy");
@@ -47,12 +78,18 @@ public final class TensorOps {
   }
 
   /**
-   * Drop-path forward: y[n] = x[n] * mask[n] / keepProb for each sample n (dimension 0).
+   * Drop-path forward: y[n] = x[n] * (mask[n] / keepProb) for each sample n (dimension 0), as
+   * timm's {@code drop_path} with the mask given: {@code x / keepProb * mask} with mask broadcast over
+   * each sample.
    *
    * @param x input [N, ...]
    * @param mask [N], 1 to keep a sample and 0 to drop it
    * @param y output like x; may be x
    * @param keepProb probability of keeping a sample, in (0, 1]
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
+   *     not match, or keepProb is outside (0, 1]
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
    */
   public static void dropPathForward(Tensor x, Tensor mask, Tensor y, float keepProb) {
     String op = "drop_path_forward";
@@ -67,7 +104,19 @@ public final class TensorOps {
     }
   }
 
-  /** Drop-path backward: dx[n] (+)= dy[n] * mask[n] / keepProb. */
+  /**
+   * Drop-path backward: dx[n] (+)= dy[n] * (mask[n] / keepProb).
+   *
+   * @param dy gradient of the output [N, ...]
+   * @param mask [N], the forward mask
+   * @param dx gradient of the input, dy's shape
+   * @param keepProb the forward keepProb, in (0, 1]
+   * @param accumulate add into dx instead of overwriting it
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
+   *     not match, or keepProb is outside (0, 1]
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void dropPathBackward(Tensor dy, Tensor mask, Tensor dx, float keepProb, boolean accumulate) {
     String op = "drop_path_backward";
     checkDropPath(op, dy, mask, dx, keepProb, "dy", "dx");
@@ -82,7 +131,17 @@ public final class TensorOps {
     }
   }
 
-  /** y = a + b elementwise (equal sizes); y may be a or b. */
+  /**
+   * y = a + b elementwise over the flat values, as {@code torch.add(a, b, out=y)}; shapes may
+   * differ when the element counts agree.
+   *
+   * @param a first operand
+   * @param b second operand, a's element count
+   * @param y output, a's element count; may be a or b
+   * @throws IllegalArgumentException when a tensor is null, the devices differ or the sizes differ
+   * @throws IllegalStateException when a tensor is closed
+   * @throws KernelException when the native call fails
+   */
   public static void add(Tensor a, Tensor b, Tensor y) {
     String op = "add";
     required(op, "a", a);

@@ -81,6 +81,12 @@ class StepOpsTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> StepOps.recordStep(loss, correct, null, control, wide));
       assertTrue(e.getMessage().contains("log"), e.getMessage());
+      Tensor empty = Tensor.zeros(d, 0);
+      e = assertThrows(IllegalArgumentException.class, () -> StepOps.recordStep(empty, correct, null, control, log));
+      assertTrue(e.getMessage().contains("loss"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> StepOps.recordStep(loss, empty, null, control, log));
+      assertTrue(e.getMessage().contains("correct"), e.getMessage());
+      assertArrayEquals(new float[] {3, 0.2f, 0, 0}, control.toArray(), "a rejected call changes nothing");
     }
   }
 }
