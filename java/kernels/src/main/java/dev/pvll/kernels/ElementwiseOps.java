@@ -49,8 +49,14 @@ public final class ElementwiseOps {
    * @throws KernelException when the allocation or the native call fails
    */
   public static Tensor relu(Tensor x) {
+    x.checkOpen();
     Tensor y = Tensor.emptyLike(x);
-    reluForward(x, y);
+    try {
+      reluForward(x, y);
+    } catch (RuntimeException e) {
+      y.close(); // nothing half-made is left behind
+      throw e;
+    }
     return y;
   }
 

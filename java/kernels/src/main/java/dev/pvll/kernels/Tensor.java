@@ -327,8 +327,14 @@ public final class Tensor implements AutoCloseable {
    * @throws KernelException when the allocation or the copy fails
    */
   public Tensor to(Device target) {
+    checkOpen();
     Tensor t = empty(target, shape);
-    t.copyFrom(this);
+    try {
+      t.copyFrom(this);
+    } catch (RuntimeException e) {
+      t.close(); // nothing half-made is left behind
+      throw e;
+    }
     return t;
   }
 
