@@ -16,16 +16,21 @@ cd "$(dirname "$0")/../.."
 JUNIT_CONSOLE_VERSION=1.14.1
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  mvn -q -B package -DskipTests
-  (cd java && mvn -q -B test-compile)
+  mvn -q -B package -DskipTests   # compiles the test classes too
 fi
 rm -rf device-carry
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p device-carry/lib
 cp java/target/pvll.jar device-carry/lib/
-cp -r java/target/test-classes device-carry/lib/test-classes
+# the test classes of both modules in one folder: the kernels' (the *CudaTest classes of the ops,
+# dev.pvll.testing) and the application's (search, supernet, data)
+cp -r java/kernels/target/test-classes device-carry/lib/test-classes
+cp -r java/target/test-classes/. device-carry/lib/test-classes/
+# no libtorch on the device machine (the pytorch jars are not carried): its loader goes, and with it
+# the JUnit listener that would preload it (the tests that need it are not among the GPU stages)
 rm -rf device-carry/lib/test-classes/dev/pvll/testing/Torch*.class
+rm -f device-carry/lib/test-classes/META-INF/services/org.junit.platform.launcher.LauncherSessionListener
 # the JMH GPU benchmarks: our benchmark classes (with JMH's generated ones) and the JMH jars;
 # the shaded benchmarks.jar carries libtorch and is far too large to carry
 cp -r benchmarks/target/classes device-carry/lib/bench-classes

@@ -5,7 +5,7 @@
 # statically, so the device machine needs no nvcc to run them), or with arch "emulated" by g++
 # against the emulated CUDA runtime of kernels/dev/emu (no nvcc, no GPU; their timings are the
 # emulator's, not a GPU's). The emulated build needs emu_transform and libpvll_emu_runtime.a from a
-# CMake build (BUILD, default java/target/native-build: mvn package makes it).
+# CMake build (BUILD, default java/kernels/target/native-build: mvn package makes it).
 # Then run e.g. OUT/depthwise_check or OUT/graph_overhead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +13,7 @@ ARCH=${1:-90}
 BIN=${2:-build-dev-tools}
 mkdir -p "$BIN"
 if [[ $ARCH == emulated ]]; then
-  BUILD=${BUILD:-java/target/native-build}
+  BUILD=${BUILD:-java/kernels/target/native-build}
   [[ -x $BUILD/emu_transform && -f $BUILD/libpvll_emu_runtime.a ]] || {
     echo "no emu_transform / libpvll_emu_runtime.a in $BUILD: build the project first (mvn -q package -DskipTests)" >&2
     exit 2

@@ -16,28 +16,12 @@
 
 #include "pvll_conv.h"
 #include "pvll_cuda.h"
+#include "pinned.h"
 #include "pvll_cuda_conv.h"
 #include "pvll_cuda_layers.h"
 
 namespace {
-/** Pinned host memory (cudaHostAlloc through pvll): GPU kernels may read and write it directly. */
-template <class T>
-struct Pinned {
-  using value_type = T;
-  Pinned() = default;
-  template <class U>
-  Pinned(const Pinned<U>&) {}
-  T* allocate(size_t n) {
-    void* p = nullptr;
-    if (pvll_cuda_host_alloc_pinned((int64_t)(n * sizeof(T)), &p) != PVLL_OK) throw std::bad_alloc();
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t) { pvll_cuda_host_free_pinned(p); }
-  friend bool operator==(const Pinned&, const Pinned&) { return true; }
-  friend bool operator!=(const Pinned&, const Pinned&) { return false; }
-};
-template <class T>
-using PinnedVec = std::vector<T, Pinned<T>>;
+using pvll_check::PinnedVec;
 using Vec = PinnedVec<float>;
 
 int failures = 0;

@@ -12,22 +12,8 @@
 #include <vector>
 #include "pvll.h"
 #include "pvll_cuda.h"
-#include <new>
-/** Pinned host memory (cudaHostAlloc through pvll): the kernels may read and write it directly. */
-template <class T> struct Pinned {
-  using value_type = T;
-  Pinned() = default;
-  template <class U> Pinned(const Pinned<U>&) {}
-  T* allocate(size_t n) {
-    void* p = nullptr;
-    if (pvll_cuda_host_alloc_pinned((int64_t)(n * sizeof(T)), &p) != PVLL_OK) throw std::bad_alloc();
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t) { pvll_cuda_host_free_pinned(p); }
-  friend bool operator==(const Pinned&, const Pinned&) { return true; }
-  friend bool operator!=(const Pinned&, const Pinned&) { return false; }
-};
-template <class T> using Vec = std::vector<T, Pinned<T>>;
+#include "pinned.h"
+template <class T> using Vec = pvll_check::PinnedVec<T>;
 std::mt19937_64 rng(7);
 int failures = 0, checks = 0;
 Vec<float> normal(size_t n, float scale = 1.f, float shift = 0.f) {

@@ -35,17 +35,22 @@ public final class SearchPresets {
   }
 
   /**
-   * The default's budget with the labels that carry information at this scale (measured in
-   * benchmarks/RESULTS.md, "Label mode frozen"): one-shot labels on weights frozen after the
-   * warm-up ({@link LabelMode#FROZEN}), psi linear in the op counts ({@link PredictorKind#OPCOUNT}),
-   * architecture learning rate 0.1 and 150 search steps (a label costs one validation pass, so the
-   * steps are cheap). Not METHOD.md's protocol: an option beside it.
+   * The default's budget, with what the fixed-landscape comparison ({@code pvll compare}) runs as
+   * PVLL (not METHOD.md's protocol: an option beside it, see README "Faithful and ours"): one-shot
+   * labels on weights frozen after the warm-up ({@link LabelMode#FROZEN}: a label costs one
+   * validation pass, so 150 steps are cheap); every draw a valid genotype
+   * ({@link Architect.Draw#GENOTYPE}), so what is measured is what can be returned; the returned
+   * genotype the best of the memory's measured ones and psi's best draws from A, measured again
+   * ({@link FinalRule#RANKED}); psi an MLP over a memory of 200 (the best final label of the
+   * predictors tried in a one-seed pilot, benchmarks/RESULTS.md "Search efficiency"); architecture
+   * learning rate 0.1.
    */
   public static SearchConfig oneShot() {
     SearchConfig c = cpu();
     return c.withLabelMode(LabelMode.FROZEN)
-        .withPsi(c.psi().withPredictor(PredictorKind.OPCOUNT))
-        .withArchitecture(c.architecture().withLr(0.1))
+        .withPsi(c.psi().withPredictor(PredictorKind.MLP).withMemoryCapacity(200))
+        .withArchitecture(c.architecture().withLr(0.1).withDraw(Architect.Draw.GENOTYPE))
+        .withFinalGenotype(c.finalGenotype().withRule(FinalRule.RANKED))
         .withSchedule(c.schedule().withLength(20, 150));
   }
 

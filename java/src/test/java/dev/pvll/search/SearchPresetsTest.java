@@ -10,7 +10,12 @@ class SearchPresetsTest {
   void oneShotIsTheDefaultBudgetWithFrozenLabels() {
     SearchConfig d = SearchPresets.byName("default"), o = SearchPresets.byName("one-shot");
     assertEquals(LabelMode.FROZEN, o.labelMode());
-    assertEquals(PredictorKind.OPCOUNT, o.psi().predictor());
+    assertEquals(PredictorKind.MLP, o.psi().predictor());
+    assertEquals(200, o.psi().memoryCapacity());
+    assertEquals(Architect.Draw.GENOTYPE, o.architecture().draw());
+    assertEquals(FinalRule.RANKED, o.finalGenotype().rule());
+    assertEquals(FinalRule.DARTS_RULE, d.finalGenotype().rule(), "the default keeps METHOD.md's rule");
+    assertEquals(Architect.Draw.EVERY_EDGE, d.architecture().draw());
     assertEquals(0.1, o.architecture().lr());
     assertEquals(150, o.schedule().steps());
     assertEquals(d.network(), o.network());
