@@ -165,6 +165,17 @@ public final class RankAgreement {
     return (path.isEmpty() ? "the configuration" : path) + ": ROOT has " + text(root) + ", MINE has " + text(mine);
   }
 
+  /** Runs action (one of the agreements above), its checked exceptions as IOException (I/O) or unchanged (runtime). */
+  static <T> T asIo(Callable<T> action) throws java.io.IOException {
+    try {
+      return action.call();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.io.IOException(e.getMessage(), e);
+    }
+  }
+
   private static String text(JsonElement e) {
     return e == null || e.isJsonNull() ? "none" : e.toString();
   }

@@ -74,7 +74,7 @@ public final class SearchRun implements AutoCloseable {
    */
   public static SearchRun start(SearchConfig config, Dataset train, Path dir, Collectives collectives) throws IOException {
     RankAgreement.sameConfiguration(collectives, agreed(config, train));
-    Object[] made = call(() -> RankAgreement.together(collectives, () -> {
+    Object[] made = RankAgreement.asIo(() -> RankAgreement.together(collectives, () -> {
       RunFolder folder = collectives.isRoot() ? RunFolder.create(dir, "a search") : null;
       SearchEngine engine = new SearchEngine(config, train, collectives);
       try {
@@ -112,7 +112,7 @@ public final class SearchRun implements AutoCloseable {
    * @throws IllegalArgumentException on every rank when the rank counts differ or rank 0 has no checkpoint
    */
   public static Checkpointed read(Path dir, Collectives collectives, Double timeoutSeconds) throws IOException {
-    byte[] bytes = call(() -> RankAgreement.fromRoot(collectives, () -> RunFolder.checkpointBytes(dir)));
+    byte[] bytes = RankAgreement.asIo(() -> RankAgreement.fromRoot(collectives, () -> RunFolder.checkpointBytes(dir)));
     RunFolder.Saved saved = RunFolder.parseCheckpoint(bytes, dir);
     SearchState s = state(saved, dir);
     int ranks = s.config().parallel().ranks();
@@ -129,7 +129,7 @@ public final class SearchRun implements AutoCloseable {
   public static SearchRun resume(Checkpointed c, Dataset train, Collectives collectives) throws IOException {
     SearchState s = c.state();
     RankAgreement.sameConfiguration(collectives, agreed(s.config(), train));
-    Object[] made = call(() -> RankAgreement.together(collectives, () -> {
+    Object[] made = RankAgreement.asIo(() -> RankAgreement.together(collectives, () -> {
       SearchEngine engine = restore(c.dir(), s, c.arrays(), train, collectives);
       try {
         RunFolder folder = collectives.isRoot() ? RunFolder.resume(c.dir(), s.logLines()) : null;
@@ -276,17 +276,6 @@ public final class SearchRun implements AutoCloseable {
     o.addProperty("final_entropy", r.finalEntropy());
     o.addProperty("seconds", r.seconds());
     return o;
-  }
-
-  /** Runs action, with its checked exceptions as IOException (I/O) or unchanged (runtime). */
-  private static <T> T call(java.util.concurrent.Callable<T> action) throws IOException {
-    try {
-      return action.call();
-    } catch (IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IOException(e.getMessage(), e);
-    }
   }
 
   @Override

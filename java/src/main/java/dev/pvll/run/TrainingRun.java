@@ -64,7 +64,7 @@ public final class TrainingRun implements AutoCloseable {
   public static TrainingRun start(TrainConfig config, Genotype genotype, TrainTest data, Path dir, Collectives collectives)
       throws IOException {
     RankAgreement.sameConfiguration(collectives, agreed(config, genotype, data));
-    Object[] made = call(() -> RankAgreement.together(collectives, () -> {
+    Object[] made = RankAgreement.asIo(() -> RankAgreement.together(collectives, () -> {
       RunFolder folder = collectives.isRoot() ? RunFolder.create(dir, "a training run") : null;
       GenotypeTrainer trainer = new GenotypeTrainer(config, genotype, data, collectives);
       try {
@@ -94,7 +94,7 @@ public final class TrainingRun implements AutoCloseable {
    * @param timeoutSeconds the resuming job's collectives timeout, recorded in place of the saved one (null: keep it)
    */
   public static Checkpointed read(Path dir, Collectives collectives, Double timeoutSeconds) throws IOException {
-    byte[] bytes = call(() -> RankAgreement.fromRoot(collectives, () -> RunFolder.checkpointBytes(dir)));
+    byte[] bytes = RankAgreement.asIo(() -> RankAgreement.fromRoot(collectives, () -> RunFolder.checkpointBytes(dir)));
     RunFolder.Saved saved = RunFolder.parseCheckpoint(bytes, dir);
     GenotypeTrainer.State s = state(saved, dir);
     int ranks = s.config().parallel().ranks();
@@ -113,7 +113,7 @@ public final class TrainingRun implements AutoCloseable {
   public static TrainingRun resume(Checkpointed c, TrainTest data, Collectives collectives) throws IOException {
     GenotypeTrainer.State s = c.state();
     RankAgreement.sameConfiguration(collectives, agreed(s.config(), Genotype.parse(s.genotype()), data));
-    Object[] made = call(() -> RankAgreement.together(collectives, () -> {
+    Object[] made = RankAgreement.asIo(() -> RankAgreement.together(collectives, () -> {
       GenotypeTrainer trainer;
       try {
         trainer = GenotypeTrainer.restore(s, c.arrays(), data, collectives);
@@ -138,17 +138,6 @@ public final class TrainingRun implements AutoCloseable {
     o.addProperty("data", data.train().name() + ", " + data.train().size() + " images, CRC-32C " + data.train().fingerprint() + "; "
         + data.test().name() + ", " + data.test().size() + " images, CRC-32C " + data.test().fingerprint());
     return o;
-  }
-
-  /** Runs action, with its checked exceptions as IOException (I/O) or unchanged (runtime). */
-  private static <T> T call(java.util.concurrent.Callable<T> action) throws IOException {
-    try {
-      return action.call();
-    } catch (IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IOException(e.getMessage(), e);
-    }
   }
 
   /**
