@@ -1,10 +1,8 @@
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.pvll.data.DataLocator;
 import dev.pvll.data.Dataset;
 import dev.pvll.data.Datasets;
-import dev.pvll.data.KnownDataset;
 import dev.pvll.data.TrainTest;
 import dev.pvll.kernels.Device;
 import dev.pvll.kernels.Scope;
@@ -29,8 +27,7 @@ public final class OnnxCheck {
   public static void main(String[] args) throws Exception {
     Path run = Path.of(args[0]), model = Path.of(args[1]);
     TrainConfig config = TrainingRun.savedConfig(run);
-    TrainTest data = Datasets.load(KnownDataset.parse(config.dataset()),
-        DataLocator.standard(config.dataDir() == null ? null : Path.of(config.dataDir())));
+    TrainTest data = Datasets.byName(config.dataset(), config.dataDir());
     Dataset test = data.test();
     int n = test.size(), batch = 500, side = 28;
     double worst = 0;

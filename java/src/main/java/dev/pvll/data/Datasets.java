@@ -45,6 +45,26 @@ public final class Datasets {
     }
   }
 
+  /** The name of the embedded subset as run configurations spell it. */
+  public static final String EMBEDDED_NAME = "fashion-mnist-embedded";
+
+  /**
+   * The training and test sets a run configuration names: {@link #EMBEDDED_NAME} (the embedded subset,
+   * its last 2,000 images the test set) or a {@link KnownDataset} name found by
+   * {@link DataLocator#standard} under dataDir (null: the standard places).
+   */
+  public static TrainTest byName(String name, String dataDir) {
+    if (name.equals(EMBEDDED_NAME)) {
+      Dataset all = embeddedFashionMnist();
+      int test = 2000;
+      int[] trainIdx = new int[all.size() - test], testIdx = new int[test];
+      for (int i = 0; i < trainIdx.length; i++) trainIdx[i] = i;
+      for (int i = 0; i < test; i++) testIdx[i] = trainIdx.length + i;
+      return new TrainTest(all.subset("train", trainIdx), all.subset("test", testIdx), "embedded in the pvll jar");
+    }
+    return load(KnownDataset.parse(name), DataLocator.standard(dataDir == null ? null : Path.of(dataDir)));
+  }
+
   /**
    * Reads a known data set from the first place the locator finds it.
    *
