@@ -15,7 +15,13 @@ public enum PredictorKind {
    * output: the MLP without hidden layers. Unlike OPCOUNT it tells edges apart, so the architecture
    * step can prefer different ops on different edges.
    */
-  LINEAR;
+  LINEAR,
+  /**
+   * Linear in H like LINEAR, without the sigmoid, fitted in closed form by weighted ridge
+   * regression with the penalty chosen by leave-one-out ({@link RidgePredictor}): no passes, no
+   * learning rate, the same psi for the same memory.
+   */
+  RIDGE;
 
   /** A new, PyTorch-initialised predictor of this kind with default sizes. */
   public Predictor create(ArchEncoding encoding, long seed) {
@@ -24,15 +30,16 @@ public enum PredictorKind {
       case MLP -> new MlpPredictor(encoding, MlpPredictor.DEFAULT_HIDDEN, seed);
       case OPCOUNT -> new OpCountPredictor(encoding);
       case LINEAR -> new MlpPredictor(encoding, new int[0], seed);
+      case RIDGE -> new RidgePredictor(encoding);
     };
   }
 
-  /** Parses {@code lstm}, {@code mlp}, {@code opcount} or {@code linear} (any case); the error names the accepted values. */
+  /** Parses {@code lstm}, {@code mlp}, {@code opcount}, {@code linear} or {@code ridge} (any case); the error names the accepted values. */
   public static PredictorKind parse(String text) {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("unknown predictor '" + text + "': use lstm, mlp, opcount or linear");
+      throw new IllegalArgumentException("unknown predictor '" + text + "': use lstm, mlp, opcount, linear or ridge");
     }
   }
 }

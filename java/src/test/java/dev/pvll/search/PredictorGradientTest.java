@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** psi's backward against central finite differences in double, for both predictors. */
+/** psi's backward against central finite differences in double, for every predictor. */
 class PredictorGradientTest {
   static Stream<Arguments> predictors() {
     return Stream.of(
@@ -19,7 +19,9 @@ class PredictorGradientTest {
         Arguments.of("mlp", ArchEncoding.DARTS),
         Arguments.of("mlp2", new ArchEncoding(3, 5)),
         Arguments.of("opcount", ArchEncoding.DARTS),
-        Arguments.of("opcount", new ArchEncoding(3, 5)));
+        Arguments.of("opcount", new ArchEncoding(3, 5)),
+        Arguments.of("ridge", ArchEncoding.DARTS),
+        Arguments.of("ridge", new ArchEncoding(3, 5)));
   }
 
   static Predictor create(String kind, ArchEncoding enc, long seed) {
@@ -28,6 +30,13 @@ class PredictorGradientTest {
       case "mlp" -> new MlpPredictor(enc, MlpPredictor.DEFAULT_HIDDEN, seed);
       case "opcount" -> {
         OpCountPredictor q = new OpCountPredictor(enc); // starts at zero: random parameters, or every gradient but the bias is trivial
+        SplitMix64 r = new SplitMix64(seed);
+        double[] p = q.parameters();
+        for (int i = 0; i < p.length; i++) p[i] = r.uniform(-0.3, 0.3);
+        yield q;
+      }
+      case "ridge" -> {
+        RidgePredictor q = new RidgePredictor(enc); // zero until fitted: random parameters
         SplitMix64 r = new SplitMix64(seed);
         double[] p = q.parameters();
         for (int i = 0; i < p.length; i++) p[i] = r.uniform(-0.3, 0.3);
