@@ -39,6 +39,7 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--arch-lr", description = "architecture Adam learning rate") Double archLr;
   @Option(names = "--memory", description = "psi's memory capacity") Integer memory;
   @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled") Integer proposals;
+  @Option(names = "--mutations", description = "PVLL: mutations of the memory's best measured genotypes psi also ranks each step") Integer mutations;
   @Option(names = "--finalists", description = "final rule: measured (and, for PVLL, drawn) genotypes measured again, of each (2)") Integer finalists;
   @Option(names = "--population", description = "evolution: population P (20)") Integer population;
   @Option(names = "--tournament", description = "evolution: tournament size S (5)") Integer tournament;
@@ -91,6 +92,7 @@ final class CompareCommand implements Callable<Integer> {
     if (archLr != null) b = b.withArchitecture(b.architecture().withLr(archLr));
     if (memory != null) b = b.withPsi(b.psi().withMemoryCapacity(memory));
     if (proposals != null) b = b.withArchitecture(b.architecture().withProposals(proposals));
+    if (mutations != null) b = b.withArchitecture(b.architecture().withMutations(mutations));
     if (population != null || tournament != null) {
       b = b.withEvolution(new SearchConfig.Evolution(population != null ? population : b.evolution().population(),
           tournament != null ? tournament : b.evolution().tournament()));

@@ -91,6 +91,8 @@ final class SearchCommand implements Callable<Integer> {
       + "one op per kept edge, from A's distribution, so every label belongs to a genotype the search can return)") String draw;
   @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled (1: METHOD.md)")
   Integer proposals;
+  @Option(names = "--mutations", description = "PVLL, needs --draw genotype: single mutations of the memory's 5 best measured genotypes "
+      + "added to what psi ranks each step (0: METHOD.md)") Integer mutations;
   @Option(names = "--final-rule", description = "darts-rule (METHOD.md: the DARTS rule on A) or ranked (ours, needs --draw genotype: "
       + "the best measured genotypes and the best of A's draws by psi are measured again, the best label wins)") String finalRule;
   @Option(names = "--finalists", description = "ranked rule: measured and drawn genotypes measured again, of each (2)") Integer finalists;
@@ -115,6 +117,7 @@ final class SearchCommand implements Callable<Integer> {
       Map.entry("schedule.lrMax", "--lr"), Map.entry("schedule.lrMin", "--lr-min"), Map.entry("psi.predictor", "--predictor"),
       Map.entry("psi.memoryCapacity", "--memory"), Map.entry("psi.passes", "--psi-passes"), Map.entry("architecture.lr", "--arch-lr"),
       Map.entry("architecture.tau", "--tau"), Map.entry("architecture.sampler", "--sampler"), Map.entry("architecture.draw", "--draw"), Map.entry("architecture.proposals", "--proposals"),
+      Map.entry("architecture.mutations", "--mutations"),
       Map.entry("finalGenotype.rule", "--final-rule"), Map.entry("finalGenotype.finalists", "--finalists"),
       Map.entry("evolution.population", "--population"), Map.entry("evolution.tournament", "--tournament"),
       Map.entry("method", "--method"), Map.entry("labelMode", "--label-mode"), Map.entry("parallel.ranks", "the number of ranks"));
@@ -212,6 +215,7 @@ final class SearchCommand implements Callable<Integer> {
     if (sampler != null) arch = arch.withSampler(choice(Architect.Sampler.class, sampler, "--sampler"));
     if (draw != null) arch = arch.withDraw(choice(Architect.Draw.class, draw, "--draw"));
     if (proposals != null) arch = arch.withProposals(proposals);
+    if (mutations != null) arch = arch.withMutations(mutations);
     SearchConfig.FinalGenotype fin = b.finalGenotype();
     if (finalRule != null) fin = fin.withRule(choice(FinalRule.class, finalRule, "--final-rule"));
     if (finalists != null) fin = fin.withFinalists(finalists);
@@ -261,7 +265,8 @@ final class SearchCommand implements Callable<Integer> {
     System.err.printf("  psi       %s, %s loss, memory %d, refit <= %d passes (stop at tau %.2f); arch Adam lr %.2g, tau %.2g, sampler %s%n",
         RunJson.text(p.predictor()), p.weightedLoss() ? "weighted" : "mean squared", p.memoryCapacity(), p.passes(), p.stopTau(), a.lr(),
         a.tau(), a.sampler() == Architect.Sampler.UNIFORM ? "uniform" : "around A");
-    System.err.printf("  draws     %s; final genotype by %s%s%n", a.draw() == Architect.Draw.GENOTYPE ? "valid genotypes" : "an op on every edge",
+    System.err.printf("  draws     %s%s; final genotype by %s%s%n", a.draw() == Architect.Draw.GENOTYPE ? "valid genotypes" : "an op on every edge",
+        a.proposals() > 1 || a.mutations() > 0 ? String.format(", psi picks among %d draws and %d mutations", a.proposals(), a.mutations()) : "",
         c.finalGenotype().rule() == FinalRule.RANKED ? "ranking (" + c.finalGenotype().finalists() + " measured + " + c.finalGenotype().finalists()
             + " drawn finalists measured again)" : "the DARTS rule", c.method() == Method.EVOLUTION
             ? String.format("; evolution P=%d, S=%d", c.evolution().population(), c.evolution().tournament()) : "");

@@ -2,10 +2,16 @@ package dev.pvll.search;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.pvll.space.Genotype;
+import dev.pvll.space.GenotypeMutation;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import dev.pvll.space.Genotype;
+import java.util.Set;
 
 /**
  * PVLL-NAS (METHOD.md): each step samples H around A, and after its label psi scores it (before
@@ -17,10 +23,16 @@ final class PvllStrategy extends SamplingStrategy {
   private static final long FINAL_DRAWS = 1L << 50;
   /** First draw counter of the extra proposals of the search steps (between the per-batch draws and the final rule's). */
   private static final long PROPOSAL_DRAWS = 1L << 45;
+  /** Mixed into the run's seed for the mutation proposals' random stream (one stream per step, so a resumed run repeats them). */
+  private static final long MUTATION_STREAM = 0x3C6EF372FE94F82BL;
+  /** Mutation proposals mutate one of the memory's this many best measured genotypes. */
+  private static final int PARENTS = 5;
 
   private final SearchConfig config;
   private final Architect architect;
   private final ProxyLandscape landscape;
+  /** The step's draw from A that psi ranked best (A steps there); set by {@link #propose}. */
+  private Architecture bestDraw;
 
   PvllStrategy(SearchConfig config, Architect architect, ProxyLandscape landscape, Labeller labeller) {
     super(config.schedule().steps(), labeller);
@@ -37,24 +49,67 @@ final class PvllStrategy extends SamplingStrategy {
 
   /**
    * Draws after the warm-up's N: the search's samples are fresh architectures. With more than one
-   * proposal per step, the step's draw and {@code proposals - 1} more are scored by psi and the
-   * lowest prediction is labelled (ties: the earliest draw).
+   * proposal per step, the step's draw and {@code proposals - 1} more are scored by psi; with
+   * mutations, so are that many single mutations of the memory's best measured genotypes. The
+   * lowest prediction among those not yet measured is labelled (ties: the earliest candidate, A's
+   * draws first). A steps at its own best draw ({@link #learn}), whichever candidate is labelled.
    */
   @Override
   Architecture propose(int step) {
-    Architecture best = architect.sampleAt(config.schedule().warmup() + (long) step);
-    int k = config.architecture().proposals();
-    if (k == 1) return best;
-    double bestPrediction = landscape.psi().predict(best.weights());
-    for (int j = 1; j < k; j++) {
-      Architecture a = architect.sampleAt(PROPOSAL_DRAWS + (long) step * k + j);
-      double p = landscape.psi().predict(a.weights());
-      if (p < bestPrediction) {
-        best = a;
-        bestPrediction = p;
-      }
+    Architecture first = architect.sampleAt(config.schedule().warmup() + (long) step);
+    int k = config.architecture().proposals(), mutations = config.architecture().mutations();
+    if (k == 1 && mutations == 0) {
+      bestDraw = first;
+      return first;
     }
-    return best;
+    List<Architecture> candidates = new ArrayList<>(k + mutations);
+    candidates.add(first);
+    for (int j = 1; j < k; j++) candidates.add(architect.sampleAt(PROPOSAL_DRAWS + (long) step * k + j));
+    List<Genotype> parents = mutations == 0 ? List.of() : bestMeasured(PARENTS);
+    SplitMix64 random = new SplitMix64(config.seed() ^ MUTATION_STREAM ^ (0x9E3779B97F4A7C15L * (step + 1)));
+    for (int j = 0; j < mutations && !parents.isEmpty(); j++) {
+      candidates.add(Architecture.of(architect.encoding(), GenotypeMutation.mutate(parents.get(random.nextInt(parents.size())), random::nextInt)));
+    }
+    Set<Genotype> measured = mutations == 0 ? Set.of() : measuredGenotypes();
+    double[] predicted = new double[candidates.size()];
+    boolean[] known = new boolean[candidates.size()];
+    for (int i = 0; i < predicted.length; i++) {
+      predicted[i] = landscape.psi().predict(candidates.get(i).weights());
+      known[i] = measured.contains(architect.encoding().genotype(candidates.get(i).weights()));
+    }
+    bestDraw = candidates.get(lowest(java.util.Arrays.copyOf(predicted, k), new boolean[k]));
+    return candidates.get(lowest(predicted, known));
+  }
+
+  /**
+   * The index of the lowest prediction among the candidates not yet measured (a measured
+   * genotype's label is known: measuring it again on frozen weights wastes a label); ties and the
+   * case where all are measured: the earliest.
+   */
+  static int lowest(double[] predicted, boolean[] measured) {
+    int best = -1;
+    for (int i = 0; i < predicted.length; i++) {
+      if (!measured[i] && (best < 0 || predicted[i] < predicted[best])) best = i;
+    }
+    return Math.max(best, 0);
+  }
+
+  private Set<Genotype> measuredGenotypes() {
+    Set<Genotype> out = new HashSet<>();
+    for (Memory.Entry e : landscape.memory().entries()) out.add(architect.encoding().genotype(e.h()));
+    return out;
+  }
+
+  /** The memory's {@code count} lowest-labelled genotypes, distinct, best first (ties: the older). */
+  private List<Genotype> bestMeasured(int count) {
+    List<Memory.Entry> entries = new ArrayList<>(landscape.memory().entries());
+    entries.sort(Comparator.comparingDouble(Memory.Entry::label));
+    LinkedHashSet<Genotype> out = new LinkedHashSet<>();
+    for (Memory.Entry e : entries) {
+      if (out.size() == count) break;
+      out.add(architect.encoding().genotype(e.h()));
+    }
+    return new ArrayList<>(out);
   }
 
   @Override
@@ -63,7 +118,7 @@ final class PvllStrategy extends SamplingStrategy {
     PredictorTrainer.RefitResult fit = landscape.trainer().refit(landscape.memory());
     line.addProperty("memory_tau", fit.tau());
     line.addProperty("psi_passes", fit.passes());
-    Architect.StepResult step = architect.step(landscape.psi(), a);
+    Architect.StepResult step = architect.step(landscape.psi(), bestDraw != null ? bestDraw : a);
     line.addProperty("arch_objective", step.objective());
     line.addProperty("entropy", architect.meanSamplingEntropy());
     JsonArray perEdge = new JsonArray();

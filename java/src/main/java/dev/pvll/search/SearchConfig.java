@@ -164,36 +164,46 @@ public record SearchConfig(Method method, Data data, NetworkConfig network, Sche
    * @param proposals PVLL: draws from A per search step, of which the one psi predicts lowest is
    *     labelled (1: METHOD.md's single sample; more: ours, psi guiding which sample is measured;
    *     0, absent from configurations written before it, means 1)
+   * @param mutations PVLL with genotype draws: single mutations (one op or one input) of the
+   *     memory's best measured genotypes added to the proposals psi ranks (0: none, METHOD.md; ours
+   *     otherwise). A still steps on psi at its own best draw, whichever proposal is labelled.
    */
-  public record ArchitectureStep(double lr, double weightDecay, double tau, Architect.Sampler sampler, Architect.Draw draw, int proposals) {
+  public record ArchitectureStep(double lr, double weightDecay, double tau, Architect.Sampler sampler, Architect.Draw draw, int proposals,
+      int mutations) {
     public ArchitectureStep {
       Objects.requireNonNull(sampler, "architecture.sampler");
       if (draw == null) draw = Architect.Draw.EVERY_EDGE;
       if (proposals == 0) proposals = 1;
       require(proposals >= 1, "%s must be >= 1, got " + proposals, "architecture.proposals");
+      require(mutations >= 0, "%s must be >= 0, got " + mutations, "architecture.mutations");
+      require(mutations == 0 || draw == Architect.Draw.GENOTYPE, "%s needs genotype draws (%s genotype)", "architecture.mutations", "architecture.draw");
       require(lr > 0, "%s must be > 0, got " + lr, "architecture.lr");
       require(weightDecay >= 0, "%s must be >= 0", "architecture.weightDecay");
       require(tau > 0, "%s must be > 0, got " + tau, "architecture.tau");
     }
 
     public ArchitectureStep withLr(double l) {
-      return new ArchitectureStep(l, weightDecay, tau, sampler, draw, proposals);
+      return new ArchitectureStep(l, weightDecay, tau, sampler, draw, proposals, mutations);
     }
 
     public ArchitectureStep withTau(double t) {
-      return new ArchitectureStep(lr, weightDecay, t, sampler, draw, proposals);
+      return new ArchitectureStep(lr, weightDecay, t, sampler, draw, proposals, mutations);
     }
 
     public ArchitectureStep withSampler(Architect.Sampler s) {
-      return new ArchitectureStep(lr, weightDecay, tau, s, draw, proposals);
+      return new ArchitectureStep(lr, weightDecay, tau, s, draw, proposals, mutations);
     }
 
     public ArchitectureStep withDraw(Architect.Draw d) {
-      return new ArchitectureStep(lr, weightDecay, tau, sampler, d, proposals);
+      return new ArchitectureStep(lr, weightDecay, tau, sampler, d, proposals, mutations);
     }
 
     public ArchitectureStep withProposals(int k) {
-      return new ArchitectureStep(lr, weightDecay, tau, sampler, draw, k);
+      return new ArchitectureStep(lr, weightDecay, tau, sampler, draw, k, mutations);
+    }
+
+    public ArchitectureStep withMutations(int m) {
+      return new ArchitectureStep(lr, weightDecay, tau, sampler, draw, proposals, m);
     }
   }
 

@@ -17,7 +17,7 @@ public final class SearchPresets {
         NetworkConfig.cifar10Search(),
         new SearchConfig.Schedule(100, 100, 0.025, 0.001, 0.9, 3e-4, 5),
         new SearchConfig.Psi(PredictorKind.LSTM, true, 100, 500, 0.95, 1e-3),
-        new SearchConfig.ArchitectureStep(3e-4, 1e-3, 0.1, Architect.Sampler.AROUND_A, Architect.Draw.EVERY_EDGE, 1),
+        new SearchConfig.ArchitectureStep(3e-4, 1e-3, 0.1, Architect.Sampler.AROUND_A, Architect.Draw.EVERY_EDGE, 1, 0),
         SearchConfig.FinalGenotype.dartsRule(), SearchConfig.Evolution.defaults(),
         LabelMode.EVAL, StepLaunch.AUTO, 1, "auto");
   }

@@ -79,18 +79,53 @@ class GenotypeDrawSearchTest {
     assertEquals(3 + 4, measured.size(), "warm-up and search labels, all distinct genotypes");
   }
 
+  /** PVLL as the one-shot preset runs it: a ridge psi picking among draws from A and mutations of the best measured genotypes. */
+  static SearchConfig withMutations() {
+    SearchConfig c = config(Method.PVLL);
+    return c.withPsi(c.psi().withPredictor(PredictorKind.RIDGE)).withArchitecture(c.architecture().withProposals(3).withMutations(4));
+  }
+
+  @Test
+  void mutationProposalsRunWithPsiScoringEveryLabelFirst() throws Exception {
+    try (SearchRun run = SearchRun.start(withMutations(), TRAIN, tmp.resolve("mutations"))) {
+      run.run(null);
+    }
+    Set<Genotype> measured = new HashSet<>();
+    int searchLabels = 0;
+    for (JsonObject line : RunFiles.logWithoutTimes(tmp.resolve("mutations"))) {
+      if (!line.has("architecture") || !line.get("architecture").isJsonObject()) continue;
+      Genotype g = genotypeOf(line);
+      if (line.get("phase").getAsString().equals("search")) {
+        searchLabels++;
+        assertTrue(!measured.contains(g), "search step " + searchLabels + " measured a genotype already in the memory");
+        assertTrue(line.has("psi_prediction"), "psi scored the label before seeing it");
+      }
+      measured.add(g);
+    }
+    assertTrue(searchLabels >= 3, "search labels: " + searchLabels);
+  }
+
+  @Test
+  void mutationsNeedGenotypeDraws() {
+    SearchConfig c = SearchPresets.tiny();
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> c.withArchitecture(c.architecture().withMutations(2)));
+    assertTrue(e.getMessage().contains("architecture.mutations") && e.getMessage().contains("architecture.draw"), e.getMessage());
+    e = assertThrows(InvalidSettingException.class, () -> c.withArchitecture(c.architecture().withDraw(Architect.Draw.GENOTYPE).withMutations(-1)));
+    assertTrue(e.getMessage().contains("architecture.mutations"), e.getMessage());
+  }
+
   @Test
   void genotypeSearchesResumeExactly() throws Exception {
-    for (Method m : List.of(Method.PVLL, Method.EVOLUTION, Method.RANDOM)) {
-      SearchConfig c = config(m);
+    for (Method m : List.of(Method.PVLL, Method.EVOLUTION, Method.RANDOM, Method.PVLL)) {
+      SearchConfig c = m == Method.PVLL && tmp.resolve("whole-" + m).toFile().exists() ? withMutations() : config(m);
       SearchEngine.Result reference;
-      Path whole = tmp.resolve("whole-" + m);
+      Path whole = tmp.resolve("whole-" + m + (c.architecture().mutations() > 0 ? "-mutations" : ""));
       try (SearchRun run = SearchRun.start(c, TRAIN, whole)) {
         reference = run.run(null);
       }
       List<JsonObject> log = RunFiles.logWithoutTimes(whole);
       for (int stop : new int[] {7, 11, 14}) {
-        StopAndResume.assertMatchesUninterrupted(c, TRAIN, tmp.resolve(m + "-stop" + stop), stop, reference, log);
+        StopAndResume.assertMatchesUninterrupted(c, TRAIN, whole.resolveSibling(whole.getFileName() + "-stop" + stop), stop, reference, log);
       }
     }
   }
