@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
         "With no arguments: the embedded Fashion-MNIST subset on the best device, sized for a 2-core CPU (under 10 minutes)."})
 final class SearchCommand implements Callable<Integer> {
   @Option(names = "--preset", description = "default (METHOD.md's method, faithful, sized for a 2-core CPU), one-shot (ours: the default's budget with "
-      + "frozen one-shot labels, genotype draws, the ranked final rule, an MLP psi over a memory of 200, arch lr 0.1, 150 steps; "
+      + "frozen one-shot labels, genotype draws, a ridge psi over a memory of 200 choosing each label among 10 draws and 10 mutations, "
+      + "the ranked final rule, arch lr 0.1, 150 steps; "
       + "what pvll compare runs as PVLL), paper (METHOD.md's full protocol on CIFAR-10), tiny (seconds)")
   String preset = "default";
 

@@ -39,17 +39,20 @@ public final class SearchPresets {
    * PVLL (not METHOD.md's protocol: an option beside it, see README "Faithful and ours"): one-shot
    * labels on weights frozen after the warm-up ({@link LabelMode#FROZEN}: a label costs one
    * validation pass, so 150 steps are cheap); every draw a valid genotype
-   * ({@link Architect.Draw#GENOTYPE}), so what is measured is what can be returned; the returned
-   * genotype the best of the memory's measured ones and psi's best draws from A, measured again
-   * ({@link FinalRule#RANKED}); psi an MLP over a memory of 200 (the best final label of the
-   * predictors tried in a one-seed pilot, benchmarks/RESULTS.md "Search efficiency"); architecture
-   * learning rate 0.1.
+   * ({@link Architect.Draw#GENOTYPE}), so what is measured is what can be returned; psi a ridge
+   * regression on H fitted in closed form ({@link PredictorKind#RIDGE}) over a memory of 200; each
+   * step psi ranks 10 draws from A and 10 single mutations of the memory's best measured genotypes
+   * and the lowest not yet measured is labelled, while A takes METHOD.md's step through psi at its
+   * best draw (architecture learning rate 0.1); the returned genotype the best of the memory's
+   * measured ones and psi's best draws from A, measured again ({@link FinalRule#RANKED}). Each
+   * choice is the best of those tried on the same landscapes (benchmarks/RESULTS.md "Search
+   * efficiency").
    */
   public static SearchConfig oneShot() {
     SearchConfig c = cpu();
     return c.withLabelMode(LabelMode.FROZEN)
-        .withPsi(c.psi().withPredictor(PredictorKind.MLP).withMemoryCapacity(200))
-        .withArchitecture(c.architecture().withLr(0.1).withDraw(Architect.Draw.GENOTYPE))
+        .withPsi(c.psi().withPredictor(PredictorKind.RIDGE).withMemoryCapacity(200))
+        .withArchitecture(c.architecture().withLr(0.1).withDraw(Architect.Draw.GENOTYPE).withProposals(10).withMutations(10))
         .withFinalGenotype(c.finalGenotype().withRule(FinalRule.RANKED))
         .withSchedule(c.schedule().withLength(20, 150));
   }

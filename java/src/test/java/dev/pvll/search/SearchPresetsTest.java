@@ -10,7 +10,11 @@ class SearchPresetsTest {
   void oneShotIsTheDefaultBudgetWithFrozenLabels() {
     SearchConfig d = SearchPresets.byName("default"), o = SearchPresets.byName("one-shot");
     assertEquals(LabelMode.FROZEN, o.labelMode());
-    assertEquals(PredictorKind.MLP, o.psi().predictor());
+    assertEquals(PredictorKind.RIDGE, o.psi().predictor());
+    assertEquals(10, o.architecture().proposals());
+    assertEquals(10, o.architecture().mutations());
+    assertEquals(1, d.architecture().proposals(), "the default labels METHOD.md's single sample");
+    assertEquals(0, d.architecture().mutations());
     assertEquals(200, o.psi().memoryCapacity());
     assertEquals(Architect.Draw.GENOTYPE, o.architecture().draw());
     assertEquals(FinalRule.RANKED, o.finalGenotype().rule());

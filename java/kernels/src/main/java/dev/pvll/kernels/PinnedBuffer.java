@@ -90,12 +90,13 @@ public final class PinnedBuffer implements AutoCloseable {
    * @param count number of values, within this buffer and dst
    * @param stream the stream to copy on, or null for the ops' stream
    * @param done recorded after the copy; on dst's device
-   * @throws IllegalArgumentException when dst is not on a GPU, stream or done is on another
-   *     device, or the range does not fit
+   * @throws IllegalArgumentException when dst or done is null, dst is not on a GPU, stream or
+   *     done is on another device, or the range does not fit
    * @throws IllegalStateException when this buffer, dst, stream or done is closed
    * @throws KernelException when CUDA refuses the copy or the record
    */
   public void copyToAsync(long offset, Tensor dst, long count, CudaStream stream, CudaEvent done) {
+    if (dst == null || done == null) throw new IllegalArgumentException("copyToAsync: " + (dst == null ? "dst" : "done") + " is null");
     Device d = dst.device();
     if (!d.isCuda()) throw new IllegalArgumentException("copyToAsync: target must be a CUDA tensor, got " + dst);
     if ((stream != null && !d.equals(stream.device())) || !d.equals(done.device())) {

@@ -53,6 +53,8 @@ class PinnedCopyCudaTest {
       Tolerance.EXACT.assertClose("copy at an offset", want, part.toArray(), seed);
       assertThrows(IllegalArgumentException.class, () -> a.copyToAsync(n - 10, part, 100, copies, doneA));
       assertThrows(IllegalArgumentException.class, () -> a.copyToAsync(0, Tensor.empty(Device.cpu(), 100), 100, copies, doneA));
+      IllegalArgumentException noEvent = assertThrows(IllegalArgumentException.class, () -> a.copyToAsync(0, part, 10, copies, null));
+      org.junit.jupiter.api.Assertions.assertTrue(noEvent.getMessage().contains("done"), noEvent.getMessage());
     }
   }
 
