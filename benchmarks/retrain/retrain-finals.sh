@@ -16,18 +16,21 @@ seeds=${3:-1,2,3}; methods=${4:-pvll,evolution}; train_seeds=${5:-1,2,3}
 jar=${JAR:-java/target/pvll.jar}; epochs=${EPOCHS:-5}; images=${TRAIN_IMAGES:-0}
 [[ -f $jar ]] || { echo "retrain-finals: no $jar (build with: mvn -q package -DskipTests)" >&2; exit 2; }
 mkdir -p "$out"
+# pairs first: every method's genotype of a landscape seed with training seed 1, then seed 2, ...
 for s in ${seeds//,/ }; do
   for m in ${methods//,/ }; do
-    genotype=$compare/seed-$s/$m/genotype.json
-    [[ -f $genotype ]] || { echo "retrain-finals: $genotype missing (has that run finished?)" >&2; exit 2; }
-    for t in ${train_seeds//,/ }; do
+    [[ -f $compare/seed-$s/$m/genotype.json ]] || { echo "retrain-finals: $compare/seed-$s/$m/genotype.json missing (has that run finished?)" >&2; exit 2; }
+  done
+  for t in ${train_seeds//,/ }; do
+    for m in ${methods//,/ }; do
       dir=$out/seed-$s-$m-train-$t
       if [[ -f $dir/result.json ]]; then continue; fi
       echo "== landscape seed $s, $m's final genotype, training seed $t -> $dir"
       if [[ -f $dir/checkpoint.bin ]]; then
         java -jar "$jar" train --resume "$dir"
       else
-        java -jar "$jar" train --genotype "$genotype" --seeds "$t" --epochs "$epochs" --train-images "$images" --test-images 0 --out "$dir"
+        rm -rf "$dir"
+        java -jar "$jar" train --genotype "$compare/seed-$s/$m/genotype.json" --seeds "$t" --epochs "$epochs" --train-images "$images" --test-images 0 --out "$dir"
       fi
     done
   done
