@@ -100,7 +100,7 @@ class RidgePredictorTest {
     double[] truth = new double[enc.size() + 1];
     for (int i = 0; i < enc.size(); i++) truth[i] = 0.05 * r.nextGaussian();
     truth[enc.size()] = 1;
-    int m = 150, test = 60;
+    int m = 300, test = 60; // more labels than features: held-out tau at least 0.88 (median 0.93) in 200 simulated seeds; with 150 it fell to 0.49
     double[][] x = new double[m][];
     double[] y = new double[m], w = new double[m];
     for (int i = 0; i < m; i++) {
@@ -117,7 +117,7 @@ class RidgePredictorTest {
       actual[i] = apply(truth, h);
     }
     double tau = KendallTau.tau(predicted, actual);
-    assertTrue(tau > 0.6, "held-out tau " + tau + " (seed " + seed + ")");
+    assertTrue(tau > 0.75, "held-out tau " + tau + " (seed " + seed + ")");
   }
 
   @Test

@@ -95,45 +95,81 @@ class SupernetStepCudaTest {
     Random r = new Random(seed);
     SampledArchitecture arch = SearchNetworkTest.randomArchitecture(r, SearchNetworkTest.TINY.edges(), true);
     float[] images = Seeds.normal(r, BATCH * 3 * 8 * 8);
-    // as in SearchNetworkTest: an input at a kink (a ReLU input or a max-pool tie within rounding)
-    // sends the two float orders of summation different ways; a wrong step fails the nudged
-    // images too
-    try {
-      compareWithCpu(gpu, seed, arch, images, onLanes);
-    } catch (AssertionError atKink) {
-      float[] nudged = images.clone();
-      for (int i = 0; i < nudged.length; i++) nudged[i] += 1e-6f * ((i * 7919) % 13 - 6);
-      try {
-        compareWithCpu(gpu, seed, arch, nudged, onLanes);
-      } catch (AssertionError again) {
-        again.addSuppressed(atKink);
-        throw again;
-      }
-      System.out.println("SupernetStepCudaTest: agreed after nudging the images by 6e-6: " + atKink.getMessage());
+    compareWithCpu(gpu, seed, arch, images, onLanes);
+  }
+
+  /** What a CPU step leaves: the clipped gradients, then parameters, momentum and BN statistics. */
+  private static float[][] cpuStep(long seed, SampledArchitecture arch, float[] images) {
+    try (SearchNetwork cpu = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
+        SupernetStep plain = new SupernetStep(cpu, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.PLAIN), 8);
+        Scope s = Scope.open()) {
+      plain.setArchitecture(arch);
+      plain.beginTraining(0.05f);
+      plain.trainStep(Tensor.of(Device.cpu(), images, BATCH, 3, 8, 8), Tensor.of(Device.cpu(), LABELS, BATCH));
+      StepResult r = plain.lastTrainingStep();
+      return new float[][] {cpu.parameters().grads().toArray(), cpu.parameters().values().toArray(), cpu.parameters().momentum().toArray(),
+          cpu.buffers().values().toArray(), {(float) r.loss(), r.correct()}};
     }
   }
 
+  private static final float[] LABELS = {1, 7, 3};
+  private static final String[] PARTS = {"gradients", "parameters", "momentum", "BN running statistics"};
+
+  /**
+   * The GPU step against the CPU step, each value within the tolerance plus twice the CPU's own
+   * spread at that value when the images move by about one float rounding (two perturbations).
+   * With a batch of 3 some gradients are ill-conditioned (a batch-norm channel of near-constant
+   * values, a ReLU or max-pool kink): there a 1e-7 change of the input moved the CPU's own
+   * gradient by 1e-4 (seed -7046056859330119985), so no fixed tolerance separates summation order
+   * from a bug. A wrong kernel still fails: it moves well-conditioned values, whose spread is ~0.
+   */
   private static void compareWithCpu(Device gpu, long seed, SampledArchitecture arch, float[] images, boolean onLanes) {
-    try (SearchNetwork cpu = new SearchNetwork(SearchNetworkTest.TINY, Device.cpu(), seed);
-        SearchNetwork dev = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
+    float[][] expected = cpuStep(seed, arch, images);
+    float[][] spread = new float[PARTS.length][];
+    for (int p = 0; p < PARTS.length; p++) spread[p] = new float[expected[p].length];
+    for (int k = 1; k <= 2; k++) {
+      Random q = new Random(k);
+      float[] moved = images.clone();
+      for (int i = 0; i < moved.length; i++) moved[i] += (float) (1e-7 * Math.max(1, Math.abs(moved[i])) * q.nextGaussian());
+      float[][] other = cpuStep(seed, arch, moved);
+      for (int p = 0; p < PARTS.length; p++) {
+        for (int i = 0; i < spread[p].length; i++) spread[p][i] = Math.max(spread[p][i], Math.abs(other[p][i] - expected[p][i]));
+      }
+    }
+    try (SearchNetwork dev = new SearchNetwork(SearchNetworkTest.TINY, gpu, seed);
         SupernetStep resident = new SupernetStep(dev, SgdConfig.DARTS, BATCH, SupernetStepTest.launch(StepLaunch.Kind.GRAPH, onLanes), 8);
-        SupernetStep plain = new SupernetStep(cpu, SgdConfig.DARTS, BATCH, StepLaunch.of(StepLaunch.Kind.PLAIN), 8);
         Scope s = Scope.open()) {
-      float[] labels = {1, 7, 3};
-      plain.setArchitecture(arch);
-      plain.beginTraining(0.05f);
-      plain.trainStep(Tensor.of(Device.cpu(), images, BATCH, 3, 8, 8), Tensor.of(Device.cpu(), labels, BATCH));
-      StepResult expected = plain.lastTrainingStep();
       resident.setArchitecture(arch);
       resident.beginTraining(0.05f);
-      resident.trainStep(Tensor.of(gpu, images, BATCH, 3, 8, 8), Tensor.of(gpu, labels, BATCH));
+      resident.trainStep(Tensor.of(gpu, images, BATCH, 3, 8, 8), Tensor.of(gpu, LABELS, BATCH));
       float[] log = resident.trainingLog();
-      assertEquals(expected.loss(), log[0], 1e-5 * Math.max(1, expected.loss()), "loss, seed " + seed);
-      assertEquals(expected.correct(), (int) log[1]);
-      // the clipped gradients the step applied, the updated weights, momentum and BN statistics
+      assertEquals(expected[4][0], log[0], 1e-5 * Math.max(1, expected[4][0]), "loss, seed " + seed);
+      assertEquals(expected[4][1], log[1], "correct, seed " + seed);
+      float[][] got = {dev.parameters().grads().toArray(), dev.parameters().values().toArray(), dev.parameters().momentum().toArray(),
+          dev.buffers().values().toArray()};
       Tolerance t = new Tolerance(2e-5, 2e-3);
-      t.assertClose("gradients", cpu.parameters().grads().toArray(), dev.parameters().grads().toArray(), seed);
-      SupernetStepTest.assertSameState(cpu, dev, t, seed);
+      for (int p = 0; p < PARTS.length; p++) assertWithinSpread(PARTS[p], expected[p], spread[p], got[p], t, seed);
     }
   }
+
+  private static void assertWithinSpread(String what, float[] ref, float[] spread, float[] out, Tolerance t, long seed) {
+    assertEquals(ref.length, out.length, what + ": length");
+    StringBuilder sb = new StringBuilder();
+    int bad = 0, widened = 0;
+    for (int i = 0; i < ref.length; i++) {
+      double diff = Math.abs((double) ref[i] - out[i]), base = t.atol() + t.rtol() * Math.abs(ref[i]);
+      if (diff > base) widened++;
+      if (!(diff <= base + 2.0 * spread[i])) {
+        if (bad < 10) sb.append(String.format("%n  at %d: expected %.9g got %.9g (diff %.3g, CPU's own spread %.3g)", i, ref[i], out[i], diff, spread[i]));
+        bad++;
+      }
+    }
+    if (bad > 0) {
+      org.junit.jupiter.api.Assertions.fail(String.format("%s: %d of %d values outside atol %.1e rtol %.1e plus twice the CPU's own spread, seed %d%s",
+          what, bad, ref.length, t.atol(), t.rtol(), seed, sb));
+    }
+    if (widened > 0) System.out.printf("SupernetStepCudaTest: %s: %d of %d values needed the CPU's own spread (seed %d)%n", what, widened, ref.length, seed);
+  }
+
+
 }
