@@ -263,8 +263,10 @@ final class SearchCommand implements Callable<Integer> {
         c.device(), RunJson.text(c.launch().kind()));
     System.err.printf("  schedule  %s: warm-up N=%d (trained twice), T=%d steps, %d epochs, lr %.3g -> %.3g cosine%n",
         RunJson.text(c.method()), s.warmup(), s.steps(), c.totalEpochs(), s.lrMax(), s.lrMin());
-    System.err.printf("  psi       %s, %s loss, memory %d, refit <= %d passes (stop at tau %.2f); arch Adam lr %.2g, tau %.2g, sampler %s%n",
-        RunJson.text(p.predictor()), p.weightedLoss() ? "weighted" : "mean squared", p.memoryCapacity(), p.passes(), p.stopTau(), a.lr(),
+    String refit = p.predictor() == PredictorKind.RIDGE ? "fitted in closed form (penalty by leave-one-out)"
+        : String.format("refit <= %d passes (stop at tau %.2f)", p.passes(), p.stopTau());
+    System.err.printf("  psi       %s, %s loss, memory %d, %s; arch Adam lr %.2g, tau %.2g, sampler %s%n",
+        RunJson.text(p.predictor()), p.weightedLoss() ? "weighted" : "mean squared", p.memoryCapacity(), refit, a.lr(),
         a.tau(), a.sampler() == Architect.Sampler.UNIFORM ? "uniform" : "around A");
     System.err.printf("  draws     %s%s; final genotype by %s%s%n", a.draw() == Architect.Draw.GENOTYPE ? "valid genotypes" : "an op on every edge",
         a.proposals() > 1 || a.mutations() > 0 ? String.format(", psi picks among %d draws and %d mutations", a.proposals(), a.mutations()) : "",
