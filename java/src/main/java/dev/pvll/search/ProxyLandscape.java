@@ -1,7 +1,10 @@
 package dev.pvll.search;
 
+import dev.pvll.space.Genotype;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The proxy validation loss landscape (METHOD.md "Memory and psi"): the memory M of (H, L) pairs,
@@ -10,12 +13,14 @@ import java.util.List;
  */
 final class ProxyLandscape {
   private Memory memory;
+  private final ArchEncoding encoding;
   private final PredictorTrainer psi;
   private final List<Double> heldOutPredictions = new ArrayList<>();
   private final List<Double> heldOutLabels = new ArrayList<>();
 
   /** Memory of the configured capacity and psi of the configured kind, its weights and minibatch order from seed. */
   ProxyLandscape(SearchConfig.Psi config, ArchEncoding encoding, long seed) {
+    this.encoding = encoding;
     memory = new Memory(config.memoryCapacity());
     psi = new PredictorTrainer(config.predictor().create(encoding, seed), PredictorTrainer.Options.defaults()
         .withLoss(config.weightedLoss() ? PredictorTrainer.Loss.WEIGHTED : PredictorTrainer.Loss.MSE)
@@ -44,6 +49,18 @@ final class ProxyLandscape {
 
   PredictorTrainer trainer() {
     return psi;
+  }
+
+  /** Every genotype M holds with its lowest label, in the order first measured. */
+  Map<Genotype, Double> measuredGenotypes() {
+    Map<Genotype, Double> out = new LinkedHashMap<>();
+    for (Memory.Entry e : memory.entries()) out.merge(encoding.genotype(e.h()), e.label(), Math::min);
+    return out;
+  }
+
+  /** The {@code count} lowest-labelled of {@link #measuredGenotypes}, best first (ties: the first measured). */
+  static List<Genotype> best(Map<Genotype, Double> measured, int count) {
+    return measured.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(count).map(Map.Entry::getKey).toList();
   }
 
   /** Appends a label to M (the oldest drops out at capacity). */

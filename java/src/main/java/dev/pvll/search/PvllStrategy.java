@@ -5,13 +5,10 @@ import com.google.gson.JsonObject;
 import dev.pvll.space.Genotype;
 import dev.pvll.space.GenotypeMutation;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * PVLL-NAS (METHOD.md): each step samples H around A, and after its label psi scores it (before
@@ -65,19 +62,19 @@ final class PvllStrategy extends SamplingStrategy {
     List<Architecture> candidates = new ArrayList<>(k + mutations);
     candidates.add(first);
     for (int j = 1; j < k; j++) candidates.add(architect.sampleAt(PROPOSAL_DRAWS + (long) step * k + j));
-    List<Genotype> parents = mutations == 0 ? List.of() : bestMeasured(PARENTS);
+    Map<Genotype, Double> measured = mutations == 0 ? Map.of() : landscape.measuredGenotypes();
+    List<Genotype> parents = ProxyLandscape.best(measured, PARENTS);
     SplitMix64 random = new SplitMix64(config.seed() ^ MUTATION_STREAM ^ (0x9E3779B97F4A7C15L * (step + 1)));
     for (int j = 0; j < mutations && !parents.isEmpty(); j++) {
       candidates.add(Architecture.of(architect.encoding(), GenotypeMutation.mutate(parents.get(random.nextInt(parents.size())), random::nextInt)));
     }
-    Set<Genotype> measured = mutations == 0 ? Set.of() : measuredGenotypes();
     double[] predicted = new double[candidates.size()];
     boolean[] known = new boolean[candidates.size()];
     for (int i = 0; i < predicted.length; i++) {
       predicted[i] = landscape.psi().predict(candidates.get(i).weights());
-      known[i] = measured.contains(architect.encoding().genotype(candidates.get(i).weights()));
+      known[i] = !measured.isEmpty() && measured.containsKey(architect.encoding().genotype(candidates.get(i).weights()));
     }
-    bestDraw = candidates.get(lowest(java.util.Arrays.copyOf(predicted, k), new boolean[k]));
+    bestDraw = candidates.get(lowest(Arrays.copyOf(predicted, k), new boolean[k]));
     return candidates.get(lowest(predicted, known));
   }
 
@@ -92,24 +89,6 @@ final class PvllStrategy extends SamplingStrategy {
       if (!measured[i] && (best < 0 || predicted[i] < predicted[best])) best = i;
     }
     return Math.max(best, 0);
-  }
-
-  private Set<Genotype> measuredGenotypes() {
-    Set<Genotype> out = new HashSet<>();
-    for (Memory.Entry e : landscape.memory().entries()) out.add(architect.encoding().genotype(e.h()));
-    return out;
-  }
-
-  /** The memory's {@code count} lowest-labelled genotypes, distinct, best first (ties: the older). */
-  private List<Genotype> bestMeasured(int count) {
-    List<Memory.Entry> entries = new ArrayList<>(landscape.memory().entries());
-    entries.sort(Comparator.comparingDouble(Memory.Entry::label));
-    LinkedHashSet<Genotype> out = new LinkedHashSet<>();
-    for (Memory.Entry e : entries) {
-      if (out.size() == count) break;
-      out.add(architect.encoding().genotype(e.h()));
-    }
-    return new ArrayList<>(out);
   }
 
   @Override

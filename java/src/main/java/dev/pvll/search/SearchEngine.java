@@ -10,7 +10,6 @@ import dev.pvll.space.Primitive;
 import dev.pvll.supernet.SampledArchitecture;
 import dev.pvll.supernet.SearchNetwork;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -238,10 +237,8 @@ public final class SearchEngine implements AutoCloseable {
    */
   private List<Genotype> finalists() {
     SearchConfig.FinalGenotype f = config.finalGenotype();
-    Map<Genotype, Double> measured = new HashMap<>();
-    for (Memory.Entry e : landscape.memory().entries()) measured.merge(architect.encoding().genotype(e.h()), e.label(), Math::min);
-    Set<Genotype> out = new LinkedHashSet<>();
-    measured.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(f.finalists()).forEach(e -> out.add(e.getKey()));
+    Map<Genotype, Double> measured = landscape.measuredGenotypes();
+    Set<Genotype> out = new LinkedHashSet<>(ProxyLandscape.best(measured, f.finalists()));
     strategy.finalCandidates(f.candidates(), f.candidates()).stream().filter(g -> !measured.containsKey(g)).limit(f.finalists())
         .forEach(out::add);
     return List.copyOf(out);
