@@ -13,22 +13,36 @@ public record Tolerance(double atol, double rtol) {
   public static final Tolerance EXACT = new Tolerance(0, 0);
 
   public void assertClose(String what, float[] ref, float[] out, long seed) {
+    assertClose(what, ref, out, null, seed);
+  }
+
+  /**
+   * As {@link #assertClose(String, float[], float[], long)} with a per-value allowance on top:
+   * {@code |ref - out| <= atol + rtol * |ref| + slack[i]} (slack null: none), for values whose
+   * reference is itself uncertain by a measured amount.
+   */
+  public void assertClose(String what, float[] ref, float[] out, float[] slack, long seed) {
     if (ref.length != out.length) fail(what + ": length " + out.length + " != expected " + ref.length + " (seed " + seed + ")");
+    if (slack != null && slack.length != ref.length) fail(what + ": " + slack.length + " allowances for " + ref.length + " values");
     StringBuilder sb = new StringBuilder();
     int bad = 0;
     double worst = 0;
     for (int i = 0; i < ref.length; i++) {
       double diff = Math.abs((double) ref[i] - out[i]);
-      boolean ok = diff <= atol + rtol * Math.abs(ref[i]);
+      double extra = slack == null ? 0 : slack[i];
+      boolean ok = diff <= atol + rtol * Math.abs(ref[i]) + extra;
       if (!ok || Float.isNaN(out[i]) != Float.isNaN(ref[i])) {
-        if (bad < 10) sb.append(String.format("%n  at %d: expected %.9g got %.9g (diff %.3g)", i, ref[i], out[i], diff));
+        if (bad < 10) {
+          sb.append(String.format("%n  at %d: expected %.9g got %.9g (diff %.3g", i, ref[i], out[i], diff))
+              .append(slack == null ? ")" : String.format(", allowance %.3g)", extra));
+        }
         bad++;
         worst = Math.max(worst, diff);
       }
     }
     if (bad > 0) {
-      fail(String.format("%s: %d of %d values outside atol %.1e rtol %.1e (worst diff %.3g), seed %d (rerun with -Dpvll.seed=%d):%s",
-          what, bad, ref.length, atol, rtol, worst, seed, seed, sb));
+      fail(String.format("%s: %d of %d values outside atol %.1e rtol %.1e%s (worst diff %.3g), seed %d (rerun with -Dpvll.seed=%d):%s",
+          what, bad, ref.length, atol, rtol, slack == null ? "" : " plus the per-value allowance", worst, seed, seed, sb));
     }
   }
 
