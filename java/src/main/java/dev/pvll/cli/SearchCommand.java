@@ -33,12 +33,14 @@ import picocli.CommandLine.Option;
 /** {@code pvll search}: the main job. Flags override the preset; every flag is checked before any work. */
 @Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Search an architecture with PVLL-NAS.",
-        "With no arguments: the embedded Fashion-MNIST subset on the best device, sized for a 2-core CPU (under 10 minutes)."})
+        "With no arguments: the one-shot preset (ours; --preset faithful is METHOD.md's method) on the embedded Fashion-MNIST "
+            + "subset on the best device, sized for a 2-core CPU (under 10 minutes)."})
 final class SearchCommand implements Callable<Integer> {
-  @Option(names = "--preset", description = "default (METHOD.md's method, faithful, sized for a 2-core CPU), one-shot (ours: the default's budget with "
-      + "frozen one-shot labels, genotype draws, a ridge psi over a memory of 200 choosing each label among 10 draws and 10 mutations, "
-      + "the ranked final rule, arch lr 0.1, 150 steps; "
-      + "what pvll compare runs as PVLL), paper (METHOD.md's full protocol on CIFAR-10), tiny (seconds)")
+  @Option(names = "--preset", description = "default, the same as one-shot (ours, sized for a 2-core CPU: frozen one-shot labels, "
+      + "genotype draws, a ridge psi over a memory of 200 choosing each label among 10 draws and 10 mutations, the ranked final rule, "
+      + "arch lr 0.1, 150 steps; what pvll compare runs as PVLL), faithful (METHOD.md's method as the paper describes it, at the same "
+      + "CPU budget: eval-mode labels, an op on every edge, LSTM psi, DARTS's rule), paper (METHOD.md's full protocol on CIFAR-10), "
+      + "tiny (seconds)")
   String preset = "default";
 
   @Option(names = "--out", description = "output folder (default: a new folder under runs/)")
@@ -74,7 +76,7 @@ final class SearchCommand implements Callable<Integer> {
 
   @Option(names = "--seed") Long seed;
   @Option(names = "--warmup", description = "warm-up population N (0 = no warm-up)") Integer warmup;
-  @Option(names = "--steps", description = "search steps T") Integer steps;
+  @Option(names = "--steps", description = "search steps T (faithful 30; default preset 150, each a validation pass)") Integer steps;
   @Option(names = "--cells") Integer cells;
   @Option(names = "--channels", description = "initial channels C") Integer channels;
   @Option(names = "--batch-size") Integer batchSize;
@@ -83,7 +85,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--train-fraction", description = "share of the training set used for training (0.5)") Double trainFraction;
   @Option(names = "--lr", description = "initial network learning rate (0.025)") Double lr;
   @Option(names = "--lr-min", description = "final network learning rate (0.001)") Double lrMin;
-  @Option(names = "--arch-lr", description = "architecture Adam learning rate (3e-4)") Double archLr;
+  @Option(names = "--arch-lr", description = "architecture Adam learning rate (METHOD.md 3e-4; default preset 0.1)") Double archLr;
   @Option(names = "--tau", description = "Gumbel-softmax temperature (0.1)") Double tau;
   @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, opcount (linear in the op counts per cell type, 17 parameters), linear (linear in H: a weight per edge and op) or ridge (linear in H, fitted in closed form, penalty by leave-one-out)") String predictor;
   @Option(names = "--weighted-loss", negatable = true, description = "psi loss weighted by 1/L (default on)") Boolean weightedLoss;
@@ -99,8 +101,8 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--finalists", description = "ranked rule: measured and drawn genotypes measured again, of each (2)") Integer finalists;
   @Option(names = "--population", description = "evolution: population P (20)") Integer population;
   @Option(names = "--tournament", description = "evolution: tournament size S (5)") Integer tournament;
-  @Option(names = "--memory", description = "memory capacity (100)") Integer memory;
-  @Option(names = "--psi-passes", description = "maximum psi refit passes (500)") Integer psiPasses;
+  @Option(names = "--memory", description = "memory capacity (METHOD.md 100; default preset 200)") Integer memory;
+  @Option(names = "--psi-passes", description = "maximum psi refit passes, psi trained by Adam (500)") Integer psiPasses;
   @Option(names = "--label-mode", description = "eval (METHOD.md: one more supernet epoch, running BN statistics), batch-stats (each validation batch's own statistics) snapshot (every label is one epoch from the weights saved after the first warm-up pass, at its learning rate and data order: labels without drift) or frozen (both warm-up passes train, then the weights freeze and every label is a validation pass with batch statistics: a label is a function of the architecture)") String labelMode;
   @Option(names = "--cutout", description = "cutout length during supernet training (0 = off)") Integer cutout;
 
@@ -222,9 +224,18 @@ final class SearchCommand implements Callable<Integer> {
     if (finalists != null) fin = fin.withFinalists(finalists);
     SearchConfig.Evolution evo = new SearchConfig.Evolution(population != null ? population : b.evolution().population(),
         tournament != null ? tournament : b.evolution().tournament());
+    Method m = method != null ? choice(Method.class, method, "--method") : b.method();
+    if (m == Method.GDAS) {
+      // GDAS steps A on every edge and returns DARTS's rule: a preset's genotype draws, psi's proposals and the ranked rule
+      // give way unless a flag asks for them
+      if (mutations == null) arch = arch.withMutations(0);
+      if (proposals == null) arch = arch.withProposals(1);
+      if (draw == null) arch = arch.withDraw(Architect.Draw.EVERY_EDGE);
+      if (finalRule == null) fin = fin.withRule(FinalRule.DARTS_RULE);
+    }
     StepLaunch launch = b.launch().withKind(cudaGraphs ? b.launch().kind() : StepLaunch.Kind.RESIDENT).withLanes(cudaLanes || b.launch().lanes());
     if (cudaSwitches != null) launch = launch.withSwitches(choice(CudaGraph.SwitchSetting.class, cudaSwitches, "--cuda-switches"));
-    return new SearchConfig(method != null ? choice(Method.class, method, "--method") : b.method(), data, net, s, psi, arch,
+    return new SearchConfig(m, data, net, s, psi, arch,
         fin, evo, labelMode != null ? choice(LabelMode.class, labelMode, "--label-mode") : b.labelMode(), launch, seed != null ? seed : b.seed(),
         device != null ? device : b.device());
   }
@@ -255,7 +266,7 @@ final class SearchCommand implements Callable<Integer> {
     SearchConfig.Schedule s = c.schedule();
     SearchConfig.Psi p = c.psi();
     SearchConfig.ArchitectureStep a = c.architecture();
-    System.err.printf("pvll search (%s preset) -> %s%n", preset, dir);
+    System.err.printf("pvll search (%s preset) -> %s%n", preset.equalsIgnoreCase("default") ? "default = one-shot" : preset, dir);
     System.err.printf("  data      %s: %d images %dx%dx%d, split %.0f%% train; %d train images/epoch, %d validation images/label%n",
         d.dataset(), train.size(), train.channels(), train.height(), train.width(), 100 * d.trainFraction(),
         d.trainImages() == 0 ? (int) (train.size() * d.trainFraction()) : d.trainImages(), d.validationImages());

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * same global batch, and its faults: a rank killed mid-run (plain mpirun ends the job within
  * seconds; under --enable-recovery the survivor's own timeout does, with a clear error), the
  * checkpoint it leaves resumes to the uninterrupted run's files, a resume with another rank count
- * is refused, and ranks started with different settings all stop naming the setting.
+ * is refused, and ranks started with different settings all stop naming the setting; the default
+ * preset's method (one-shot labels, ridge psi, the ranked rule) on two ranks is one process's run too.
  *
  * <p>The tiny preset at a learning rate of 3e-4: at the preset's 0.025 this network turns any
  * rounding difference into a different run within two epochs (one process with the AVX-512
@@ -133,6 +134,21 @@ class DataParallelSearchTest {
           + "rank 1 has 16"), line);
     }
     assertFalse(Files.exists(dir.resolve("checkpoint.bin")), "nothing was written");
+  }
+
+  @Test
+  @Order(5)
+  void theDefaultPresetsMethodOnTwoRanksIsOneProcesssRun() throws Exception {
+    // the one-shot settings of the default preset on the tiny network: frozen labels, genotype draws, ridge psi ranking draws
+    // and mutations, the ranked final rule
+    List<String> oneShot = args(TINY, "--label-mode", "frozen", "--draw", "genotype", "--predictor", "ridge", "--memory", "200",
+        "--proposals", "4", "--mutations", "4", "--final-rule", "ranked", "--arch-lr", "0.1", "--steps", "8");
+    Path one = tmp.resolve("one-shot-one"), two = tmp.resolve("one-shot-two");
+    pvllAlone(args(oneShot, "--out", one.toString()));
+    Mpirun.Run run = mpirun(2, List.of(), args(oneShot, "--out", two.toString()), 120, null);
+    assertEquals(0, run.exitCode(), run.output());
+    assertEquals(Files.readString(one.resolve("genotype.txt")), Files.readString(two.resolve("genotype.txt")), "genotype");
+    assertLogsAgree(one.resolve("log.jsonl"), two.resolve("log.jsonl"));
   }
 
   // ---- helpers

@@ -4,29 +4,49 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The presets: one-shot is the default with frozen labels. (That an unknown name names the flag is SearchFlagsTest's.) */
+/**
+ * The presets: the default is one-shot, which is METHOD.md's method at the same budget with frozen
+ * labels and the parts README "Faithful and ours" lists; faithful is METHOD.md's. (That an unknown
+ * name names the flag is SearchFlagsTest's.)
+ */
 class SearchPresetsTest {
   @Test
-  void oneShotIsTheDefaultBudgetWithFrozenLabels() {
-    SearchConfig d = SearchPresets.byName("default"), o = SearchPresets.byName("one-shot");
+  void theDefaultIsOneShot() {
+    assertEquals(SearchPresets.oneShot(), SearchPresets.byName("default"));
+    assertEquals(SearchPresets.oneShot(), SearchPresets.byName("one-shot"));
+    assertEquals(SearchPresets.faithful(), SearchPresets.byName("faithful"));
+  }
+
+  @Test
+  void oneShotIsTheFaithfulBudgetWithFrozenLabels() {
+    SearchConfig f = SearchPresets.byName("faithful"), o = SearchPresets.byName("one-shot");
     assertEquals(LabelMode.FROZEN, o.labelMode());
     assertEquals(PredictorKind.RIDGE, o.psi().predictor());
     assertEquals(10, o.architecture().proposals());
     assertEquals(10, o.architecture().mutations());
-    assertEquals(1, d.architecture().proposals(), "the default labels METHOD.md's single sample");
-    assertEquals(0, d.architecture().mutations());
     assertEquals(200, o.psi().memoryCapacity());
     assertEquals(Architect.Draw.GENOTYPE, o.architecture().draw());
     assertEquals(FinalRule.RANKED, o.finalGenotype().rule());
-    assertEquals(FinalRule.DARTS_RULE, d.finalGenotype().rule(), "the default keeps METHOD.md's rule");
-    assertEquals(Architect.Draw.EVERY_EDGE, d.architecture().draw());
     assertEquals(0.1, o.architecture().lr());
     assertEquals(150, o.schedule().steps());
-    assertEquals(d.network(), o.network());
-    assertEquals(d.schedule().warmup(), o.schedule().warmup());
-    assertEquals(d.data().trainImages(), o.data().trainImages());
-    assertEquals(d.data().validationImages(), o.data().validationImages());
-    assertEquals(d.withLabelMode(LabelMode.FROZEN).labelMode(), o.labelMode());
-    assertEquals(LabelMode.EVAL, d.labelMode(), "the default stays METHOD.md's");
+    assertEquals(f.network(), o.network());
+    assertEquals(f.schedule().warmup(), o.schedule().warmup());
+    assertEquals(f.data(), o.data());
+    assertEquals(f.withLabelMode(LabelMode.FROZEN).labelMode(), o.labelMode());
+  }
+
+  @Test
+  void faithfulIsMethodMdsMethod() {
+    SearchConfig f = SearchPresets.faithful(), paper = SearchPresets.paper();
+    assertEquals(LabelMode.EVAL, f.labelMode());
+    assertEquals(PredictorKind.LSTM, f.psi().predictor());
+    assertEquals(100, f.psi().memoryCapacity());
+    assertEquals(1, f.architecture().proposals(), "METHOD.md labels the step's single sample");
+    assertEquals(0, f.architecture().mutations());
+    assertEquals(Architect.Draw.EVERY_EDGE, f.architecture().draw());
+    assertEquals(FinalRule.DARTS_RULE, f.finalGenotype().rule());
+    assertEquals(paper.architecture(), f.architecture(), "the paper's protocol with a smaller budget");
+    assertEquals(paper.psi(), f.psi());
+    assertEquals(paper.finalGenotype(), f.finalGenotype());
   }
 }
