@@ -148,7 +148,10 @@ class DataParallelSearchTest {
     Mpirun.Run run = mpirun(2, List.of(), args(oneShot, "--out", two.toString()), 120, null);
     assertEquals(0, run.exitCode(), run.output());
     assertEquals(Files.readString(one.resolve("genotype.txt")), Files.readString(two.resolve("genotype.txt")), "genotype");
-    assertLogsAgree(one.resolve("log.jsonl"), two.resolve("log.jsonl"));
+    // every labelled architecture, label, prediction and A's entropies within tolerance; not the "genotype" readout of each
+    // search line (DARTS's rule on A after the step): after 8 steps from A = 0 some of its edges' strengths differ by less
+    // than rounding, so two ranks and one process may read a different edge where A itself agrees to 1e-4
+    assertLogsAgree(one.resolve("log.jsonl"), two.resolve("log.jsonl"), "genotype");
   }
 
   // ---- helpers
@@ -208,14 +211,15 @@ class DataParallelSearchTest {
     throw new IllegalStateException("rank " + rank + " was not found running with " + lines + " log lines written");
   }
 
-  private static void assertLogsAgree(Path one, Path two) throws IOException {
+  /** The two logs line by line: the same fields, numbers within TOLERANCE, the rest equal; fields named in skipped not compared. */
+  private static void assertLogsAgree(Path one, Path two, String... skipped) throws IOException {
     List<String> a = Files.readAllLines(one), b = Files.readAllLines(two);
     assertEquals(a.size(), b.size(), "log lines");
     for (int i = 0; i < a.size(); i++) {
       JsonObject x = JsonParser.parseString(a.get(i)).getAsJsonObject(), y = JsonParser.parseString(b.get(i)).getAsJsonObject();
       assertEquals(x.keySet(), y.keySet(), "fields of line " + (i + 1));
       for (Map.Entry<String, JsonElement> e : x.entrySet()) {
-        if (e.getKey().equals("seconds")) continue;
+        if (e.getKey().equals("seconds") || List.of(skipped).contains(e.getKey())) continue;
         assertAgree("line " + (i + 1) + " (" + x.get("phase").getAsString() + ") " + e.getKey(), e.getValue(), y.get(e.getKey()));
       }
     }
