@@ -1,5 +1,6 @@
 """Summary of benchmarks/retrain/retrain-finals.sh: test accuracy per (landscape seed, method) over
-training seeds, and per landscape seed the difference between the first method and each other."""
+training seeds, per landscape seed the difference between the first method and each other, and the
+training-seed noise pooled over every genotype retrained with two seeds or more."""
 import json, os, re, statistics, sys
 
 root = sys.argv[1]
@@ -28,3 +29,7 @@ for other in methods[1:]:
             if common:
                 d = [a[t] - b[t] for t in common]
                 print(f"landscape seed {s}: {methods[0]} - {other} = {statistics.mean(d):+.2f} points over {len(d)} training seed(s)")
+pooled = [(len(a) - 1, statistics.variance(a.values())) for a in runs.values() if len(a) > 1]
+if pooled:
+    dof = sum(d for d, _ in pooled)
+    print(f"training-seed noise, pooled over {len(pooled)} genotype(s): std {(sum(d * v for d, v in pooled) / dof) ** 0.5:.2f} points ({dof} degrees of freedom)")
