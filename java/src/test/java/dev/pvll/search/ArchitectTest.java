@@ -32,8 +32,13 @@ class ArchitectTest {
     double[] analytic = new double[a.length];
     double pred = Architect.objectiveGradient(psi, a, g, tau, analytic);
     assertEquals(pred * pred, Architect.objective(psi, a, g, tau), 1e-15);
-    double[] fd = FiniteDifferences.gradient(x -> Architect.objective(psi, x, g, tau), a, 1e-6);
-    FiniteDifferences.assertClose("d psi(softmax((A+g)/" + tau + "))^2 / dA, g scale " + noiseScale, fd, analytic, 1e-9, 1e-5, seed);
+    double h = 1e-6;
+    double[] fd = FiniteDifferences.gradient(x -> Architect.objective(psi, x, g, tau), a, h);
+    // a central difference resolves no less than the objective's rounding over 2h: a few ulps of an objective near 2.5
+    // (an LSTM's worth of operations) over 2e-6 is about 1e-9, the size of some entries' error (seen once: 1.24e-8 by
+    // differences against 1.35e-8 analytic, 1.05e-9 apart), so the absolute tolerance is 8 ulps over 2h, at least 1e-9
+    double resolution = Math.max(1e-9, 8 * Math.ulp(pred * pred) / (2 * h));
+    FiniteDifferences.assertClose("d psi(softmax((A+g)/" + tau + "))^2 / dA, g scale " + noiseScale, fd, analytic, resolution, 1e-5, seed);
     if (noiseScale < 1 || tau == 1.0) {
       double max = Arrays.stream(analytic).map(Math::abs).max().orElse(0);
       assertTrue(max > 1e-4, "gradient should not vanish here, max " + max);
