@@ -266,7 +266,7 @@ final class SearchCommand implements Callable<Integer> {
     SearchConfig.Schedule s = c.schedule();
     SearchConfig.Psi p = c.psi();
     SearchConfig.ArchitectureStep a = c.architecture();
-    System.err.printf("pvll search (%s preset) -> %s%n", preset.equalsIgnoreCase("default") ? "default = one-shot" : preset, dir);
+    System.err.printf("pvll search (%s preset) -> %s%n", preset.equalsIgnoreCase("default") ? "default = " + SearchPresets.DEFAULT : preset, dir);
     System.err.printf("  data      %s: %d images %dx%dx%d, split %.0f%% train; %d train images/epoch, %d validation images/label%n",
         d.dataset(), train.size(), train.channels(), train.height(), train.width(), 100 * d.trainFraction(),
         d.trainImages() == 0 ? (int) (train.size() * d.trainFraction()) : d.trainImages(), d.validationImages());

@@ -7,6 +7,9 @@ import dev.pvll.supernet.StepLaunch;
 public final class SearchPresets {
   private SearchPresets() {}
 
+  /** The preset the name "default" stands for (what {@code pvll search} runs without --preset). */
+  public static final String DEFAULT = "one-shot";
+
   /** The names {@link #byName} knows. */
   public static final String NAMES = "default (one-shot), one-shot, faithful, paper or tiny";
 
@@ -72,7 +75,8 @@ public final class SearchPresets {
   /** The preset of a name: default (the same as one-shot), one-shot, faithful, paper, tiny. */
   public static SearchConfig byName(String name) {
     return switch (name.toLowerCase()) {
-      case "default", "one-shot", "oneshot" -> oneShot();
+      case "default" -> byName(DEFAULT);
+      case "one-shot", "oneshot" -> oneShot();
       case "faithful" -> faithful();
       case "paper" -> paper();
       case "tiny" -> tiny();

@@ -32,7 +32,6 @@ class SearchPresetsTest {
     assertEquals(f.network(), o.network());
     assertEquals(f.schedule().warmup(), o.schedule().warmup());
     assertEquals(f.data(), o.data());
-    assertEquals(f.withLabelMode(LabelMode.FROZEN).labelMode(), o.labelMode());
   }
 
   @Test
