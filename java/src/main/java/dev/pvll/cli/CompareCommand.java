@@ -35,7 +35,7 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "DIR", description = "continue the comparison in DIR") Path resume;
   @Option(names = "--warmup", description = "warm-up population N") Integer warmup;
   @Option(names = "--steps", description = "search steps T") Integer steps;
-  @Option(names = "--predictor", description = "psi: lstm, mlp, opcount, linear or ridge") String predictor;
+  @Option(names = "--predictor", description = "psi: lstm, mlp, opcount, linear, ridge or kernel") String predictor;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate") Double archLr;
   @Option(names = "--memory", description = "psi's memory capacity") Integer memory;
   @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled") Integer proposals;

@@ -162,7 +162,8 @@ public final class SearchRun implements AutoCloseable {
   /** psi and its memory as dir's checkpoint saved them. */
   public static SavedPsi savedPsi(Path dir) throws IOException {
     SearchState s = savedState(dir);
-    Predictor psi = s.config().psi().predictor().create(new ArchEncoding(s.config().network().nodes(), Primitive.values().length), 0);
+    Predictor psi = s.config().psi().predictor().create(new ArchEncoding(s.config().network().nodes(), Primitive.values().length), 0,
+        s.config().psi().memoryCapacity());
     psi.setParameters(s.psi().parameters());
     return new SavedPsi(psi, Memory.fromState(s.memory()));
   }

@@ -21,25 +21,36 @@ public enum PredictorKind {
    * regression with the penalty chosen by leave-one-out ({@link RidgePredictor}): no passes, no
    * learning rate, the same psi for the same memory.
    */
-  RIDGE;
+  RIDGE,
+  /**
+   * Kernel ridge regression on H, a linear plus a Hamming radial kernel, fitted in closed form on
+   * weights focused on the best labels, kernel and penalty chosen by leave-one-out
+   * ({@link KernelPredictor}): like RIDGE, it can also bend near the genotypes it has measured.
+   */
+  KERNEL;
 
-  /** A new, PyTorch-initialised predictor of this kind with default sizes. */
-  public Predictor create(ArchEncoding encoding, long seed) {
+  /**
+   * A new, PyTorch-initialised predictor of this kind with default sizes.
+   *
+   * @param memoryCapacity the memory's capacity: the most labels a fit sees (KERNEL keeps them all)
+   */
+  public Predictor create(ArchEncoding encoding, long seed, int memoryCapacity) {
     return switch (this) {
       case LSTM -> new LstmPredictor(encoding, seed);
       case MLP -> new MlpPredictor(encoding, MlpPredictor.DEFAULT_HIDDEN, seed);
       case OPCOUNT -> new OpCountPredictor(encoding);
       case LINEAR -> new MlpPredictor(encoding, new int[0], seed);
       case RIDGE -> new RidgePredictor(encoding);
+      case KERNEL -> new KernelPredictor(encoding, memoryCapacity);
     };
   }
 
-  /** Parses {@code lstm}, {@code mlp}, {@code opcount}, {@code linear} or {@code ridge} (any case); the error names the accepted values. */
+  /** Parses {@code lstm}, {@code mlp}, {@code opcount}, {@code linear}, {@code ridge} or {@code kernel} (any case); the error names the accepted values. */
   public static PredictorKind parse(String text) {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("unknown predictor '" + text + "': use lstm, mlp, opcount, linear or ridge");
+      throw new IllegalArgumentException("unknown predictor '" + text + "': use lstm, mlp, opcount, linear, ridge or kernel");
     }
   }
 }

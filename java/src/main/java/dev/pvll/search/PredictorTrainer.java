@@ -12,7 +12,7 @@ import java.util.List;
  * cut into minibatches of {@code batchSize} (the last one smaller), one Adam step each. With
  * |M| = 100 and batch 64 a pass is two steps. Tau is checked after every pass, on all of M.
  * The authors' code does not say what one "pass" is; the choice only scales {@code maxPasses}.
- * A {@link RidgePredictor} is not trained by Adam: a refit fits it in closed form.
+ * A {@link ClosedFormPredictor} (ridge, kernel) is not trained by Adam: a refit fits it in closed form.
  */
 public final class PredictorTrainer {
   /** The regression loss on a minibatch B. */
@@ -175,7 +175,7 @@ public final class PredictorTrainer {
 
   /** Up to {@code maxPasses} passes, stopping after the first pass whose tau on M exceeds stopTau. */
   public RefitResult refit(Memory m, int maxPasses, double stopTau) {
-    if (psi instanceof RidgePredictor ridge) return fitInClosedForm(ridge, m);
+    if (psi instanceof ClosedFormPredictor closed) return fitInClosedForm(closed, m);
     double before = loss(m), tau = Double.NaN;
     int passes = 0;
     boolean early = false;
@@ -193,7 +193,7 @@ public final class PredictorTrainer {
   }
 
   /** A closed-form psi is fitted once, whatever the pass settings: one "pass", no optimiser step. */
-  private RefitResult fitInClosedForm(RidgePredictor ridge, Memory m) {
+  private RefitResult fitInClosedForm(ClosedFormPredictor psi, Memory m) {
     double before = loss(m);
     List<Memory.Entry> e = m.entries();
     double[] labels = new double[e.size()], weights = new double[e.size()];
@@ -201,7 +201,7 @@ public final class PredictorTrainer {
       labels[i] = e.get(i).label();
       weights[i] = weight(labels[i]);
     }
-    ridge.fit(inputs(e), labels, weights);
+    psi.fit(inputs(e), labels, weights);
     return new RefitResult(1, false, kendallTau(m), before, loss(m));
   }
 

@@ -22,7 +22,7 @@ final class ProxyLandscape {
   ProxyLandscape(SearchConfig.Psi config, ArchEncoding encoding, long seed) {
     this.encoding = encoding;
     memory = new Memory(config.memoryCapacity());
-    psi = new PredictorTrainer(config.predictor().create(encoding, seed), PredictorTrainer.Options.defaults()
+    psi = new PredictorTrainer(config.predictor().create(encoding, seed, config.memoryCapacity()), PredictorTrainer.Options.defaults()
         .withLoss(config.weightedLoss() ? PredictorTrainer.Loss.WEIGHTED : PredictorTrainer.Loss.MSE)
         .withAdam(Adam.Options.of(config.lr(), 0.5, 0.999, 0))
         .withMaxPasses(config.passes())

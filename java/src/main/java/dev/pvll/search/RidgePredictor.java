@@ -15,7 +15,7 @@ import java.util.Arrays;
  * Its input gradient is w itself, so the architecture step moves each edge toward the ops psi
  * scores lowest on that edge.
  */
-public final class RidgePredictor implements Predictor {
+public final class RidgePredictor implements ClosedFormPredictor {
   /** The penalties leave-one-out chooses from (features are one-hot, so these are on the scale of one label's weight). */
   static final double[] PENALTIES = {0.1, 0.3, 1, 3, 10, 30, 100};
 
@@ -85,6 +85,7 @@ public final class RidgePredictor implements Predictor {
    * @param labels one label per encoding, finite
    * @param weights one positive, finite weight per encoding
    */
+  @Override
   public void fit(double[][] hs, double[] labels, double[] weights) {
     int m = hs.length, n = enc.size();
     if (labels.length != m || weights.length != m) {

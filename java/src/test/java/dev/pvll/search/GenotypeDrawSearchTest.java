@@ -131,6 +131,21 @@ class GenotypeDrawSearchTest {
   }
 
   @Test
+  void kernelPsiSearchesResumeExactly() throws Exception {
+    SearchConfig c = withMutations();
+    c = c.withPsi(c.psi().withPredictor(PredictorKind.KERNEL));
+    Path whole = tmp.resolve("whole-kernel");
+    SearchEngine.Result reference;
+    try (SearchRun run = SearchRun.start(c, TRAIN, whole)) {
+      reference = run.run(null);
+    }
+    List<JsonObject> log = RunFiles.logWithoutTimes(whole);
+    for (int stop : new int[] {7, 12}) {
+      StopAndResume.assertMatchesUninterrupted(c, TRAIN, whole.resolveSibling("kernel-stop" + stop), stop, reference, log);
+    }
+  }
+
+  @Test
   void settingsThatNeedGenotypeDrawsSaySo() {
     SearchConfig c = SearchPresets.tiny();
     InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> c.withMethod(Method.EVOLUTION));

@@ -21,7 +21,9 @@ class PredictorGradientTest {
         Arguments.of("opcount", ArchEncoding.DARTS),
         Arguments.of("opcount", new ArchEncoding(3, 5)),
         Arguments.of("ridge", ArchEncoding.DARTS),
-        Arguments.of("ridge", new ArchEncoding(3, 5)));
+        Arguments.of("ridge", new ArchEncoding(3, 5)),
+        Arguments.of("kernel", ArchEncoding.DARTS),
+        Arguments.of("kernel", new ArchEncoding(3, 5)));
   }
 
   static Predictor create(String kind, ArchEncoding enc, long seed) {
@@ -40,6 +42,21 @@ class PredictorGradientTest {
         SplitMix64 r = new SplitMix64(seed);
         double[] p = q.parameters();
         for (int i = 0; i < p.length; i++) p[i] = r.uniform(-0.3, 0.3);
+        yield q;
+      }
+      case "kernel" -> {
+        // 2 soft supports (the tests' x3 makes the count 6 of 8: the extra supports are zero vectors, alpha 0)
+        KernelPredictor q = new KernelPredictor(enc, 8);
+        SplitMix64 r = new SplitMix64(seed);
+        double[] p = q.parameters();
+        p[0] = 2;
+        p[1] = r.uniform(0.2, 1); // c
+        p[2] = r.uniform(0.02, 0.1); // g
+        p[3] = r.uniform(-0.3, 0.3); // mu
+        for (int i = 0; i < 2; i++) {
+          p[4 + i] = r.uniform(-0.3, 0.3);
+          System.arraycopy(randomH(enc, r), 0, p, 4 + 8 + i * enc.size(), enc.size());
+        }
         yield q;
       }
       default -> new MlpPredictor(enc, new int[] {7, 5}, seed);
