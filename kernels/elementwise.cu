@@ -16,13 +16,13 @@ __global__ void fill_kernel(float* y, float v, long long n) {
 
 __global__ void relu_forward_kernel(const float* __restrict__ x, float* __restrict__ y, long long n) {
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-    y[i] = fmaxf(x[i], 0.f);
+    y[i] = !(x[i] <= 0.f) ? x[i] : 0.f;  // NaN stays NaN, as in PyTorch (fmaxf would give 0)
 }
 
 __global__ void relu_backward_kernel(const float* __restrict__ x, const float* __restrict__ dy,
                                      float* __restrict__ dx, long long n) {
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-    dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+    dx[i] = !(x[i] <= 0.f) ? dy[i] : 0.f;  // PyTorch's threshold_backward: NaN inputs pass dy
 }
 
 __global__ void scale_add_kernel(const float* __restrict__ x, float alpha, float* __restrict__ y,

@@ -15,7 +15,8 @@ constexpr int64_t kGrain = 1 << 16;
 PVLL_API int pvll_relu_forward(const float* x, float* y, int64_t n) {
   PVLL_REQUIRE(n >= 0 && (n == 0 || (x && y)), "pvll_relu_forward: bad arguments (n=%lld)", (long long)n);
   pvll::parallel_for(n, kGrain, [=](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
+    // !(x <= 0): NaN stays NaN, as in PyTorch (x > 0 ? x : 0 would hide a diverged value as 0)
+    for (int64_t i = b; i < e; ++i) y[i] = !(x[i] <= 0.f) ? x[i] : 0.f;
   });
   return PVLL_OK;
 }
@@ -27,7 +28,7 @@ PVLL_API int pvll_relu_backward(const float* x, const float* dy, float* dx, int6
     // loop a 50%-mispredicted branch per element (50x slower on random signs).
     for (int64_t i = b; i < e; ++i) {
       const float g = dy[i];
-      dx[i] = x[i] > 0.f ? g : 0.f;
+      dx[i] = !(x[i] <= 0.f) ? g : 0.f;  // PyTorch's threshold_backward: NaN inputs pass dy
     }
   });
   return PVLL_OK;

@@ -7,6 +7,7 @@
 // streams touching one block without an event or synchronisation between them is a race, refused
 // at once; host functions run in stream order and hold their stream while they run. Built through
 // the emulator's transform; run by ctest (emu_streams_test).
+#include <chrono>
 #include <unistd.h>
 
 #include <cmath>
@@ -164,10 +165,15 @@ void events() {
   CHECK_OK(cudaEventRecord(e, a));
   CHECK_OK(cudaStreamWaitEvent(b, e, 0));
   write_kernel<<<1, 64, 0, b>>>(pinned, 6.f, 64);
+  // t0 stamped (it precedes the gate), then the host holds the gate: t1 - t0 covers at least the
+  // host's time between the two, whenever the busy machine lets the stream's thread run
+  CHECK_OK(cudaEventSynchronize(t0));
+  const auto held_from = std::chrono::steady_clock::now();
   pause();
   CHECK(pinned[0] == 0.f);
   CHECK_ERR(cudaEventQuery(e), cudaErrorNotReady);
   cudaGetLastError();
+  const float held_ms = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - held_from).count();
   gate.open();
   CHECK_OK(cudaEventSynchronize(e));
   CHECK_OK(cudaEventRecord(t1, a));
@@ -176,7 +182,7 @@ void events() {
   float ms = -1;
   CHECK_OK(cudaEventSynchronize(t1));
   CHECK_OK(cudaEventElapsedTime(&ms, t0, t1));
-  CHECK(ms >= 25.f);  // the gate was held for the pause at least
+  CHECK(held_ms >= 25.f && ms >= held_ms - 0.5f);  // the gate was held for the pause at least
   CHECK_ERR(cudaEventElapsedTime(&ms, e, t1), cudaErrorInvalidResourceHandle);  // e has no timing
   for (cudaEvent_t x : {e, t0, t1}) CHECK_OK(cudaEventDestroy(x));
   CHECK_OK(cudaFreeHost(pinned));

@@ -1,6 +1,7 @@
 package dev.pvll.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.pvll.testing.Seeds;
@@ -36,6 +37,30 @@ class ElementwiseOpsTest {
         ElementwiseOps.reluBackward(gx, gdy, dx);
         Tolerance.EXACT.assertClose("relu forward " + device, Torch.array(ty), y.toArray(), seed);
         Tolerance.EXACT.assertClose("relu backward " + device, Torch.array(tx.grad()), dx.toArray(), seed);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.pvll.testing.TestDevices#all")
+  void reluKeepsNaNAndInfinitiesLikeLibtorch(Device device) {
+    TestDevices.assumePresent(device);
+    float[] x = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 2.5f, -3f, Float.NaN};
+    float[] dy = {1.5f, 2f, 3f, 4f, 5f, 6f, 7f, -8f};
+    org.bytedeco.pytorch.Tensor tx = Torch.leaf(x, x.length);
+    org.bytedeco.pytorch.Tensor ty = torch.relu(tx);
+    Torch.backward(ty, Torch.tensor(dy, x.length));
+    float[] expectedY = Torch.array(ty), expectedDx = Torch.array(tx.grad());
+    assertTrue(Float.isNaN(expectedY[0]) && expectedDx[0] == 1.5f, "libtorch: relu(NaN) = NaN, its gradient passes dy");
+    try (Scope s = Scope.open()) {
+      Tensor gx = Tensor.of(device, x, x.length), gdy = Tensor.of(device, dy, x.length);
+      float[] y = ElementwiseOps.relu(gx).toArray();
+      Tensor dx = Tensor.emptyLike(gx);
+      ElementwiseOps.reluBackward(gx, gdy, dx);
+      float[] g = dx.toArray();
+      for (int i = 0; i < x.length; i++) {
+        assertTrue(Float.compare(expectedY[i] + 0f, y[i] + 0f) == 0, device + " relu(" + x[i] + "): libtorch " + expectedY[i] + ", ours " + y[i]);
+        assertTrue(Float.compare(expectedDx[i] + 0f, g[i] + 0f) == 0, device + " relu'(" + x[i] + ") dy: libtorch " + expectedDx[i] + ", ours " + g[i]);
       }
     }
   }
