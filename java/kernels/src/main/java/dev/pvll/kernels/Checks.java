@@ -20,6 +20,26 @@ final class Checks {
     return d;
   }
 
+  /**
+   * Throws unless output out and the other tensor share no memory (the native kernels read their
+   * inputs while writing their outputs; an overlap gives wrong numbers, not an error). A null
+   * tensor (an optional argument) is not checked.
+   */
+  static void apart(String op, String outName, Tensor out, String otherName, Tensor other) {
+    if (out == null || other == null) return;
+    long a = out.address(), b = other.address();
+    if (a < b + other.size() * (long) Float.BYTES && b < a + out.size() * (long) Float.BYTES) {
+      throw new IllegalArgumentException(op + ": output " + outName + " overlaps " + otherName
+          + " (an output may not share memory with an input or another output)");
+    }
+  }
+
+  /** As {@link #apart}, except that out may be exactly the other tensor (the same memory, in place), where the op allows it. */
+  static void apartOrSame(String op, String outName, Tensor out, String otherName, Tensor other) {
+    if (out != null && other != null && out.address() == other.address() && out.size() == other.size()) return;
+    apart(op, outName, out, otherName, other);
+  }
+
   static void sameShape(String op, Tensor a, Tensor b) {
     if (!Arrays.equals(a.shape(), b.shape())) {
       throw new IllegalArgumentException(op + ": shapes differ: " + Arrays.toString(a.shape()) + " vs " + Arrays.toString(b.shape()));

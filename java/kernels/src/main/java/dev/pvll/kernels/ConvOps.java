@@ -30,7 +30,7 @@ import java.util.Arrays;
  * for dw (summed over the batch) and {@code dy.sum((0, 2, 3))} for dbias. With
  * {@code accumulate} false a gradient is overwritten, with true the result is added into it
  * (for tensors used more than once); forward passes always overwrite y. Outputs must not
- * overlap inputs (not checked).
+ * overlap inputs (checked: IllegalArgumentException naming both).
  *
  * <p><b>Determinism.</b> On the CPU results are bit-identical from run to run and for any
  * {@link CpuInfo#setThreads thread count}. On CUDA (kernels/conv_*.cu, implicit GEMMs in FP32
@@ -91,6 +91,9 @@ public final class ConvOps {
     Conv c = Conv.of(op, x, w, stride, padding, dilation, y);
     checkBias(op, bias, c.cout, x);
     Checks.shape(op, "y", y, c.n, c.cout, c.oh, c.ow);
+    Checks.apart(op, "y", y, "x", x);
+    Checks.apart(op, "y", y, "w", w);
+    Checks.apart(op, "y", y, "bias", bias);
     long b = bias == null ? 0 : bias.address();
     if (x.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_conv2d_forward(x.address(), w.address(), b, y.address(), c.n, c.cin, c.h,
@@ -149,6 +152,8 @@ public final class ConvOps {
     String op = "conv2d_backward_input";
     Conv c = Conv.of(op, dx, w, stride, padding, dilation, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.oh, c.ow);
+    Checks.apart(op, "dx", dx, "dy", dy);
+    Checks.apart(op, "dx", dx, "w", w);
     int acc = accumulate ? 1 : 0;
     if (dx.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_conv2d_backward_input(dy.address(), w.address(), dx.address(), c.n, c.cin,
@@ -182,6 +187,11 @@ public final class ConvOps {
     Conv c = Conv.of(op, x, dw, stride, padding, dilation, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.oh, c.ow);
     checkBias(op, dbias, c.cout, x);
+    Checks.apart(op, "dw", dw, "x", x);
+    Checks.apart(op, "dw", dw, "dy", dy);
+    Checks.apart(op, "dbias", dbias, "x", x);
+    Checks.apart(op, "dbias", dbias, "dy", dy);
+    Checks.apart(op, "dbias", dbias, "dw", dw);
     long db = dbias == null ? 0 : dbias.address();
     int acc = accumulate ? 1 : 0;
     if (x.device().isCpu()) {
@@ -213,6 +223,8 @@ public final class ConvOps {
     String op = "depthwise_forward";
     Depthwise d = Depthwise.of(op, x, w, stride, dilation, y);
     Checks.shape(op, "y", y, d.n, d.c, d.oh, d.ow);
+    Checks.apart(op, "y", y, "x", x);
+    Checks.apart(op, "y", y, "w", w);
     if (x.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_depthwise_forward(x.address(), w.address(), y.address(), d.n, d.c, d.h, d.w,
           d.k, stride, dilation));
@@ -266,6 +278,8 @@ public final class ConvOps {
     String op = "depthwise_backward_input";
     Depthwise d = Depthwise.of(op, dx, w, stride, dilation, dy);
     Checks.shape(op, "dy", dy, d.n, d.c, d.oh, d.ow);
+    Checks.apart(op, "dx", dx, "dy", dy);
+    Checks.apart(op, "dx", dx, "w", w);
     int acc = accumulate ? 1 : 0;
     if (dx.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_depthwise_backward_input(dy.address(), w.address(), dx.address(), d.n, d.c,
@@ -296,6 +310,8 @@ public final class ConvOps {
     String op = "depthwise_backward_weight";
     Depthwise d = Depthwise.of(op, x, dw, stride, dilation, dy);
     Checks.shape(op, "dy", dy, d.n, d.c, d.oh, d.ow);
+    Checks.apart(op, "dw", dw, "x", x);
+    Checks.apart(op, "dw", dw, "dy", dy);
     int acc = accumulate ? 1 : 0;
     if (x.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_depthwise_backward_weight(x.address(), dy.address(), dw.address(), d.n, d.c,
@@ -323,6 +339,8 @@ public final class ConvOps {
     String op = "pointwise_forward";
     Conv c = Conv.pointwise(op, x, w, y);
     Checks.shape(op, "y", y, c.n, c.cout, c.h, c.w);
+    Checks.apart(op, "y", y, "x", x);
+    Checks.apart(op, "y", y, "w", w);
     if (x.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_pointwise_forward(x.address(), w.address(), y.address(), c.n, c.cin, c.h,
           c.w, c.cout));
@@ -370,6 +388,8 @@ public final class ConvOps {
     String op = "pointwise_backward_input";
     Conv c = Conv.pointwise(op, dx, w, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.h, c.w);
+    Checks.apart(op, "dx", dx, "dy", dy);
+    Checks.apart(op, "dx", dx, "w", w);
     int acc = accumulate ? 1 : 0;
     if (dx.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_pointwise_backward_input(dy.address(), w.address(), dx.address(), c.n, c.cin,
@@ -396,6 +416,8 @@ public final class ConvOps {
     String op = "pointwise_backward_weight";
     Conv c = Conv.pointwise(op, x, dw, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.h, c.w);
+    Checks.apart(op, "dw", dw, "x", x);
+    Checks.apart(op, "dw", dw, "dy", dy);
     int acc = accumulate ? 1 : 0;
     if (x.device().isCpu()) {
       Native.cpu(op, CpuConvKernels.pvll_pointwise_backward_weight(x.address(), dy.address(), dw.address(), c.n, c.cin,

@@ -21,7 +21,7 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * argument): the required tensors are not null; x and w have rank 2 and w takes x's width;
  * w has no zero dimension; every other tensor has exactly its shape below; all tensors are on
  * one device. A closed tensor throws {@link IllegalStateException}; a native failure
- * {@link KernelException}. Outputs must not overlap inputs (not checked).
+ * {@link KernelException}. Outputs must not overlap inputs or each other (checked: IllegalArgumentException naming both).
  */
 public final class LinearOps {
   private LinearOps() {}
@@ -41,7 +41,11 @@ public final class LinearOps {
     String op = "linear_forward";
     int[] dims = check(op, x, w, y, "y");
     shapeOrNull(op, "b", b, dims[2]);
-    if (LayerChecks.devices(op, x, w, b, y).isCpu()) {
+    Device device = LayerChecks.devices(op, x, w, b, y);
+    Checks.apart(op, "y", y, "x", x);
+    Checks.apart(op, "y", y, "w", w);
+    Checks.apart(op, "y", y, "b", b);
+    if (device.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_linear_forward(x.address(), w.address(), address(b), y.address(), dims[0],
           dims[1], dims[2]));
     } else {
@@ -74,7 +78,18 @@ public final class LinearOps {
     shapeOrNull(op, "dx", dx, dims[0], dims[1]);
     shapeOrNull(op, "db", db, dims[2]);
     int acc = accumulate ? 1 : 0;
-    if (LayerChecks.devices(op, x, w, dy, dx, dw, db).isCpu()) {
+    Device device = LayerChecks.devices(op, x, w, dy, dx, dw, db);
+    String[] inputNames = {"x", "w", "dy"};
+    Tensor[] inputs = {x, w, dy};
+    for (int i = 0; i < inputs.length; i++) {
+      Checks.apart(op, "dx", dx, inputNames[i], inputs[i]);
+      Checks.apart(op, "dw", dw, inputNames[i], inputs[i]);
+      Checks.apart(op, "db", db, inputNames[i], inputs[i]);
+    }
+    Checks.apart(op, "dw", dw, "dx", dx);
+    Checks.apart(op, "db", db, "dx", dx);
+    Checks.apart(op, "db", db, "dw", dw);
+    if (device.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_linear_backward(x.address(), w.address(), dy.address(), address(dx),
           dw.address(), address(db), dims[0], dims[1], dims[2], acc));
     } else {

@@ -27,7 +27,7 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * runningMean and runningVar are both given or both null; a double buffer holds exactly 2C + 1
  * values; the training forward has more than one value per channel. A closed tensor or buffer
  * throws {@link IllegalStateException}; a native failure {@link KernelException}. Outputs that
- * a parameter does not say may alias an input must not overlap one (not checked). On CUDA every
+ * a parameter does not say may alias an input must not overlap one (checked: IllegalArgumentException naming both). On CUDA every
  * op is enqueued on the ops' stream and returns at once.
  */
 public final class NormOps {
@@ -77,6 +77,16 @@ public final class NormOps {
       throw new IllegalArgumentException(op + ": expected more than 1 value per channel in training, got x of shape "
           + LayerChecks.shapeOf(x));
     }
+    Checks.apartOrSame(op, "y", y, "x", x);
+    String[] names = {"gamma", "beta", "saveMean", "saveInvStd", "runningMean", "runningVar"};
+    Tensor[] small = {gamma, beta, saveMean, saveInvStd, runningMean, runningVar};
+    for (int i = 0; i < small.length; i++) {
+      Checks.apart(op, "y", y, names[i], small[i]);
+      for (int j = 2; j < small.length; j++) { // the written ones: saveMean, saveInvStd, runningMean, runningVar
+        if (j != i) Checks.apart(op, names[j], small[j], names[i], small[i]);
+      }
+      if (i >= 2) Checks.apart(op, names[i], small[i], "x", x);
+    }
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_train_forward(x.address(), address(gamma), address(beta),
           y.address(), saveMean.address(), saveInvStd.address(), address(runningMean), address(runningVar), s[0], c,
@@ -119,6 +129,11 @@ public final class NormOps {
     Checks.shape(op, "runningMean", runningMean, c);
     Checks.shape(op, "runningVar", runningVar, c);
     long hw = (long) s[2] * s[3];
+    Checks.apartOrSame(op, "y", y, "x", x);
+    Checks.apart(op, "y", y, "gamma", gamma);
+    Checks.apart(op, "y", y, "beta", beta);
+    Checks.apart(op, "y", y, "runningMean", runningMean);
+    Checks.apart(op, "y", y, "runningVar", runningVar);
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_inference_forward(x.address(), address(gamma), address(beta),
           runningMean.address(), runningVar.address(), y.address(), s[0], c, hw, eps));
@@ -166,6 +181,20 @@ public final class NormOps {
     shapeOrNull(op, "dbeta", dbeta, c);
     long hw = (long) s[2] * s[3];
     int acc = accumulateDx ? 1 : 0;
+    if (accumulateDx) Checks.apart(op, "dx", dx, "dy", dy);
+    else Checks.apartOrSame(op, "dx", dx, "dy", dy);
+    String[] names = {"x", "saveMean", "saveInvStd", "gamma"};
+    Tensor[] read = {x, saveMean, saveInvStd, gamma};
+    for (int i = 0; i < read.length; i++) {
+      Checks.apart(op, "dx", dx, names[i], read[i]);
+      Checks.apart(op, "dgamma", dgamma, names[i], read[i]);
+      Checks.apart(op, "dbeta", dbeta, names[i], read[i]);
+    }
+    Checks.apart(op, "dgamma", dgamma, "dy", dy);
+    Checks.apart(op, "dbeta", dbeta, "dy", dy);
+    Checks.apart(op, "dgamma", dgamma, "dx", dx);
+    Checks.apart(op, "dbeta", dbeta, "dx", dx);
+    Checks.apart(op, "dbeta", dbeta, "dgamma", dgamma);
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward(x.address(), dy.address(), saveMean.address(),
           saveInvStd.address(), address(gamma), dx.address(), address(dgamma), address(dbeta), s[0], c, hw, acc));
@@ -326,6 +355,12 @@ public final class NormOps {
     doublesOn(op, "sums", sums, d, 2L * c + 1);
     long hw = (long) s[2] * s[3];
     int acc = accumulateDx ? 1 : 0;
+    if (accumulateDx) Checks.apart(op, "dx", dx, "dy", dy);
+    else Checks.apartOrSame(op, "dx", dx, "dy", dy);
+    Checks.apart(op, "dx", dx, "x", x);
+    Checks.apart(op, "dx", dx, "saveMean", saveMean);
+    Checks.apart(op, "dx", dx, "saveInvStd", saveInvStd);
+    Checks.apart(op, "dx", dx, "gamma", gamma);
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward_apply(x.address(), dy.address(), saveMean.address(),
           saveInvStd.address(), address(gamma), sums.address(), dx.address(), s[0], c, hw, acc));

@@ -23,7 +23,7 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * argument): no tensor is null; all are on one device; stride is 1 or 2; the full-size tensor
  * (x or dx) has rank 4 and a non-empty H x W map; the other tensors have exactly the shapes
  * stated. A closed tensor throws {@link IllegalStateException}; a native failure
- * {@link KernelException}. Outputs must not overlap inputs (not checked). On CUDA every op is
+ * {@link KernelException}. Outputs must not overlap inputs (checked: IllegalArgumentException naming both). On CUDA every op is
  * enqueued on the ops' stream and returns at once.
  */
 public final class PoolOps {
@@ -43,6 +43,7 @@ public final class PoolOps {
   public static void maxPool3x3Forward(Tensor x, Tensor y, int stride) {
     String op = "max_pool3x3_forward";
     int[] s = checkPool(op, x, y, stride, "x", "y");
+    Checks.apart(op, "y", y, "x", x);
     long planes = (long) s[0] * s[1];
     if (x.device().isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_max_pool3x3_forward(x.address(), y.address(), planes, s[2], s[3], stride));
@@ -70,6 +71,8 @@ public final class PoolOps {
     required(op, "dx", dx);
     int[] s = checkPool(op, x, dy, stride, "x", "dy", dx);
     Checks.shape(op, "dx", dx, s);
+    Checks.apart(op, "dx", dx, "x", x);
+    Checks.apart(op, "dx", dx, "dy", dy);
     long planes = (long) s[0] * s[1];
     int acc = accumulate ? 1 : 0;
     if (x.device().isCpu()) {
@@ -95,6 +98,7 @@ public final class PoolOps {
   public static void avgPool3x3Forward(Tensor x, Tensor y, int stride) {
     String op = "avg_pool3x3_forward";
     int[] s = checkPool(op, x, y, stride, "x", "y");
+    Checks.apart(op, "y", y, "x", x);
     long planes = (long) s[0] * s[1];
     if (x.device().isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_avg_pool3x3_forward(x.address(), y.address(), planes, s[2], s[3], stride));
@@ -119,6 +123,7 @@ public final class PoolOps {
   public static void avgPool3x3Backward(Tensor dy, Tensor dx, int stride, boolean accumulate) {
     String op = "avg_pool3x3_backward";
     int[] s = checkPool(op, dx, dy, stride, "dx", "dy");
+    Checks.apart(op, "dx", dx, "dy", dy);
     long planes = (long) s[0] * s[1];
     int acc = accumulate ? 1 : 0;
     if (dx.device().isCpu()) {
@@ -143,6 +148,7 @@ public final class PoolOps {
   public static void globalAvgPoolForward(Tensor x, Tensor y) {
     String op = "global_avg_pool_forward";
     int[] s = checkGlobal(op, x, y, "x", "y");
+    Checks.apart(op, "y", y, "x", x);
     long planes = (long) s[0] * s[1], hw = (long) s[2] * s[3];
     if (x.device().isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_global_avg_pool_forward(x.address(), y.address(), planes, hw));
@@ -164,6 +170,7 @@ public final class PoolOps {
   public static void globalAvgPoolBackward(Tensor dy, Tensor dx, boolean accumulate) {
     String op = "global_avg_pool_backward";
     int[] s = checkGlobal(op, dx, dy, "dx", "dy");
+    Checks.apart(op, "dx", dx, "dy", dy);
     long planes = (long) s[0] * s[1], hw = (long) s[2] * s[3];
     int acc = accumulate ? 1 : 0;
     if (dx.device().isCpu()) {

@@ -55,13 +55,13 @@ public final class SamplingOps {
     Checks.shape(op, "weightsOut", weightsOut, rows, cols);
     Checks.shape(op, "indicesOut", indicesOut, rows);
     if (gumbelOut != null) Checks.shape(op, "gumbelOut", gumbelOut, rows, cols);
-    noOverlap(op, "weightsOut", weightsOut, logits);
-    noOverlap(op, "indicesOut", indicesOut, logits);
-    noOverlap(op, "indicesOut", indicesOut, weightsOut);
+    Checks.apart(op, "weightsOut", weightsOut, "logits", logits);
+    Checks.apart(op, "indicesOut", indicesOut, "logits", logits);
+    Checks.apart(op, "indicesOut", indicesOut, "weightsOut", weightsOut);
     if (gumbelOut != null) {
-      noOverlap(op, "gumbelOut", gumbelOut, logits);
-      noOverlap(op, "gumbelOut", gumbelOut, weightsOut);
-      noOverlap(op, "gumbelOut", gumbelOut, indicesOut);
+      Checks.apart(op, "gumbelOut", gumbelOut, "logits", logits);
+      Checks.apart(op, "gumbelOut", gumbelOut, "weightsOut", weightsOut);
+      Checks.apart(op, "gumbelOut", gumbelOut, "indicesOut", indicesOut);
     }
     long gumbel = gumbelOut == null ? 0L : gumbelOut.address();
     if (d.isCpu()) {
@@ -94,13 +94,6 @@ public final class SamplingOps {
       Native.cpu(op, CpuSamplingKernels.pvll_gumbel_noise(seed, counter, offset, out.size(), out.address()));
     } else {
       Native.cuda(op, CudaLayerKernels.pvll_cuda_gumbel_noise(seed, counter, offset, out.size(), out.address(), 0));
-    }
-  }
-
-  private static void noOverlap(String op, String name, Tensor out, Tensor other) {
-    long a = out.address(), b = other.address();
-    if (a < b + other.size() * Float.BYTES && b < a + out.size() * Float.BYTES) {
-      throw new IllegalArgumentException(op + ": " + name + " overlaps another argument");
     }
   }
 }

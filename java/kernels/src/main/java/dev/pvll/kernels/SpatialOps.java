@@ -19,8 +19,8 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * ({@code k >= 1, s >= 1, 0 <= p < k}, the padded input at least k wide and high) and the crop
  * window (inside the input) are valid; the other tensor has exactly the stated shape. A closed
  * tensor throws {@link IllegalStateException}; what only the native side checks (e.g. an empty
- * map) and native failures throw {@link KernelException}. Outputs must not overlap inputs (not
- * checked). On CUDA the ops are enqueued on the ops' stream and return at once.
+ * map) and native failures throw {@link KernelException}. Outputs must not overlap inputs
+ * (checked: IllegalArgumentException naming both). On CUDA the ops are enqueued on the ops' stream and return at once.
  */
 public final class SpatialOps {
   private SpatialOps() {}
@@ -60,6 +60,7 @@ public final class SpatialOps {
       throw new IllegalArgumentException("avg_pool_forward: bad geometry k=" + k + " s=" + s + " p=" + p + " for " + x);
     }
     Checks.shape("avg_pool_forward", "y", y, x.dim(0), x.dim(1), poolOutputSize(x.dim(2), k, s, p), poolOutputSize(x.dim(3), k, s, p));
+    Checks.apart("avg_pool_forward", "y", y, "x", x);
     if (d.isCuda()) {
       Native.cuda("avg_pool_forward", CudaLayerKernels.pvll_cuda_avg_pool_forward(x.address(), y.address(), x.dim(0), x.dim(1),
           x.dim(2), x.dim(3), k, s, p, 0));
@@ -89,6 +90,7 @@ public final class SpatialOps {
       throw new IllegalArgumentException("avg_pool_backward: bad geometry k=" + k + " s=" + s + " p=" + p + " for " + dx);
     }
     Checks.shape("avg_pool_backward", "dy", dy, dx.dim(0), dx.dim(1), poolOutputSize(dx.dim(2), k, s, p), poolOutputSize(dx.dim(3), k, s, p));
+    Checks.apart("avg_pool_backward", "dx", dx, "dy", dy);
     if (d.isCuda()) {
       Native.cuda("avg_pool_backward", CudaLayerKernels.pvll_cuda_avg_pool_backward(dy.address(), dx.address(), dx.dim(0),
           dx.dim(1), dx.dim(2), dx.dim(3), k, s, p, accumulate ? 1 : 0, 0));
@@ -115,6 +117,7 @@ public final class SpatialOps {
     Checks.rank("crop_forward", "y", y, 4);
     Checks.shape("crop_forward", "y", y, x.dim(0), x.dim(1), y.dim(2), y.dim(3));
     checkWindow("crop_forward", x, y, top, left);
+    Checks.apart("crop_forward", "y", y, "x", x);
     if (d.isCuda()) {
       Native.cuda("crop_forward", CudaLayerKernels.pvll_cuda_crop_forward(x.address(), y.address(), x.dim(0), x.dim(1), x.dim(2),
           x.dim(3), top, left, y.dim(2), y.dim(3), 0));
@@ -143,6 +146,7 @@ public final class SpatialOps {
     Checks.rank("crop_backward", "dy", dy, 4);
     Checks.shape("crop_backward", "dy", dy, dx.dim(0), dx.dim(1), dy.dim(2), dy.dim(3));
     checkWindow("crop_backward", dx, dy, top, left);
+    Checks.apart("crop_backward", "dx", dx, "dy", dy);
     if (d.isCuda()) {
       Native.cuda("crop_backward", CudaLayerKernels.pvll_cuda_crop_backward(dy.address(), dx.address(), dx.dim(0), dx.dim(1),
           dx.dim(2), dx.dim(3), top, left, dy.dim(2), dy.dim(3), accumulate ? 1 : 0, 0));

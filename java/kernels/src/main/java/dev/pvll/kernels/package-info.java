@@ -51,8 +51,9 @@
  * constants: {@code INVALID_ARGUMENT}, {@code OUT_OF_MEMORY}, {@code CUDA}, {@code NO_CUDA},
  * ...) and the native message. A CUDA kernel that fails while running (rather than at launch)
  * is reported, as CUDA reports it, by a later call on that device. What the Java checks cannot
- * see is the caller's to ensure: where an op says an output must not overlap an input, only
- * {@link dev.pvll.kernels.SamplingOps} checks it.
+ * see is the caller's to ensure. Where an op says an output must not overlap an input, the
+ * conv, linear, pool, spatial, norm and sampling ops check it (an {@link
+ * java.lang.IllegalArgumentException} naming both); the elementwise, tensor and step ops do not.
  *
  * <h2>Thread safety</h2>
  * The op methods are stateless and may be called from several threads; CPU ops run their
