@@ -32,11 +32,6 @@ final class LayerChecks {
     if (t != null) Checks.shape(op, name, t, expected);
   }
 
-  /** Throws the project's "no CUDA kernel yet" error for a GPU tensor (call after the checks). */
-  static void cpuOnly(String op, Device d) {
-    if (!d.isCpu()) throw new KernelException(op, KernelException.NO_CUDA, "no CUDA kernel yet");
-  }
-
   /** The native address, 0 for null. */
   static long address(Tensor t) {
     return t == null ? 0L : t.address();
