@@ -196,19 +196,20 @@ public final class KernelPredictor implements ClosedFormPredictor {
           }
         }
         for (double lambda : PENALTIES) {
-          KernelSolve.Solution fit = KernelSolve.solve(kernel, m, w, lambda, r);
-          if (fit == null) continue; // not positive definite in floating point: skip this penalty
+          double[] l = Cholesky.factor(kernel, m, i -> lambda / w[i]);
+          if (l == null) continue; // not positive definite in floating point: skip this penalty
+          double[] alpha = Cholesky.solve(l, m, r), inverseDiagonal = Cholesky.inverseDiagonal(l, m);
           // leave-one-out residual of label i: alpha_i / H_ii, H = (K + lambda W^-1)^-1
           double error = 0;
           for (int i = 0; i < m; i++) {
-            double e = fit.alpha()[i] / fit.inverseDiagonal()[i];
+            double e = alpha[i] / inverseDiagonal[i];
             error += w[i] * e * e;
           }
           if (error < bestError) {
             bestError = error;
             p[C] = c;
             p[G] = g;
-            System.arraycopy(fit.alpha(), 0, p, HEADER, m);
+            System.arraycopy(alpha, 0, p, HEADER, m);
           }
         }
       }

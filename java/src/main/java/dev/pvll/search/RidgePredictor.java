@@ -131,13 +131,17 @@ public final class RidgePredictor implements ClosedFormPredictor {
     double[] best = null;
     for (int c = PENALTIES.length - 1; c >= 0; c--) {
       double lambda = PENALTIES[c];
-      double[] chol = cholesky(gram, n, lambda);
-      double[] w = solve(chol, n, rhs);
+      double[] chol = Cholesky.factor(gram, n, j -> lambda);
+      if (chol == null) { // not positive definite in floating point (gram + lambda I never is): skip this penalty
+        leaveOneOutErrors[c] = Double.NaN;
+        continue;
+      }
+      double[] w = Cholesky.solve(chol, n, rhs);
       double error = 0, z[] = new double[n];
       for (int i = 0; i < m; i++) {
         double fitted = 0;
         for (int j = 0; j < n; j++) fitted += w[j] * a[i][j];
-        forward(chol, n, a[i], z);
+        Cholesky.forward(chol, n, a[i], z);
         double leverage = weights[i] / wSum;
         for (int j = 0; j < n; j++) leverage += weights[i] * z[j] * z[j];
         double e = (r[i] - fitted) / Math.max(1e-12, 1 - leverage);
@@ -156,40 +160,6 @@ public final class RidgePredictor implements ClosedFormPredictor {
       b -= best[j] * xMean[j];
     }
     p[n] = b;
-  }
-
-  /** Lower Cholesky factor of (lower triangle of gram) + lambda I, row-major n x n. */
-  private static double[] cholesky(double[] gram, int n, double lambda) {
-    double[] l = new double[n * n];
-    for (int j = 0; j < n; j++) {
-      for (int k = 0; k <= j; k++) {
-        double s = gram[j * n + k] + (j == k ? lambda : 0);
-        for (int q = 0; q < k; q++) s -= l[j * n + q] * l[k * n + q];
-        l[j * n + k] = j == k ? Math.sqrt(s) : s / l[k * n + k];
-      }
-    }
-    return l;
-  }
-
-  /** z = L^-1 x. */
-  private static void forward(double[] l, int n, double[] x, double[] z) {
-    for (int j = 0; j < n; j++) {
-      double s = x[j];
-      for (int q = 0; q < j; q++) s -= l[j * n + q] * z[q];
-      z[j] = s / l[j * n + j];
-    }
-  }
-
-  /** (L L^T)^-1 x. */
-  private static double[] solve(double[] l, int n, double[] x) {
-    double[] z = new double[n], y = new double[n];
-    forward(l, n, x, z);
-    for (int j = n - 1; j >= 0; j--) {
-      double s = z[j];
-      for (int q = j + 1; q < n; q++) s -= l[q * n + j] * y[q];
-      y[j] = s / l[j * n + j];
-    }
-    return y;
   }
 
   @Override
