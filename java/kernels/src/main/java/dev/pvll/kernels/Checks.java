@@ -34,6 +34,17 @@ final class Checks {
     }
   }
 
+  /**
+   * {@link #apart} for every output against every input and every output before it (names
+   * parallel to the tensors; null tensors skipped).
+   */
+  static void outputsApart(String op, String[] outNames, Tensor[] outs, String[] inNames, Tensor[] ins) {
+    for (int o = 0; o < outs.length; o++) {
+      for (int i = 0; i < ins.length; i++) apart(op, outNames[o], outs[o], inNames[i], ins[i]);
+      for (int e = 0; e < o; e++) apart(op, outNames[o], outs[o], outNames[e], outs[e]);
+    }
+  }
+
   /** As {@link #apart}, except that out may be exactly the other tensor (the same memory, in place), where the op allows it. */
   static void apartOrSame(String op, String outName, Tensor out, String otherName, Tensor other) {
     if (out != null && other != null && out.address() == other.address() && out.size() == other.size()) return;

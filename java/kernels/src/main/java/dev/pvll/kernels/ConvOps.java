@@ -187,11 +187,7 @@ public final class ConvOps {
     Conv c = Conv.of(op, x, dw, stride, padding, dilation, dy);
     Checks.shape(op, "dy", dy, c.n, c.cout, c.oh, c.ow);
     checkBias(op, dbias, c.cout, x);
-    Checks.apart(op, "dw", dw, "x", x);
-    Checks.apart(op, "dw", dw, "dy", dy);
-    Checks.apart(op, "dbias", dbias, "x", x);
-    Checks.apart(op, "dbias", dbias, "dy", dy);
-    Checks.apart(op, "dbias", dbias, "dw", dw);
+    Checks.outputsApart(op, new String[] {"dw", "dbias"}, new Tensor[] {dw, dbias}, new String[] {"x", "dy"}, new Tensor[] {x, dy});
     long db = dbias == null ? 0 : dbias.address();
     int acc = accumulate ? 1 : 0;
     if (x.device().isCpu()) {

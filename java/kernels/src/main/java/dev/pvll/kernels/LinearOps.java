@@ -79,16 +79,8 @@ public final class LinearOps {
     shapeOrNull(op, "db", db, dims[2]);
     int acc = accumulate ? 1 : 0;
     Device device = LayerChecks.devices(op, x, w, dy, dx, dw, db);
-    String[] inputNames = {"x", "w", "dy"};
-    Tensor[] inputs = {x, w, dy};
-    for (int i = 0; i < inputs.length; i++) {
-      Checks.apart(op, "dx", dx, inputNames[i], inputs[i]);
-      Checks.apart(op, "dw", dw, inputNames[i], inputs[i]);
-      Checks.apart(op, "db", db, inputNames[i], inputs[i]);
-    }
-    Checks.apart(op, "dw", dw, "dx", dx);
-    Checks.apart(op, "db", db, "dx", dx);
-    Checks.apart(op, "db", db, "dw", dw);
+    Checks.outputsApart(op, new String[] {"dx", "dw", "db"}, new Tensor[] {dx, dw, db}, new String[] {"x", "w", "dy"},
+        new Tensor[] {x, w, dy});
     if (device.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_linear_backward(x.address(), w.address(), dy.address(), address(dx),
           dw.address(), address(db), dims[0], dims[1], dims[2], acc));

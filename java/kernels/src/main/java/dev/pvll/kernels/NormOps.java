@@ -78,15 +78,11 @@ public final class NormOps {
           + LayerChecks.shapeOf(x));
     }
     Checks.apartOrSame(op, "y", y, "x", x);
-    String[] names = {"gamma", "beta", "saveMean", "saveInvStd", "runningMean", "runningVar"};
-    Tensor[] small = {gamma, beta, saveMean, saveInvStd, runningMean, runningVar};
-    for (int i = 0; i < small.length; i++) {
-      Checks.apart(op, "y", y, names[i], small[i]);
-      for (int j = 2; j < small.length; j++) { // the written ones: saveMean, saveInvStd, runningMean, runningVar
-        if (j != i) Checks.apart(op, names[j], small[j], names[i], small[i]);
-      }
-      if (i >= 2) Checks.apart(op, names[i], small[i], "x", x);
-    }
+    Checks.apart(op, "y", y, "gamma", gamma);
+    Checks.apart(op, "y", y, "beta", beta);
+    Checks.outputsApart(op, new String[] {"saveMean", "saveInvStd", "runningMean", "runningVar"},
+        new Tensor[] {saveMean, saveInvStd, runningMean, runningVar}, new String[] {"x", "y", "gamma", "beta"},
+        new Tensor[] {x, y, gamma, beta});
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_train_forward(x.address(), address(gamma), address(beta),
           y.address(), saveMean.address(), saveInvStd.address(), address(runningMean), address(runningVar), s[0], c,
@@ -183,18 +179,10 @@ public final class NormOps {
     int acc = accumulateDx ? 1 : 0;
     if (accumulateDx) Checks.apart(op, "dx", dx, "dy", dy);
     else Checks.apartOrSame(op, "dx", dx, "dy", dy);
-    String[] names = {"x", "saveMean", "saveInvStd", "gamma"};
-    Tensor[] read = {x, saveMean, saveInvStd, gamma};
-    for (int i = 0; i < read.length; i++) {
-      Checks.apart(op, "dx", dx, names[i], read[i]);
-      Checks.apart(op, "dgamma", dgamma, names[i], read[i]);
-      Checks.apart(op, "dbeta", dbeta, names[i], read[i]);
-    }
+    Checks.outputsApart(op, new String[] {"dx", "dgamma", "dbeta"}, new Tensor[] {dx, dgamma, dbeta},
+        new String[] {"x", "saveMean", "saveInvStd", "gamma"}, new Tensor[] {x, saveMean, saveInvStd, gamma});
     Checks.apart(op, "dgamma", dgamma, "dy", dy);
     Checks.apart(op, "dbeta", dbeta, "dy", dy);
-    Checks.apart(op, "dgamma", dgamma, "dx", dx);
-    Checks.apart(op, "dbeta", dbeta, "dx", dx);
-    Checks.apart(op, "dbeta", dbeta, "dgamma", dgamma);
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward(x.address(), dy.address(), saveMean.address(),
           saveInvStd.address(), address(gamma), dx.address(), address(dgamma), address(dbeta), s[0], c, hw, acc));
