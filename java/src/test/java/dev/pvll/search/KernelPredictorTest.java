@@ -31,19 +31,7 @@ class KernelPredictorTest {
       if (i != skip) a[i][i] += lambda / w[i];
       a[i][m] = i == skip ? 0 : r[i];
     }
-    for (int col = 0; col < m; col++) {
-      int piv = col;
-      for (int row = col + 1; row < m; row++) if (Math.abs(a[row][col]) > Math.abs(a[piv][col])) piv = row;
-      double[] t = a[col]; a[col] = a[piv]; a[piv] = t;
-      for (int row = 0; row < m; row++) {
-        if (row == col) continue;
-        double f = a[row][col] / a[col][col];
-        for (int k = col; k <= m; k++) a[row][k] -= f * a[col][k];
-      }
-    }
-    double[] alpha = new double[m];
-    for (int i = 0; i < m; i++) alpha[i] = a[i][m] / a[i][i];
-    return alpha;
+    return RidgePredictorTest.solveByElimination(a);
   }
 
   /** The weights the fit uses: the given ones times exp(-(label - best) / T), T half the labels' standard deviation. */

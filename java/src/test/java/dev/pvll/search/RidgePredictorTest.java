@@ -33,6 +33,12 @@ class RidgePredictorTest {
       }
     }
     for (int j = 0; j < n; j++) a[j][j] += lambda;
+    return solveByElimination(a); // w, then b
+  }
+
+  /** The solution of the d x d system in the augmented d x (d + 1) matrix a, by Gauss-Jordan elimination with partial pivoting (a is overwritten). */
+  static double[] solveByElimination(double[][] a) {
+    int d = a.length;
     for (int c = 0; c < d; c++) {
       int piv = c;
       for (int r = c + 1; r < d; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
@@ -43,9 +49,9 @@ class RidgePredictorTest {
         for (int k = c; k <= d; k++) a[r][k] -= f * a[c][k];
       }
     }
-    double[] p = new double[d];
-    for (int j = 0; j < d; j++) p[j] = a[j][d] / a[j][j];
-    return p; // w, then b
+    double[] x = new double[d];
+    for (int j = 0; j < d; j++) x[j] = a[j][d] / a[j][j];
+    return x;
   }
 
   static double apply(double[] p, double[] h) {
