@@ -16,8 +16,9 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  *
  * <p><b>Checks before the native call</b>: no tensor is null and all are on one device
  * ({@link IllegalArgumentException}), all are open ({@link IllegalStateException}), and the
- * shapes (ReLU) or element counts ({@link #scaleAdd}, {@link #dot}) agree
- * ({@link IllegalArgumentException}). A native failure throws {@link KernelException}. On CUDA
+ * shapes (ReLU) or element counts ({@link #scaleAdd}, {@link #dot}) agree, and an output is
+ * either exactly an input (in place, where the method allows it) or shares no memory with it
+ * ({@link IllegalArgumentException} naming both). A native failure throws {@link KernelException}. On CUDA
  * the ops are enqueued on the ops' stream and return at once, except {@link #dot}, which waits.
  */
 public final class ElementwiseOps {
@@ -25,17 +26,19 @@ public final class ElementwiseOps {
 
   /**
    * y = max(x, 0), as {@code torch.relu(x)} (or {@code torch.relu_(x)} when y is x). A NaN in x
-   * gives 0 on both devices, whereas PyTorch's relu propagates NaN.
+   * stays NaN on both devices, as in PyTorch.
    *
    * @param x input, any shape
-   * @param y output of x's shape; may be x
-   * @throws IllegalArgumentException when a tensor is null, the devices differ or the shapes differ
+   * @param y output of x's shape; may be x, else apart from it
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, the shapes differ
+   *     or y overlaps x without being x
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
   public static void reluForward(Tensor x, Tensor y) {
     Device d = Checks.sameDevice("relu_forward", x, y);
     Checks.sameShape("relu_forward", x, y);
+    Checks.apartOrSame("relu_forward", "y", y, "x", x);
     if (d.isCpu()) Native.cpu("relu_forward", CpuKernels.pvll_relu_forward(x.address(), y.address(), x.size()));
     else Native.cuda("relu_forward", CudaKernels.pvll_cuda_relu_forward(x.address(), y.address(), x.size(), 0));
   }
@@ -61,14 +64,14 @@ public final class ElementwiseOps {
   }
 
   /**
-   * dx = dy where x &gt; 0, else 0: the gradient of {@link #reluForward}, as
-   * {@code torch.where(x > 0, dy, 0)} (autograd's {@code threshold_backward(dy, x, 0)}).
-   * Always overwrites dx.
+   * dx = dy where x &gt; 0 or x is NaN, else 0: the gradient of {@link #reluForward}, as
+   * autograd's {@code threshold_backward(dy, x, 0)}. Always overwrites dx.
    *
    * @param x the forward input, any shape
    * @param dy gradient of the output, x's shape
-   * @param dx gradient of the input, x's shape; may be dy
-   * @throws IllegalArgumentException when a tensor is null, the devices differ or the shapes differ
+   * @param dx gradient of the input, x's shape; may be dy or x, else apart from both
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, the shapes differ
+   *     or dx overlaps x or dy without being it
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -76,6 +79,8 @@ public final class ElementwiseOps {
     Device d = Checks.sameDevice("relu_backward", x, dy, dx);
     Checks.sameShape("relu_backward", x, dy);
     Checks.sameShape("relu_backward", x, dx);
+    Checks.apartOrSame("relu_backward", "dx", dx, "dy", dy);
+    Checks.apartOrSame("relu_backward", "dx", dx, "x", x);
     if (d.isCpu()) {
       Native.cpu("relu_backward", CpuKernels.pvll_relu_backward(x.address(), dy.address(), dx.address(), x.size()));
     } else {
@@ -90,15 +95,17 @@ public final class ElementwiseOps {
    *
    * @param x input
    * @param alpha the scale
-   * @param y output with x's element count; may be x
+   * @param y output with x's element count; may be x, else apart from it
    * @param accumulate add into y instead of overwriting it
-   * @throws IllegalArgumentException when a tensor is null, the devices differ or the sizes differ
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, the sizes differ
+   *     or y overlaps x without being x
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
   public static void scaleAdd(Tensor x, float alpha, Tensor y, boolean accumulate) {
     Device d = Checks.sameDevice("scale_add", x, y);
     Checks.sameSize("scale_add", x, y);
+    Checks.apartOrSame("scale_add", "y", y, "x", x);
     int acc = accumulate ? 1 : 0;
     if (d.isCpu()) Native.cpu("scale_add", CpuKernels.pvll_scale_add(x.address(), alpha, y.address(), x.size(), acc));
     else Native.cuda("scale_add", CudaKernels.pvll_cuda_scale_add(x.address(), alpha, y.address(), x.size(), acc, 0));

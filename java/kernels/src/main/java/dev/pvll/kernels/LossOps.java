@@ -18,7 +18,8 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  *
  * <p><b>Checks before the native call</b> ({@link IllegalArgumentException}): no required
  * tensor is null; all tensors are on one device; logits has rank 2 and no zero dimension;
- * labels is {@code [N]}, lossOut and correctOut {@code [1]}, dlogits {@code [N, K]}. A closed
+ * labels is {@code [N]}, lossOut and correctOut {@code [1]}, dlogits {@code [N, K]}; the outputs
+ * share no memory with the inputs or with each other. A closed
  * tensor throws {@link IllegalStateException}. The labels are checked natively (see below).
  */
 public final class LossOps {
@@ -60,6 +61,8 @@ public final class LossOps {
     Checks.shape(op, "lossOut", lossOut, 1);
     Checks.shape(op, "correctOut", correctOut, 1);
     shapeOrNull(op, "dlogits", dlogits, n, k);
+    Checks.outputsApart(op, new String[] {"lossOut", "correctOut", "dlogits"}, new Tensor[] {lossOut, correctOut, dlogits},
+        new String[] {"logits", "labels"}, new Tensor[] {logits, labels});
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_softmax_cross_entropy(logits.address(), labels.address(), lossOut.address(),
           correctOut.address(), address(dlogits), n, k));

@@ -23,7 +23,9 @@ import java.util.List;
  *
  * <p><b>Checks before the native call</b> ({@link IllegalArgumentException} naming the op):
  * required tensors are not null; all are on one device; the sizes agree; a momentum buffer is
- * given when momentum is not 0; Adam's step is at least 1. A closed tensor throws
+ * given when momentum is not 0; Adam's step is at least 1; the tensors a step or a clip writes
+ * (param and its state; the gradients being scaled, and normOut) share no memory with one
+ * another or with the tensors it reads. A closed tensor throws
  * {@link IllegalStateException}; a native failure {@link KernelException}. Hyper-parameters
  * (lr, betas, eps, weight decay) are not range-checked.
  */
@@ -44,8 +46,8 @@ public final class OptimOps {
    * @param lr learning rate
    * @param momentum momentum factor
    * @param weightDecay L2 penalty added to the gradient
-   * @throws IllegalArgumentException when a tensor is null, the devices or sizes differ, or
-   *     momentum is not 0 without a buffer
+   * @throws IllegalArgumentException when a tensor is null, the devices or sizes differ,
+   *     momentum is not 0 without a buffer, or param, grad and momentumBuf overlap
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -60,6 +62,8 @@ public final class OptimOps {
     Device d = LayerChecks.devices(op, param, grad, momentumBuf);
     Checks.sameSize(op, param, grad);
     if (momentumBuf != null) Checks.sameSize(op, param, momentumBuf);
+    Checks.outputsApart(op, new String[] {"param", "momentumBuf"}, new Tensor[] {param, momentumBuf},
+        new String[] {"grad"}, new Tensor[] {grad});
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_sgd_step(param.address(), grad.address(), address(momentumBuf),
           param.size(), lr, momentum, weightDecay));
@@ -87,7 +91,8 @@ public final class OptimOps {
    * @param beta2 decay of the second moment
    * @param eps added to the denominator
    * @param weightDecay L2 penalty added to the gradient
-   * @throws IllegalArgumentException when a tensor is null, the devices or sizes differ, or step &lt; 1
+   * @throws IllegalArgumentException when a tensor is null, the devices or sizes differ, param,
+   *     grad, m and v overlap, or step &lt; 1
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -103,6 +108,8 @@ public final class OptimOps {
     Checks.sameSize(op, param, m);
     Checks.sameSize(op, param, v);
     if (step < 1) throw new IllegalArgumentException(op + ": step counts from 1, got " + step);
+    Checks.outputsApart(op, new String[] {"param", "m", "v"}, new Tensor[] {param, m, v}, new String[] {"grad"},
+        new Tensor[] {grad});
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_adam_step(param.address(), grad.address(), m.address(), v.address(),
           param.size(), step, lr, beta1, beta2, eps, weightDecay));
@@ -146,15 +153,17 @@ public final class OptimOps {
    * maxNorm / (norm + 1e-6) when that is below 1. On CUDA this waits for the device.
    *
    * @param maxNorm the largest norm left unscaled
-   * @param grads the gradients, on one device, scaled in place
+   * @param grads the gradients, on one device, scaled in place; no two share memory
    * @return the norm before clipping
-   * @throws IllegalArgumentException when grads or one of them is null, or the devices differ
+   * @throws IllegalArgumentException when grads or one of them is null, the devices differ, or
+   *     two gradients overlap
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
   public static double clipGradNorm(float maxNorm, Tensor... grads) {
     String op = "clip_grad_norm";
     Device d = checkGrads(op, grads);
+    gradsApart(op, grads, null);
     if (d != null && d.isCuda()) {
       long[] addresses = addresses(grads), sizes = sizes(grads);
       return Native.cudaDouble(op, d, out -> CudaLayerKernels.pvll_cuda_clip_grad_norm(addresses, sizes, grads.length,
@@ -181,9 +190,10 @@ public final class OptimOps {
    *
    * @param maxNorm the largest norm left unscaled
    * @param normOut receives the norm as a double in its first two floats (size at least 2)
-   * @param grads the gradients, on normOut's device, scaled in place
-   * @throws IllegalArgumentException when an argument is null, the devices differ or normOut
-   *     holds fewer than 2 floats
+   * @param grads the gradients, on normOut's device, scaled in place; no two share memory, nor
+   *     one with normOut
+   * @throws IllegalArgumentException when an argument is null, the devices differ, normOut
+   *     holds fewer than 2 floats, or two gradients (or a gradient and normOut) overlap
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -195,6 +205,7 @@ public final class OptimOps {
     if (d != null && !d.equals(normOut.device())) {
       throw new IllegalArgumentException(op + ": normOut is on " + normOut.device() + ", the gradients on " + d);
     }
+    gradsApart(op, grads, normOut);
     if (d != null && d.isCuda()) {
       long[] addresses = addresses(grads), sizes = sizes(grads);
       Native.cuda(op, CudaLayerKernels.pvll_cuda_clip_grad_norm(addresses, sizes, grads.length, maxNorm,
@@ -240,6 +251,13 @@ public final class OptimOps {
     if (grads.length == 0) return null;
     for (int i = 0; i < grads.length; i++) required(op, "grads[" + i + "]", grads[i]);
     return LayerChecks.devices(op, grads);
+  }
+
+  /** The gradients a clip scales in place share no memory with each other, nor with normOut (may be null). */
+  private static void gradsApart(String op, Tensor[] grads, Tensor normOut) {
+    String[] names = new String[grads.length];
+    for (int i = 0; i < names.length; i++) names[i] = "grads[" + i + "]";
+    Checks.outputsApart(op, names, grads, new String[] {"normOut"}, new Tensor[] {normOut});
   }
 
   private static long[] addresses(Tensor[] grads) {

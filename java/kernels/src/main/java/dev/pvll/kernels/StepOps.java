@@ -23,8 +23,9 @@ import dev.pvll.kernels.bind.CudaGraphKernels;
  *
  * <p><b>Checks before the native call</b>: required tensors are not null, all are on one
  * device, sizes agree, the control tensor has {@link #CONTROL_SIZE} values, loss and correct
- * are not empty, the log is {@code [capacity, 2]} and a schedule has at least capacity values
- * ({@link IllegalArgumentException}); an alpha index outside the tensor throws
+ * are not empty, the log is {@code [capacity, 2]}, a schedule has at least capacity values, and
+ * no tensor an op writes shares memory with another argument, except y = x in
+ * {@link #scaleAddBy} ({@link IllegalArgumentException} naming the op and arguments); an alpha index outside the tensor throws
  * {@link IndexOutOfBoundsException}; a closed tensor {@link IllegalStateException}; a native
  * failure {@link KernelException}. The values read when the op runs (alpha[index], control
  * slots, loss[0], correct[0]) are not checked.
@@ -51,9 +52,11 @@ public final class StepOps {
    * @param x input
    * @param alpha tensor holding the scale
    * @param index element of alpha to use (flat index)
-   * @param y output with x's element count
+   * @param y output with x's element count; may be x, else apart from it (and always apart from
+   *     alpha)
    * @param accumulate add into y instead of overwriting it
-   * @throws IllegalArgumentException when a tensor is null, the devices differ or the sizes differ
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, the sizes differ
+   *     or y overlaps x (without being x) or alpha
    * @throws IndexOutOfBoundsException when index is outside alpha
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
@@ -66,6 +69,8 @@ public final class StepOps {
     Device d = LayerChecks.devices(op, x, alpha, y);
     Checks.sameSize(op, x, y);
     checkIndex(op, "alpha", alpha, index);
+    Checks.apartOrSame(op, "y", y, "x", x);
+    Checks.apart(op, "y", y, "alpha", alpha);
     long a = alpha.address() + index * Float.BYTES;
     int acc = accumulate ? 1 : 0;
     if (d.isCpu()) Native.cpu(op, CpuStepKernels.pvll_scale_add_by(x.address(), a, y.address(), x.size(), acc));
@@ -82,8 +87,8 @@ public final class StepOps {
    * @param control the control tensor ({@link #CONTROL_SIZE} values)
    * @param momentum momentum factor
    * @param weightDecay L2 penalty added to the gradient
-   * @throws IllegalArgumentException when a tensor is null, the devices or sizes differ, or
-   *     momentum is not 0 without a buffer
+   * @throws IllegalArgumentException when a tensor is null, the devices or sizes differ,
+   *     momentum is not 0 without a buffer, or param or momentumBuf overlaps another argument
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -99,6 +104,8 @@ public final class StepOps {
     if (momentumBuf == null && momentum != 0f) {
       throw new IllegalArgumentException(op + ": momentum " + momentum + " needs a momentum buffer");
     }
+    Checks.outputsApart(op, new String[] {"param", "momentumBuf"}, new Tensor[] {param, momentumBuf},
+        new String[] {"grad", "control"}, new Tensor[] {grad, control});
     if (d.isCpu()) {
       Native.cpu(op, CpuStepKernels.pvll_sgd_step_by(param.address(), grad.address(), address(momentumBuf), param.size(),
           control.address(), momentum, weightDecay));
@@ -118,8 +125,8 @@ public final class StepOps {
    * @param lrSchedule learning rate per step (at least capacity values), or null
    * @param control the control tensor ({@link #CONTROL_SIZE} values), updated
    * @param log [capacity, 2], row i receives step i's (loss, correct)
-   * @throws IllegalArgumentException when a tensor is null, the devices differ, or a shape
-   *     check fails
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape check
+   *     fails, or control or log overlaps another argument
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -138,6 +145,8 @@ public final class StepOps {
     if (lrSchedule != null && lrSchedule.size() < capacity) {
       throw new IllegalArgumentException(op + ": lrSchedule has " + lrSchedule.size() + " values for a log of " + capacity);
     }
+    Checks.outputsApart(op, new String[] {"control", "log"}, new Tensor[] {control, log},
+        new String[] {"loss", "correct", "lrSchedule"}, new Tensor[] {loss, correct, lrSchedule});
     if (d.isCpu()) {
       Native.cpu(op, CpuStepKernels.pvll_record_step(loss.address(), correct.address(), address(lrSchedule),
           control.address(), log.address(), capacity));

@@ -269,10 +269,12 @@ public final class Tensor implements AutoCloseable {
 
   /**
    * Copies another tensor of the same element count into this one, across devices if need be
-   * (between two GPUs through host memory). Shapes may differ.
+   * (between two GPUs through host memory). Shapes may differ. On one device the source is this
+   * tensor itself (nothing to do) or shares no memory with it.
    *
    * @param src the source
-   * @throws IllegalArgumentException when the element counts differ
+   * @throws IllegalArgumentException when the element counts differ, or src partly overlaps this
+   *     tensor on one device
    * @throws IllegalStateException when either tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -281,6 +283,10 @@ public final class Tensor implements AutoCloseable {
     src.checkOpen();
     if (src.size != size) {
       throw new IllegalArgumentException("copyFrom: source has " + src.size + " elements, target " + size);
+    }
+    if (device.equals(src.device)) {
+      if (src.address == address) return; // the same memory: already a copy
+      Checks.apart("copyFrom", "target", this, "src", src);
     }
     if (device.isCpu() && src.device.isCpu()) {
       Native.cpu("copy", CpuKernels.pvll_host_copy(src.address, address, size));

@@ -15,8 +15,8 @@ import java.util.List;
  *
  * <p><b>Checks before the native call</b> ({@link IllegalArgumentException} naming the op and
  * argument): no tensor (or list) is null or empty; all tensors are on one device; the shapes
- * stated per method; for concat and split no part is the whole tensor (only the same start
- * address is caught, not other overlaps); keepProb in (0, 1]. A closed tensor throws
+ * stated per method; outputs share no memory with inputs or with each other, except the
+ * in-place uses a method allows (an output that is exactly an input); keepProb in (0, 1]. A closed tensor throws
  * {@link IllegalStateException}; a native failure {@link KernelException}. The mask's values
  * are not checked. On CUDA the ops are enqueued on the ops' stream and return at once.
  */
@@ -25,18 +25,19 @@ public final class TensorOps {
 
   /**
    * y = the channel concat of xs (as {@code torch.cat(xs, 1)}). Every x is [N, C_i, H, W] with
-   * the same N, H, W; y is [N, sum C_i, H, W] and must not be one of the inputs.
+   * the same N, H, W; y is [N, sum C_i, H, W] and shares no memory with the inputs.
    *
    * @param xs the inputs, at least one, each [N, C_i, H, W]
    * @param y output [N, sum C_i, H, W], overwritten
    * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
-   *     not match, or an input is y
+   *     not match, or y overlaps an input
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
   public static void concatChannels(List<Tensor> xs, Tensor y) {
     String op = "concat_channels";
     long[] channels = checkBlocks(op, xs, y, "xs", "y");
+    for (int i = 0; i < xs.size(); i++) Checks.apart(op, "y", y, "xs[" + i + "]", xs.get(i));
     long[] addresses = new long[xs.size()];
     for (int i = 0; i < addresses.length; i++) addresses[i] = xs.get(i).address();
     long hw = (long) y.dim(2) * y.dim(3);
@@ -54,16 +55,19 @@ public final class TensorOps {
    * that came from input i ({@code torch.split(dy, [C_0, C_1, ...], 1)}).
    *
    * @param dy the concatenated tensor [N, sum C_i, H, W]
-   * @param dxs the parts, at least one, each [N, C_i, H, W]
+   * @param dxs the parts, at least one, each [N, C_i, H, W], apart from dy and from each other
    * @param accumulate add into the parts instead of overwriting them
    * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
-   *     not match, or a part is dy
+   *     not match, or a part overlaps dy or another part
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
   public static void splitChannels(Tensor dy, List<Tensor> dxs, boolean accumulate) {
     String op = "split_channels";
     long[] channels = checkBlocks(op, dxs, dy, "dxs", "dy");
+    String[] names = new String[dxs.size()];
+    for (int i = 0; i < names.length; i++) names[i] = "dxs[" + i + "]";
+    Checks.outputsApart(op, names, dxs.toArray(new Tensor[0]), new String[] {"dy"}, new Tensor[] {dy});
     long[] addresses = new long[dxs.size()];
     for (int i = 0; i < addresses.length; i++) addresses[i] = dxs.get(i).address();
     long hw = (long) dy.dim(2) * dy.dim(3);
@@ -84,10 +88,10 @@ public final class TensorOps {
    *
    * @param x input [N, ...]
    * @param mask [N], 1 to keep a sample and 0 to drop it
-   * @param y output like x; may be x
+   * @param y output like x; may be x, else apart from it (and always apart from mask)
    * @param keepProb probability of keeping a sample, in (0, 1]
    * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
-   *     not match, or keepProb is outside (0, 1]
+   *     not match, y overlaps x without being x or overlaps mask, or keepProb is outside (0, 1]
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -109,11 +113,12 @@ public final class TensorOps {
    *
    * @param dy gradient of the output [N, ...]
    * @param mask [N], the forward mask
-   * @param dx gradient of the input, dy's shape
+   * @param dx gradient of the input, dy's shape; may be dy, else apart from it (and always
+   *     apart from mask)
    * @param keepProb the forward keepProb, in (0, 1]
    * @param accumulate add into dx instead of overwriting it
    * @throws IllegalArgumentException when a tensor is null, the devices differ, a shape does
-   *     not match, or keepProb is outside (0, 1]
+   *     not match, dx overlaps dy without being dy or overlaps mask, or keepProb is outside (0, 1]
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -137,8 +142,9 @@ public final class TensorOps {
    *
    * @param a first operand
    * @param b second operand, a's element count
-   * @param y output, a's element count; may be a or b
-   * @throws IllegalArgumentException when a tensor is null, the devices differ or the sizes differ
+   * @param y output, a's element count; may be a or b, else apart from both
+   * @throws IllegalArgumentException when a tensor is null, the devices differ, the sizes differ
+   *     or y overlaps a or b without being it
    * @throws IllegalStateException when a tensor is closed
    * @throws KernelException when the native call fails
    */
@@ -150,6 +156,8 @@ public final class TensorOps {
     Device d = LayerChecks.devices(op, a, b, y);
     Checks.sameSize(op, a, b);
     Checks.sameSize(op, a, y);
+    Checks.apartOrSame(op, "y", y, "a", a);
+    Checks.apartOrSame(op, "y", y, "b", b);
     if (d.isCpu()) Native.cpu(op, CpuLayerKernels.pvll_add(a.address(), b.address(), y.address(), a.size()));
     else Native.cuda(op, CudaLayerKernels.pvll_cuda_add(a.address(), b.address(), y.address(), a.size(), 0));
   }
@@ -173,7 +181,6 @@ public final class TensorOps {
         throw new IllegalArgumentException(op + ": " + name + " " + LayerChecks.shapeOf(t) + " does not match "
             + wholeName + " " + LayerChecks.shapeOf(whole) + " in N, H or W");
       }
-      if (t.address() == whole.address()) throw new IllegalArgumentException(op + ": " + name + " is " + wholeName);
       channels[i] = p[1];
       total += p[1];
     }
@@ -192,6 +199,8 @@ public final class TensorOps {
     LayerChecks.devices(op, src, mask, dst);
     Checks.sameShape(op, src, dst);
     Checks.shape(op, "mask", mask, src.dim(0));
+    Checks.apartOrSame(op, dstName, dst, srcName, src);
+    Checks.apart(op, dstName, dst, "mask", mask);
     if (!(keepProb > 0f && keepProb <= 1f)) {
       throw new IllegalArgumentException(op + ": keepProb must be in (0, 1], got " + keepProb);
     }

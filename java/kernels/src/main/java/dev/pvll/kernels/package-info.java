@@ -51,9 +51,11 @@
  * constants: {@code INVALID_ARGUMENT}, {@code OUT_OF_MEMORY}, {@code CUDA}, {@code NO_CUDA},
  * ...) and the native message. A CUDA kernel that fails while running (rather than at launch)
  * is reported, as CUDA reports it, by a later call on that device. What the Java checks cannot
- * see is the caller's to ensure. Where an op says an output must not overlap an input, the
- * conv, linear, pool, spatial, norm and sampling ops check it (an {@link
- * java.lang.IllegalArgumentException} naming both); the elementwise, tensor and step ops do not.
+ * see is the caller's to ensure. No op writes a tensor that shares memory with another of its
+ * arguments, except the in-place uses its method allows (an output that is exactly an input, as
+ * ReLU's y = x): every op checks this before the native call, as does
+ * {@link dev.pvll.kernels.Tensor#copyFrom(dev.pvll.kernels.Tensor)} on one device (an
+ * {@link java.lang.IllegalArgumentException} naming both tensors).
  *
  * <h2>Thread safety</h2>
  * The op methods are stateless and may be called from several threads; CPU ops run their

@@ -107,4 +107,78 @@ class OverlapChecksTest {
           stats.view(0, 2, 3, 4, 4), 1e-5f));
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("dev.pvll.testing.TestDevices#all")
+  void elementwiseAndTensorOpsAllowExactInPlaceAndRefusePartialOverlaps(Device device) {
+    TestDevices.assumePresent(device);
+    try (Scope s = Scope.open()) {
+      Tensor buf = Tensor.empty(device, 16);
+      buf.fill(1f);
+      Tensor x = buf.view(0, 8), shifted = buf.view(4, 8), after = buf.view(8, 8);
+      assertDoesNotThrow(() -> ElementwiseOps.reluForward(x, x), "relu y = x");
+      assertDoesNotThrow(() -> ElementwiseOps.reluForward(x, after), "adjacent, not overlapping");
+      refused("y", "x", () -> ElementwiseOps.reluForward(x, shifted));
+      Tensor dy = Tensor.empty(device, 8);
+      dy.fill(1f);
+      assertDoesNotThrow(() -> ElementwiseOps.reluBackward(x, dy, dy), "relu dx = dy");
+      refused("dx", "dy", () -> ElementwiseOps.reluBackward(after, x, shifted));
+      refused("dx", "x", () -> ElementwiseOps.reluBackward(x, dy, shifted));
+      assertDoesNotThrow(() -> ElementwiseOps.scaleAdd(x, 2f, x, true), "scale_add y = x");
+      refused("y", "x", () -> ElementwiseOps.scaleAdd(x, 2f, shifted, false));
+      assertDoesNotThrow(() -> TensorOps.add(x, dy, x), "add y = a");
+      refused("y", "b", () -> TensorOps.add(dy, x, shifted));
+      Tensor mask = Tensor.of(device, new float[] {1f, 0f}, 2);
+      Tensor rows = buf.view(0, 2, 4);
+      assertDoesNotThrow(() -> TensorOps.dropPathForward(rows, mask, rows, 0.5f), "drop-path y = x");
+      refused("y", "x", () -> TensorOps.dropPathForward(rows, mask, buf.view(1, 2, 4), 0.5f));
+      refused("dx", "mask", () -> TensorOps.dropPathBackward(Tensor.empty(device, 2, 1), mask, mask.view(0, 2, 1), 1f, false));
+      Tensor map = Tensor.empty(device, 1, 4, 2, 2);
+      map.fill(1f);
+      Tensor a = map.view(0, 1, 2, 2, 2), b = map.view(8, 1, 2, 2, 2);
+      refused("y", "xs[1]", () -> TensorOps.concatChannels(java.util.List.of(Tensor.empty(device, 1, 2, 2, 2), b), map));
+      refused("dxs[0]", "dy", () -> TensorOps.splitChannels(map, java.util.List.of(a, Tensor.empty(device, 1, 2, 2, 2)), false));
+      Tensor parts = Tensor.empty(device, 12);
+      refused("dxs[1]", "dxs[0]", () -> TensorOps.splitChannels(map, java.util.List.of(parts.view(0, 1, 2, 2, 2),
+          parts.view(4, 1, 2, 2, 2)), false));
+      Tensor other = Tensor.empty(device, 8);
+      other.copyFrom(x);
+      assertDoesNotThrow(() -> x.copyFrom(x), "a copy onto itself");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> shifted.copyFrom(x));
+      assertTrue(e.getMessage().contains("output target overlaps src"), e.getMessage());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.pvll.testing.TestDevices#all")
+  void optimiserStepAndLossOpsRefuseOverlaps(Device device) {
+    TestDevices.assumePresent(device);
+    try (Scope s = Scope.open()) {
+      Tensor state = Tensor.empty(device, 12);
+      state.fill(0f);
+      Tensor param = state.view(0, 4), grad = Tensor.empty(device, 4), m = state.view(4, 4), v = state.view(8, 4);
+      grad.fill(1f);
+      assertDoesNotThrow(() -> OptimOps.sgdStep(param, grad, m, 0.1f, 0.9f, 0f), "adjacent buffers");
+      refused("param", "grad", () -> OptimOps.sgdStep(param, param, m, 0.1f, 0.9f, 0f));
+      refused("momentumBuf", "param", () -> OptimOps.sgdStep(param, grad, state.view(2, 4), 0.1f, 0.9f, 0f));
+      assertDoesNotThrow(() -> OptimOps.adamStep(param, grad, m, v, 1, 0.1f, 0.9f, 0.999f, 1e-8f, 0f), "adjacent buffers");
+      refused("v", "m", () -> OptimOps.adamStep(param, grad, m, m, 1, 0.1f, 0.9f, 0.999f, 1e-8f, 0f));
+      refused("grads[1]", "grads[0]", () -> OptimOps.clipGradNorm(1f, state.view(0, 6), state.view(4, 6)));
+      refused("grads[0]", "normOut", () -> OptimOps.clipGradNormAsync(1f, grad.view(0, 2), grad));
+      Tensor control = Tensor.of(device, new float[] {0f, 0.1f, 1f, 0f}, 4);
+      refused("param", "control", () -> StepOps.sgdStepBy(control, grad, null, control, 0f, 0f));
+      refused("y", "alpha", () -> StepOps.scaleAddBy(grad, param, 0, param, false));
+      assertDoesNotThrow(() -> StepOps.scaleAddBy(grad, param, 0, grad, true), "scale_add_by y = x");
+      Tensor loss = Tensor.of(device, new float[] {0.5f}, 1), log = Tensor.empty(device, 2, 2);
+      Tensor lossAndLog = Tensor.empty(device, 2); // a log [1, 2] whose first row holds the loss
+      refused("log", "loss", () -> StepOps.recordStep(lossAndLog.view(0, 1), loss, null, control, lossAndLog.view(0, 1, 2)));
+      Tensor logits = Tensor.of(device, new float[] {1f, 2f, 3f, 4f}, 2, 2), labels = Tensor.of(device, new float[] {0f, 1f}, 2);
+      Tensor out = Tensor.empty(device, 1), correct = Tensor.empty(device, 1);
+      assertDoesNotThrow(() -> LossOps.softmaxCrossEntropy(logits, labels, out, correct, Tensor.empty(device, 2, 2)));
+      refused("dlogits", "logits", () -> LossOps.softmaxCrossEntropy(logits, labels, out, correct, logits));
+      refused("correctOut", "lossOut", () -> LossOps.softmaxCrossEntropy(logits, labels, out, out, null));
+      refused("lossOut", "labels", () -> LossOps.softmaxCrossEntropy(logits, labels, labels.view(0, 1), correct, null));
+      assertDoesNotThrow(() -> StepOps.recordStep(loss, correct, null, control, log));
+    }
+  }
 }
