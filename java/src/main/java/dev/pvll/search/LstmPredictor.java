@@ -330,7 +330,10 @@ public final class LstmPredictor implements Predictor {
     return 1 / (1 + Math.exp(-z));
   }
 
-  /** tanh through one exp (Math.tanh is not a JIT intrinsic and costs about twice as much). */
+  /**
+   * tanh through one exp: Math.tanh costs about twice as much on JDK 17, and from JDK 24 it is a
+   * JIT intrinsic whose last bits differ from JDK 17's; Math.exp gives the same bits on both.
+   */
   static double tanh(double z) {
     double e = Math.exp(-2 * Math.abs(z));
     return Math.copySign((1 - e) / (1 + e), z);

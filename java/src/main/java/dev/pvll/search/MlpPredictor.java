@@ -112,7 +112,9 @@ public final class MlpPredictor implements Predictor {
         int w = weightAt[l] + o * nIn;
         double sum = p[biasAt[l] + o];
         for (int i = 0; i < nIn; i++) sum += p[w + i] * a[i];
-        z[o] = l + 1 < layers ? Math.tanh(sum) : sum;
+        // StrictMath: Math.tanh became a JIT intrinsic in JDK 24 whose last bits differ from
+        // JDK 17's (and StrictMath's) results, which would change a search from one JDK to the next
+        z[o] = l + 1 < layers ? StrictMath.tanh(sum) : sum;
       }
     }
     return act[layers][0];
