@@ -61,8 +61,8 @@ public final class LossOps {
     Checks.shape(op, "lossOut", lossOut, 1);
     Checks.shape(op, "correctOut", correctOut, 1);
     shapeOrNull(op, "dlogits", dlogits, n, k);
-    Checks.outputsApart(op, new String[] {"lossOut", "correctOut", "dlogits"}, new Tensor[] {lossOut, correctOut, dlogits},
-        new String[] {"logits", "labels"}, new Tensor[] {logits, labels});
+    Checks.outputsApart(op, new String[] {"lossOut", "correctOut", "dlogits"},
+        new Tensor[] {lossOut, correctOut, dlogits}, new String[] {"logits", "labels"}, new Tensor[] {logits, labels});
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_softmax_cross_entropy(logits.address(), labels.address(), lossOut.address(),
           correctOut.address(), address(dlogits), n, k));
