@@ -18,8 +18,9 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * ({@link IllegalArgumentException}), all are open ({@link IllegalStateException}), and the
  * shapes (ReLU) or element counts ({@link #scaleAdd}, {@link #dot}) agree, and an output is
  * either exactly an input (in place, where the method allows it) or shares no memory with it
- * ({@link IllegalArgumentException} naming both). A native failure throws {@link KernelException}. On CUDA
- * the ops are enqueued on the ops' stream and return at once, except {@link #dot}, which waits.
+ * ({@link IllegalArgumentException} naming both). A native failure throws
+ * {@link KernelException}. On CUDA the ops are enqueued on the ops' stream and return at once,
+ * except {@link #dot}, which waits.
  */
 public final class ElementwiseOps {
   private ElementwiseOps() {}

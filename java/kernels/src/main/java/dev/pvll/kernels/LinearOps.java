@@ -21,7 +21,8 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * argument): the required tensors are not null; x and w have rank 2 and w takes x's width;
  * w has no zero dimension; every other tensor has exactly its shape below; all tensors are on
  * one device. A closed tensor throws {@link IllegalStateException}; a native failure
- * {@link KernelException}. Outputs must not overlap inputs or each other (checked: IllegalArgumentException naming both).
+ * {@link KernelException}. Outputs must not overlap inputs or each other (checked:
+ * IllegalArgumentException naming both).
  */
 public final class LinearOps {
   private LinearOps() {}

@@ -27,8 +27,9 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * runningMean and runningVar are both given or both null; a double buffer holds exactly 2C + 1
  * values; the training forward has more than one value per channel. A closed tensor or buffer
  * throws {@link IllegalStateException}; a native failure {@link KernelException}. Outputs that
- * a parameter does not say may alias an input must not overlap one (checked: IllegalArgumentException naming both). On CUDA every
- * op is enqueued on the ops' stream and returns at once.
+ * a parameter does not say may alias an input must not overlap one (checked:
+ * IllegalArgumentException naming both). On CUDA every op is enqueued on the ops' stream and
+ * returns at once.
  */
 public final class NormOps {
   private NormOps() {}
@@ -126,10 +127,8 @@ public final class NormOps {
     Checks.shape(op, "runningVar", runningVar, c);
     long hw = (long) s[2] * s[3];
     Checks.apartOrSame(op, "y", y, "x", x);
-    Checks.apart(op, "y", y, "gamma", gamma);
-    Checks.apart(op, "y", y, "beta", beta);
-    Checks.apart(op, "y", y, "runningMean", runningMean);
-    Checks.apart(op, "y", y, "runningVar", runningVar);
+    Checks.outputsApart(op, new String[] {"y"}, new Tensor[] {y}, new String[] {"gamma", "beta", "runningMean", "runningVar"},
+        new Tensor[] {gamma, beta, runningMean, runningVar});
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_inference_forward(x.address(), address(gamma), address(beta),
           runningMean.address(), runningVar.address(), y.address(), s[0], c, hw, eps));
@@ -345,10 +344,8 @@ public final class NormOps {
     int acc = accumulateDx ? 1 : 0;
     if (accumulateDx) Checks.apart(op, "dx", dx, "dy", dy);
     else Checks.apartOrSame(op, "dx", dx, "dy", dy);
-    Checks.apart(op, "dx", dx, "x", x);
-    Checks.apart(op, "dx", dx, "saveMean", saveMean);
-    Checks.apart(op, "dx", dx, "saveInvStd", saveInvStd);
-    Checks.apart(op, "dx", dx, "gamma", gamma);
+    Checks.outputsApart(op, new String[] {"dx"}, new Tensor[] {dx}, new String[] {"x", "saveMean", "saveInvStd", "gamma"},
+        new Tensor[] {x, saveMean, saveInvStd, gamma});
     if (d.isCpu()) {
       Native.cpu(op, CpuLayerKernels.pvll_batch_norm_backward_apply(x.address(), dy.address(), saveMean.address(),
           saveInvStd.address(), address(gamma), sums.address(), dx.address(), s[0], c, hw, acc));

@@ -23,8 +23,8 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * argument): no tensor is null; all are on one device; stride is 1 or 2; the full-size tensor
  * (x or dx) has rank 4 and a non-empty H x W map; the other tensors have exactly the shapes
  * stated. A closed tensor throws {@link IllegalStateException}; a native failure
- * {@link KernelException}. Outputs must not overlap inputs (checked: IllegalArgumentException naming both). On CUDA every op is
- * enqueued on the ops' stream and returns at once.
+ * {@link KernelException}. Outputs must not overlap inputs (checked: IllegalArgumentException
+ * naming both). On CUDA every op is enqueued on the ops' stream and returns at once.
  */
 public final class PoolOps {
   private PoolOps() {}

@@ -55,14 +55,8 @@ public final class SamplingOps {
     Checks.shape(op, "weightsOut", weightsOut, rows, cols);
     Checks.shape(op, "indicesOut", indicesOut, rows);
     if (gumbelOut != null) Checks.shape(op, "gumbelOut", gumbelOut, rows, cols);
-    Checks.apart(op, "weightsOut", weightsOut, "logits", logits);
-    Checks.apart(op, "indicesOut", indicesOut, "logits", logits);
-    Checks.apart(op, "indicesOut", indicesOut, "weightsOut", weightsOut);
-    if (gumbelOut != null) {
-      Checks.apart(op, "gumbelOut", gumbelOut, "logits", logits);
-      Checks.apart(op, "gumbelOut", gumbelOut, "weightsOut", weightsOut);
-      Checks.apart(op, "gumbelOut", gumbelOut, "indicesOut", indicesOut);
-    }
+    Checks.outputsApart(op, new String[] {"weightsOut", "indicesOut", "gumbelOut"},
+        new Tensor[] {weightsOut, indicesOut, gumbelOut}, new String[] {"logits"}, new Tensor[] {logits});
     long gumbel = gumbelOut == null ? 0L : gumbelOut.address();
     if (d.isCpu()) {
       Native.cpu(op, CpuSamplingKernels.pvll_gumbel_softmax_argmax(logits.address(), rows, cols, seed, counter, tau,

@@ -20,7 +20,8 @@ import dev.pvll.kernels.bind.CudaLayerKernels;
  * window (inside the input) are valid; the other tensor has exactly the stated shape. A closed
  * tensor throws {@link IllegalStateException}; what only the native side checks (e.g. an empty
  * map) and native failures throw {@link KernelException}. Outputs must not overlap inputs
- * (checked: IllegalArgumentException naming both). On CUDA the ops are enqueued on the ops' stream and return at once.
+ * (checked: IllegalArgumentException naming both). On CUDA the ops are enqueued on the ops'
+ * stream and return at once.
  */
 public final class SpatialOps {
   private SpatialOps() {}

@@ -18,7 +18,8 @@ import java.util.List;
  * stated per method; outputs share no memory with inputs or with each other, except the
  * in-place uses a method allows (an output that is exactly an input); keepProb in (0, 1]. A
  * closed tensor throws {@link IllegalStateException}; a native failure {@link KernelException}.
- * The mask's values are not checked. On CUDA the ops are enqueued on the ops' stream and return at once.
+ * The mask's values are not checked. On CUDA the ops are enqueued on the ops' stream and return
+ * at once.
  */
 public final class TensorOps {
   private TensorOps() {}
