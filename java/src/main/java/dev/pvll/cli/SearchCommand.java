@@ -87,7 +87,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--lr-min", description = "final network learning rate (0.001)") Double lrMin;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate (METHOD.md 3e-4; default preset 0.1)") Double archLr;
   @Option(names = "--tau", description = "Gumbel-softmax temperature (0.1)") Double tau;
-  @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, opcount (linear in the op counts per cell type, 17 parameters), linear (linear in H: a weight per edge and op), ridge (linear in H, fitted in closed form, penalty by leave-one-out) or kernel (kernel ridge: linear plus Hamming radial kernel, closed form, chosen by leave-one-out)") String predictor;
+  @Option(names = "--predictor", description = "lstm (METHOD.md), mlp, opcount (linear in the op counts per cell type, 17 parameters), linear (linear in H: a weight per edge and op), ridge (linear in H, fitted in closed form, penalty by leave-one-out) or kernel (kernel ridge: linear plus radial kernel on H and the ops' attributes, closed form, chosen by leave-one-out)") String predictor;
   @Option(names = "--weighted-loss", negatable = true, description = "psi loss weighted by 1/L (default on)") Boolean weightedLoss;
   @Option(names = "--sampler", description = "around-a (METHOD.md) or uniform (ablation)") String sampler;
   @Option(names = "--draw", description = "every-edge (METHOD.md: an op on every edge) or genotype (ours: two inputs per node, "

@@ -1,5 +1,6 @@
 package dev.pvll.search;
 
+import dev.pvll.space.Primitive;
 import java.util.Locale;
 
 /** The predictors psi can be, by name (for flags and configuration files). */
@@ -23,9 +24,11 @@ public enum PredictorKind {
    */
   RIDGE,
   /**
-   * Kernel ridge regression on H, a linear plus a Hamming radial kernel, fitted in closed form on
+   * Kernel ridge regression on H, a linear plus a radial kernel, fitted in closed form on
    * weights focused on the best labels, kernel and penalty chosen by leave-one-out
-   * ({@link KernelPredictor}): like RIDGE, it can also bend near the genotypes it has measured.
+   * ({@link KernelPredictor}): unlike RIDGE, it can also bend near the genotypes it has measured.
+   * In the DARTS space it also sees each op's attributes ({@link KernelPredictor#dartsOpAttributes()}),
+   * so alike ops (sep_conv_3x3 and sep_conv_5x5) count as near.
    */
   KERNEL;
 
@@ -41,7 +44,9 @@ public enum PredictorKind {
       case OPCOUNT -> new OpCountPredictor(encoding);
       case LINEAR -> new MlpPredictor(encoding, new int[0], seed);
       case RIDGE -> new RidgePredictor(encoding);
-      case KERNEL -> new KernelPredictor(encoding, memoryCapacity);
+      case KERNEL -> encoding.ops() == Primitive.COUNT
+          ? new KernelPredictor(encoding, memoryCapacity, KernelPredictor.dartsOpAttributes())
+          : new KernelPredictor(encoding, memoryCapacity);
     };
   }
 

@@ -13,21 +13,46 @@ class KernelPredictorTest {
   private static final ArchEncoding SMALL = new ArchEncoding(2, 3);
 
   static double kernel(ArchEncoding enc, double c, double g, double[] a, double[] b) {
-    double dot = 0, sa = 0, sb = 0;
-    for (int j = 0; j < a.length; j++) {
-      dot += a[j] * b[j];
-      sa += a[j];
-      sb += b[j];
+    return kernel(enc, null, c, g, a, b);
+  }
+
+  /** The kernel on the features [h, w * per-row op attributes], written out entry by entry (attributes null: on h alone). */
+  static double kernel(ArchEncoding enc, double[][] attributes, double c, double g, double[] a, double[] b) {
+    double w = KernelPredictor.ATTRIBUTE_WEIGHT, s = 1;
+    if (attributes != null) {
+      double meanSquares = 0;
+      for (double[] op : attributes) for (double v : op) meanSquares += v * v / attributes.length;
+      s = 1 + w * w * meanSquares;
     }
-    return c * dot / enc.rows() + Math.exp(-g * (sa + sb - 2 * dot) / 2);
+    double dot = 0, sa = 0, sb = 0;
+    for (int row = 0; row < enc.rows(); row++) {
+      for (int o = 0; o < enc.ops(); o++) {
+        double x = a[enc.index(row, o)], y = b[enc.index(row, o)];
+        dot += x * y;
+        sa += x;
+        sb += y;
+      }
+      if (attributes == null) continue;
+      for (int k = 0; k < attributes[0].length; k++) {
+        double x = 0, y = 0;
+        for (int o = 0; o < enc.ops(); o++) {
+          x += w * attributes[o][k] * a[enc.index(row, o)];
+          y += w * attributes[o][k] * b[enc.index(row, o)];
+        }
+        dot += x * y;
+        sa += x;
+        sb += y;
+      }
+    }
+    return c * dot / (enc.rows() * s) + Math.exp(-g * (sa + sb - 2 * dot) / (2 * s));
   }
 
   /** Solves (K_S + lambda W_S^-1) alpha = r_S over the labels S = all but skip, by Gaussian elimination; alpha indexed like x (0 at skip). */
-  static double[] naiveAlpha(ArchEncoding enc, double c, double g, double[][] x, double[] r, double[] w, double lambda, int skip) {
+  static double[] naiveAlpha(ArchEncoding enc, double[][] attributes, double c, double g, double[][] x, double[] r, double[] w, double lambda, int skip) {
     int m = x.length;
     double[][] a = new double[m][m + 1];
     for (int i = 0; i < m; i++) {
-      for (int k = 0; k < m; k++) a[i][k] = i == skip || k == skip ? (i == k ? 1 : 0) : kernel(enc, c, g, x[i], x[k]);
+      for (int k = 0; k < m; k++) a[i][k] = i == skip || k == skip ? (i == k ? 1 : 0) : kernel(enc, attributes, c, g, x[i], x[k]);
       if (i != skip) a[i][i] += lambda / w[i];
       a[i][m] = i == skip ? 0 : r[i];
     }
@@ -50,6 +75,16 @@ class KernelPredictorTest {
 
   @Test
   void fitMatchesNaiveKernelRidgeWithLeaveOneOutByRefitting() {
+    checkAgainstNaive(null);
+  }
+
+  @Test
+  void fitWithOpAttributesMatchesNaiveKernelRidgeOnTheirFeatures() {
+    checkAgainstNaive(new double[][] {{1, 0}, {0, 1}, {0.5, 2}});
+  }
+
+  /** The fit's kernel, penalty and predictions against the naive reference, with the given op attributes (null: none). */
+  private static void checkAgainstNaive(double[][] attributes) {
     long seed = Seeds.next();
     SplitMix64 r = new SplitMix64(seed);
     int m = 11;
@@ -75,9 +110,9 @@ class KernelPredictorTest {
         for (double lambda : KernelPredictor.PENALTIES) {
           double error = 0;
           for (int i = 0; i < m; i++) {
-            double[] alpha = naiveAlpha(SMALL, c, g, x, res, wf, lambda, i);
+            double[] alpha = naiveAlpha(SMALL, attributes, c, g, x, res, wf, lambda, i);
             double pred = 0;
-            for (int k = 0; k < m; k++) if (k != i) pred += alpha[k] * kernel(SMALL, c, g, x[i], x[k]);
+            for (int k = 0; k < m; k++) if (k != i) pred += alpha[k] * kernel(SMALL, attributes, c, g, x[i], x[k]);
             error += wf[i] * (res[i] - pred) * (res[i] - pred);
           }
           if (error < bestError) {
@@ -89,17 +124,29 @@ class KernelPredictorTest {
         }
       }
     }
-    KernelPredictor psi = new KernelPredictor(SMALL, 20);
+    KernelPredictor psi = new KernelPredictor(SMALL, 20, attributes);
     psi.fit(x, y, w);
     assertEquals(m, psi.supportSize());
     assertArrayEquals(new double[] {bestC, bestG}, psi.chosenKernel(), 0.0, "seed " + seed);
-    double[] alpha = naiveAlpha(SMALL, bestC, bestG, x, res, wf, bestLambda, -1);
+    double[] alpha = naiveAlpha(SMALL, attributes, bestC, bestG, x, res, wf, bestLambda, -1);
     for (int t = 0; t < 5; t++) {
       double[] h = t < 2 ? x[t] : RidgePredictorTest.oneHot(SMALL, r);
       double expected = mu;
-      for (int k = 0; k < m; k++) expected += alpha[k] * kernel(SMALL, bestC, bestG, h, x[k]);
+      for (int k = 0; k < m; k++) expected += alpha[k] * kernel(SMALL, attributes, bestC, bestG, h, x[k]);
       assertEquals(expected, psi.predict(h), 1e-9, "seed " + seed + ", point " + t);
     }
+  }
+
+  @Test
+  void badOpAttributesAreRefusedWithWhatIsWrong() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new KernelPredictor(SMALL, 4, new double[][] {{1}, {1}}));
+    assertTrue(e.getMessage().contains("2 rows of op attributes for 3 ops"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new KernelPredictor(SMALL, 4, new double[][] {{1}, {1, 0}, {1}}));
+    assertTrue(e.getMessage().contains("op 1 has 2 attributes, op 0 has 1"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new KernelPredictor(SMALL, 4, new double[][] {{1}, {-1}, {1}}));
+    assertTrue(e.getMessage().contains("op 1 has attribute -1.0"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new KernelPredictor(SMALL, 4, new double[][] {{}, {}, {}}));
+    assertTrue(e.getMessage().contains("at least one column"), e.getMessage());
   }
 
   @Test

@@ -23,7 +23,9 @@ class PredictorGradientTest {
         Arguments.of("ridge", ArchEncoding.DARTS),
         Arguments.of("ridge", new ArchEncoding(3, 5)),
         Arguments.of("kernel", ArchEncoding.DARTS),
-        Arguments.of("kernel", new ArchEncoding(3, 5)));
+        Arguments.of("kernel", new ArchEncoding(3, 5)),
+        Arguments.of("kernel-ops", ArchEncoding.DARTS),
+        Arguments.of("kernel-ops", new ArchEncoding(3, 5)));
   }
 
   static Predictor create(String kind, ArchEncoding enc, long seed) {
@@ -44,10 +46,10 @@ class PredictorGradientTest {
         for (int i = 0; i < p.length; i++) p[i] = r.uniform(-0.3, 0.3);
         yield q;
       }
-      case "kernel" -> {
+      case "kernel", "kernel-ops" -> {
         // 2 soft supports (the tests' x3 makes the count 6 of 8: the extra supports are zero vectors, alpha 0)
-        KernelPredictor q = new KernelPredictor(enc, 8);
         SplitMix64 r = new SplitMix64(seed);
+        KernelPredictor q = kind.equals("kernel") ? new KernelPredictor(enc, 8) : new KernelPredictor(enc, 8, opAttributes(enc, r));
         double[] p = q.parameters();
         p[0] = 2;
         p[1] = r.uniform(0.2, 1); // c
@@ -61,6 +63,14 @@ class PredictorGradientTest {
       }
       default -> new MlpPredictor(enc, new int[] {7, 5}, seed);
     };
+  }
+
+  /** The DARTS ops' attributes, or for another op count 3 random attributes in [0, 1) per op. */
+  static double[][] opAttributes(ArchEncoding enc, SplitMix64 r) {
+    if (enc.ops() == dev.pvll.space.Primitive.COUNT) return KernelPredictor.dartsOpAttributes();
+    double[][] a = new double[enc.ops()][3];
+    for (double[] row : a) for (int j = 0; j < row.length; j++) row[j] = r.nextDouble();
+    return a;
   }
 
   /** Row-wise softmax of N(0, 2^2) logits: a soft architecture encoding. */
