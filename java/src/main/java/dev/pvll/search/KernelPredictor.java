@@ -17,9 +17,9 @@ package dev.pvll.search;
  * let psi see that two ops are alike: a genotype that swaps sep_conv_3x3 for sep_conv_5x5 is
  * nearer its parent than one that swaps it for max_pool_3x3. They enter at weight w = {@link
  * #ATTRIBUTE_WEIGHT}; s = 1 + w^2 times the mean over ops of the squared attribute norm keeps the
- * linear part on the scale it has without them. On the attribute columns D is not 0 at h = x, so the radial part
- * carries a factor per genotype (exp(-g sum F / 2s), falling with its attribute count); the
- * kernel stays positive definite (that factor times exp(g F(h) . F(x) / s)). Without attributes
+ * linear part on the scale it has without them. On the attribute columns D is not 0 at h = x, so
+ * the radial part carries a factor per genotype (exp(-g sum F / 2s), falling with its attribute
+ * count); the kernel stays positive definite (that factor times exp(g F(h) . F(x) / s)). Without attributes
  * (F = h, s = 1) it is the linear-plus-Hamming kernel. The linear part is the ridge's model
  * ({@link RidgePredictor}); the radial part lets psi bend near the genotypes it has measured,
  * where a search spends its second half. The scale c, the width g and the penalty are chosen at

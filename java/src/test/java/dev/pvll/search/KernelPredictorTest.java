@@ -138,6 +138,16 @@ class KernelPredictorTest {
   }
 
   @Test
+  void theKernelKindSeesOpAttributesInTheDartsSpaceOnly() {
+    KernelPredictor darts = (KernelPredictor) PredictorKind.KERNEL.create(ArchEncoding.DARTS, 1, 50);
+    KernelPredictor small = (KernelPredictor) PredictorKind.KERNEL.create(SMALL, 1, 50);
+    assertTrue(darts.usesOpAttributes(), darts.describe());
+    assertTrue(!small.usesOpAttributes(), small.describe());
+    assertTrue(darts.copy().usesOpAttributes(), "a copy keeps the attributes");
+    assertEquals(8, KernelPredictor.dartsOpAttributes().length);
+  }
+
+  @Test
   void badOpAttributesAreRefusedWithWhatIsWrong() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new KernelPredictor(SMALL, 4, new double[][] {{1}, {1}}));
     assertTrue(e.getMessage().contains("2 rows of op attributes for 3 ops"), e.getMessage());
