@@ -19,12 +19,13 @@ package dev.pvll.search;
  * #ATTRIBUTE_WEIGHT}; s = 1 + w^2 times the mean over ops of the squared attribute norm keeps the
  * linear part on the scale it has without them. On the attribute columns D is not 0 at h = x, so
  * the radial part carries a factor per genotype (exp(-g sum F / 2s), falling with its attribute
- * count); the kernel stays positive definite (that factor times exp(g F(h) . F(x) / s)). Without attributes
- * (F = h, s = 1) it is the linear-plus-Hamming kernel. The linear part is the ridge's model
- * ({@link RidgePredictor}); the radial part lets psi bend near the genotypes it has measured,
- * where a search spends its second half. The scale c, the width g and the penalty are chosen at
- * each fit from {@link #LINEAR_SCALES}, {@link #WIDTHS} and {@link #PENALTIES} by exact weighted
- * leave-one-out error, so nothing needs tuning and the same memory always gives the same psi.
+ * count); the kernel stays positive definite (that factor times exp(g F(h) . F(x) / s)).
+ * Without attributes (F = h, s = 1) it is the linear-plus-Hamming kernel. The linear part is the
+ * ridge's model ({@link RidgePredictor}); the radial part lets psi bend near the genotypes it has
+ * measured, where a search spends its second half. The scale c, the width g and the penalty are
+ * chosen at each fit from {@link #LINEAR_SCALES}, {@link #WIDTHS} and {@link #PENALTIES} by exact
+ * weighted leave-one-out error, so nothing needs tuning and the same memory always gives the same
+ * psi.
  *
  * <p>Weights: each label's weight (the trainer's: 1 / label for METHOD.md's weighted loss) is
  * multiplied by {@code exp(-(label - best) / T)}, T half the labels' standard deviation, so the fit
