@@ -94,7 +94,7 @@ public final class KernelPredictor implements ClosedFormPredictor {
     if (opAttributes.length != encoding.ops()) {
       throw new IllegalArgumentException("kernel psi: " + opAttributes.length + " rows of op attributes for " + encoding.ops() + " ops");
     }
-    attributeCount = opAttributes.length == 0 ? 0 : opAttributes[0].length;
+    attributeCount = opAttributes[0].length; // ops >= 1: ArchEncoding refuses 0
     if (attributeCount == 0) throw new IllegalArgumentException("kernel psi: op attributes need at least one column");
     attributes = new double[opAttributes.length][];
     double squares = 0;
@@ -129,13 +129,17 @@ public final class KernelPredictor implements ClosedFormPredictor {
 
   /** The features the kernel sees: h itself, or h followed by w times each row's op attributes. */
   private double[] features(double[] h) {
-    if (attributes == null) return h;
-    int rows = enc.rows(), ops = enc.ops(), n = h.length;
+    return attributes == null ? h : features(h, 0);
+  }
+
+  /** The features of the encoding stored at {@code values[offset..]}, with the op attributes (which must be set). */
+  private double[] features(double[] values, int offset) {
+    int rows = enc.rows(), ops = enc.ops(), n = enc.size();
     double[] f = new double[n + rows * attributeCount];
-    System.arraycopy(h, 0, f, 0, n);
+    System.arraycopy(values, offset, f, 0, n);
     for (int r = 0; r < rows; r++) {
       for (int o = 0; o < ops; o++) {
-        double v = ATTRIBUTE_WEIGHT * h[r * ops + o];
+        double v = ATTRIBUTE_WEIGHT * values[offset + r * ops + o];
         if (v == 0) continue;
         for (int a = 0; a < attributeCount; a++) f[n + r * attributeCount + a] += attributes[o][a] * v;
       }
@@ -209,7 +213,7 @@ public final class KernelPredictor implements ClosedFormPredictor {
     double[] dFx = paramGrad == null ? null : new double[nf];
     for (int i = 0; i < m; i++) {
       int off = HEADER + capacity + i * n;
-      double[] fx = attributes == null ? null : features(java.util.Arrays.copyOfRange(p, off, off + n));
+      double[] fx = attributes == null ? null : features(p, off);
       int base = fx == null ? off : 0;
       double[] x = fx == null ? p : fx;
       double dot = 0, sumX = 0;
