@@ -26,10 +26,9 @@ import dev.pvll.kernels.bind.CudaGraphKernels;
  * are not empty, the log is {@code [capacity, 2]}, a schedule has at least capacity values, and
  * no tensor an op writes shares memory with another argument, except y = x in
  * {@link #scaleAddBy} ({@link IllegalArgumentException} naming the op and arguments); an alpha
- * index outside the tensor throws
- * {@link IndexOutOfBoundsException}; a closed tensor {@link IllegalStateException}; a native
- * failure {@link KernelException}. The values read when the op runs (alpha[index], control
- * slots, loss[0], correct[0]) are not checked.
+ * index outside the tensor throws {@link IndexOutOfBoundsException}; a closed tensor
+ * {@link IllegalStateException}; a native failure {@link KernelException}. The values read when
+ * the op runs (alpha[index], control slots, loss[0], correct[0]) are not checked.
  */
 public final class StepOps {
   /** Slot of the control tensor: the number of steps recorded so far. */
