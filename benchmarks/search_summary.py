@@ -50,14 +50,15 @@ def row(run):
             f"| {fmt(mean(warm))} / {fmt(min(warm) if warm else None)} "
             f"| {fmt(search[0] if search else None)} / {fmt(search[-1] if search else None)} "
             f"| {fmt(final[0] if final else None)} | {fmt(spearman(list(range(len(labelled))), labelled))} "
-            f"| {fmt(summary.get('held_out_kendall_tau'))} | {summary.get('seconds', 0):.0f} s |")
+            f"| {fmt(summary.get('held_out_kendall_tau'))} / {fmt(summary.get('held_out_kendall_tau_second_half'))} "
+            f"| {summary.get('seconds', 0):.0f} s |")
 
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     print("| run | method | label mode | warm-up labels mean / best | search labels first / last | final genotype's label "
-          "| Spearman(label, time) | psi held-out tau | engine time |")
+          "| Spearman(label, time) | psi held-out tau, all / second half | engine time |")
     print("|---|---|---|---|---|---|---|---|---|")
     for run in sys.argv[1:]:
         print(row(run))

@@ -183,7 +183,7 @@ final class SearchCommand implements Callable<Integer> {
       System.out.printf("genotype          %s%n", r.genotype().toDartsString());
       System.out.printf("final val loss    %.4f (warm-up mean %.4f, best %.4f; best measured in the run %.4f)%n",
           r.finalValidationLoss(), r.warmupMeanLoss(), r.warmupBestLoss(), r.bestMeasuredLoss());
-      System.out.printf("psi held-out tau  %.3f%n", r.heldOutTau());
+      System.out.printf("psi held-out tau  %.3f (second half of the search %.3f)%n", r.heldOutTau(), r.heldOutTauSecondHalf());
       System.out.printf("wall time         %.1f s%n", r.seconds());
       System.out.printf("output            %s%n", run.dir());
       return 0;

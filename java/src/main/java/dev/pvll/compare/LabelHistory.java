@@ -60,12 +60,9 @@ public record LabelHistory(List<Double> labels, double finalLabel, String genoty
     return best;
   }
 
-  /** psi's held-out Kendall tau over the second half of the search steps (NaN with fewer than 2). */
+  /** psi's held-out Kendall tau over the second half of the search steps ({@link KendallTau#secondHalf}). */
   public double heldOutTauSecondHalf() {
-    int from = predictions.size() / 2;
-    if (predictions.size() - from < 2) return Double.NaN;
-    double[] p = predictions.subList(from, predictions.size()).stream().mapToDouble(Double::doubleValue).toArray();
-    double[] l = predicted.subList(from, predicted.size()).stream().mapToDouble(Double::doubleValue).toArray();
-    return KendallTau.tau(p, l);
+    return KendallTau.secondHalf(predictions.stream().mapToDouble(Double::doubleValue).toArray(),
+        predicted.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

@@ -271,6 +271,7 @@ public final class SearchRun implements AutoCloseable {
     o.addProperty("genotype", r.genotype().toDartsString());
     o.addProperty("final_val_loss", r.finalValidationLoss());
     o.addProperty("held_out_kendall_tau", r.heldOutTau());
+    o.addProperty("held_out_kendall_tau_second_half", r.heldOutTauSecondHalf());
     o.addProperty("warmup_mean_val_loss", r.warmupMeanLoss());
     o.addProperty("warmup_best_val_loss", r.warmupBestLoss());
     o.addProperty("best_measured_val_loss", r.bestMeasuredLoss());

@@ -1,5 +1,7 @@
 package dev.pvll.search;
 
+import java.util.Arrays;
+
 /** Kendall's rank correlation. */
 public final class KendallTau {
   private KendallTau() {}
@@ -30,5 +32,20 @@ public final class KendallTau {
     double denominator = Math.sqrt((double) (pairs - tiesA) * (double) (pairs - tiesB));
     if (denominator == 0) return Double.NaN;
     return (concordant - discordant) / denominator;
+  }
+
+  /**
+   * psi's held-out tau over the second half of a search: Kendall's tau-b of the pairs from index
+   * n / 2 on (integer division) of predictions and labels, the held-out predictions of a search's
+   * steps in order and their labels. The late steps are where a search spends its labels near the
+   * best it has found, so this is the harder figure; the whole run's tau also rewards the first
+   * half's coarse progress. NaN with fewer than two pairs in the second half.
+   */
+  public static double secondHalf(double[] predictions, double[] labels) {
+    if (predictions.length != labels.length)
+      throw new IllegalArgumentException("KendallTau: lengths differ: " + predictions.length + " vs " + labels.length);
+    int from = predictions.length / 2;
+    if (predictions.length - from < 2) return Double.NaN;
+    return tau(Arrays.copyOfRange(predictions, from, predictions.length), Arrays.copyOfRange(labels, from, labels.length));
   }
 }

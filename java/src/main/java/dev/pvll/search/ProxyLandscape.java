@@ -82,6 +82,11 @@ final class ProxyLandscape {
     return KendallTau.tau(toArray(heldOutPredictions), toArray(heldOutLabels));
   }
 
+  /** The same over the second half of the held-out pairs ({@link KendallTau#secondHalf}). */
+  double heldOutTauSecondHalf() {
+    return KendallTau.secondHalf(toArray(heldOutPredictions), toArray(heldOutLabels));
+  }
+
   double[] heldOutPredictions() {
     return toArray(heldOutPredictions);
   }

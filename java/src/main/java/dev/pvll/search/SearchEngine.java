@@ -45,9 +45,13 @@ public final class SearchEngine implements AutoCloseable {
   /** A unit done: its phase for progress, its 1-based number, and its log line (null for psi's warm-up). */
   public record Unit(String phase, int number, JsonObject logLine) {}
 
-  /** What a finished search produced. */
-  public record Result(Genotype genotype, double finalValidationLoss, double heldOutTau, double warmupMeanLoss, double warmupBestLoss,
-      double bestMeasuredLoss, double finalEntropy, double seconds) {}
+  /**
+   * What a finished search produced. heldOutTau is psi's held-out Kendall tau over all search
+   * steps, heldOutTauSecondHalf over the second half of them ({@link KendallTau#secondHalf});
+   * both NaN without psi.
+   */
+  public record Result(Genotype genotype, double finalValidationLoss, double heldOutTau, double heldOutTauSecondHalf,
+      double warmupMeanLoss, double warmupBestLoss, double bestMeasuredLoss, double finalEntropy, double seconds) {}
 
   /** A genotype's validation loss and accuracy on the shared weights. */
   public record ValidationScore(double loss, double accuracy) {}
@@ -289,7 +293,8 @@ public final class SearchEngine implements AutoCloseable {
   public Result result(double seconds) {
     double warmMean = warmupLabels.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     double warmBest = warmupLabels.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    return new Result(currentGenotype(), finalLoss == null ? Double.NaN : finalLoss, landscape.heldOutTau(), warmMean, warmBest,
+    return new Result(currentGenotype(), finalLoss == null ? Double.NaN : finalLoss, landscape.heldOutTau(),
+        landscape.heldOutTauSecondHalf(), warmMean, warmBest,
         best.loss(), architect.meanSamplingEntropy(), seconds);
   }
 

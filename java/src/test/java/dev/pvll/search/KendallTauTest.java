@@ -35,4 +35,18 @@ class KendallTauTest {
     assertTrue(Double.isNaN(KendallTau.tau(new double[] {1}, new double[] {2})));
     assertThrows(IllegalArgumentException.class, () -> KendallTau.tau(new double[2], new double[3]));
   }
+
+  @Test
+  void theSecondHalfStartsAtHalfTheLengthRoundedDown() {
+    // 5 pairs: the second half is indices 2, 3, 4; the first half's discordance does not count
+    double[] p = {2, 1, 3, 4, 5}, l = {1, 2, 3, 4, 5};
+    assertEquals(1.0, KendallTau.secondHalf(p, l), 1e-15);
+    assertEquals(0.8, KendallTau.tau(p, l), 1e-15);
+    // 6 pairs: indices 3, 4, 5 with 5 and 4 swapped: (3,4) discordant, (3,5) and (4,5) concordant
+    assertEquals(1.0 / 3, KendallTau.secondHalf(new double[] {1, 2, 3, 5, 4, 6}, new double[] {1, 2, 3, 4, 5, 6}), 1e-15);
+    // 3 pairs: indices 1 and 2
+    assertEquals(-1.0, KendallTau.secondHalf(new double[] {1, 2, 3}, new double[] {3, 2, 1}), 1e-15);
+    assertTrue(Double.isNaN(KendallTau.secondHalf(new double[] {1}, new double[] {1})));
+    assertThrows(IllegalArgumentException.class, () -> KendallTau.secondHalf(new double[2], new double[3]));
+  }
 }
