@@ -18,6 +18,7 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.TextTitle;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -58,7 +59,8 @@ public final class ReportWriter {
           {"warm-up population, mean / best", fmt(summary, "warmup_mean_val_loss") + " / " + fmt(summary, "warmup_best_val_loss")},
           {"best measured in the run", fmt(summary, "best_measured_val_loss")},
           {"psi held-out Kendall tau, all search steps / second half",
-              fmt(summary, "held_out_kendall_tau") + " / " + fmt(summary, "held_out_kendall_tau_second_half")},
+              fmt(summary, "held_out_kendall_tau") + " / " + (summary.has("held_out_kendall_tau_second_half")
+                  ? fmt(summary, "held_out_kendall_tau_second_half") : fmt(heldOutTau(search)[1]))},
           {"sampling entropy at the end (ln 8 = 2.079 uniform)", fmt(summary, "final_entropy")},
           {"wall time", String.format(Locale.ROOT, "%.1f s", summary.get("seconds").getAsDouble())}});
       h.code("genotype", summary.get("genotype").getAsString());
@@ -98,8 +100,8 @@ public final class ReportWriter {
       psi.addSeries(diag);
       double[] tau = heldOutTau(search);
       String tauText = String.format(Locale.ROOT, "held-out Kendall tau %.4f, second half %.4f", tau[0], tau[1]);
-      JFreeChart c = Charts.xy("psi against measured loss (" + tauText + ")", "psi's prediction",
-          "measured validation loss", psi, false, true);
+      JFreeChart c = Charts.xy("psi against measured loss", "psi's prediction", "measured validation loss", psi, false, true);
+      c.addSubtitle(new TextTitle(tauText));
       XYLineAndShapeRenderer r = (XYLineAndShapeRenderer) ((XYPlot) c.getPlot()).getRenderer();
       r.setSeriesLinesVisible(2, true);
       r.setSeriesShapesVisible(2, false);
@@ -319,7 +321,10 @@ public final class ReportWriter {
   }
 
   private static String fmt(JsonObject o, String key) {
-    double v = RunLog.number(o, key);
+    return fmt(RunLog.number(o, key));
+  }
+
+  private static String fmt(double v) {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
   }
 }
