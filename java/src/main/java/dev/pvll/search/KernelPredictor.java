@@ -35,8 +35,9 @@ package dev.pvll.search;
  * half of a search" and "Op attributes in the kernel psi"), PVLL with this psi ranked each
  * second-half label, before seeing it, with Kendall tau 0.36-0.59 (median 0.475; 0.44 without the
  * op attributes, 0.27 with the ridge), and its final genotypes beat regularized evolution's in 9
- * of 10 seeds (6 without the attributes, 8 with the ridge). The one-shot preset keeps the ridge,
- * whose genotypes were retrained.
+ * of 10 seeds (6 without the attributes, 8 with the ridge). The one-shot preset keeps the ridge:
+ * retrained, the two psis' genotypes tie, leaning to the ridge's (RESULTS.md, "Retraining the
+ * kernel psi's finals").
  *
  * <p>Parameters (a fixed-length vector, so checkpoints and copies need nothing else): the
  * support count m, c, g, mu, then {@code capacity} alphas, then {@code capacity} support encodings.
