@@ -52,6 +52,7 @@ public final class ReportWriter {
     Html h = new Html("PVLL-NAS search: " + dir.getFileName());
     JsonObject summary = readJson(dir.resolve("summary.json"));
     List<JsonObject> warm = log.phase("warmup"), search = log.phase("search"), fin = log.phase("final");
+    double[] tau = heldOutTau(search);
     if (summary != null) {
       h.cards(new String[][] {
           {"method", summary.get("method").getAsString()},
@@ -60,7 +61,7 @@ public final class ReportWriter {
           {"best measured in the run", fmt(summary, "best_measured_val_loss")},
           {"psi held-out Kendall tau, all search steps / second half",
               fmt(summary, "held_out_kendall_tau") + " / " + (summary.has("held_out_kendall_tau_second_half")
-                  ? fmt(summary, "held_out_kendall_tau_second_half") : fmt(heldOutTau(search)[1]))},
+                  ? fmt(summary, "held_out_kendall_tau_second_half") : fmt(tau[1]))},
           {"sampling entropy at the end (ln 8 = 2.079 uniform)", fmt(summary, "final_entropy")},
           {"wall time", String.format(Locale.ROOT, "%.1f s", summary.get("seconds").getAsDouble())}});
       h.code("genotype", summary.get("genotype").getAsString());
@@ -86,9 +87,10 @@ public final class ReportWriter {
       XYSeriesCollection psi = new XYSeriesCollection();
       XYSeries firstHalf = new XYSeries("first half of the search", false), secondHalf = new XYSeries("second half", false);
       double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+      int secondHalfFrom = KendallTau.secondHalfFrom(search.size());
       for (int i = 0; i < search.size(); i++) {
         double p = RunLog.number(search.get(i), "psi_prediction"), v = RunLog.number(search.get(i), "val_loss");
-        (i < search.size() / 2 ? firstHalf : secondHalf).add(p, v);
+        (i < secondHalfFrom ? firstHalf : secondHalf).add(p, v);
         lo = Math.min(lo, Math.min(p, v));
         hi = Math.max(hi, Math.max(p, v));
       }
@@ -98,7 +100,6 @@ public final class ReportWriter {
       diag.add(lo, lo);
       diag.add(hi, hi);
       psi.addSeries(diag);
-      double[] tau = heldOutTau(search);
       String tauText = String.format(Locale.ROOT, "held-out Kendall tau %.4f, second half %.4f", tau[0], tau[1]);
       JFreeChart c = Charts.xy("psi against measured loss", "psi's prediction", "measured validation loss", psi, false, true);
       c.addSubtitle(new TextTitle(tauText));

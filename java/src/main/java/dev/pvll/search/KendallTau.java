@@ -42,10 +42,16 @@ public final class KendallTau {
    * half's coarse progress. NaN with fewer than two pairs in the second half.
    */
   public static double secondHalf(double[] predictions, double[] labels) {
-    if (predictions.length != labels.length)
+    if (predictions.length != labels.length) {
       throw new IllegalArgumentException("KendallTau: lengths differ: " + predictions.length + " vs " + labels.length);
-    int from = predictions.length / 2;
+    }
+    int from = secondHalfFrom(predictions.length);
     if (predictions.length - from < 2) return Double.NaN;
     return tau(Arrays.copyOfRange(predictions, from, predictions.length), Arrays.copyOfRange(labels, from, labels.length));
+  }
+
+  /** The index where the second half of n search steps begins ({@link #secondHalf}): n / 2. */
+  public static int secondHalfFrom(int n) {
+    return n / 2;
   }
 }
