@@ -49,8 +49,13 @@ def kendall(a, b):
     return (sa * sb).sum() / np.sqrt((n - (sa == 0).sum()) * (n - (sb == 0).sum()))
 
 
+def second_half_from(n):
+    """Where the second half of n search steps begins (KendallTau.secondHalfFrom): n / 2."""
+    return n // 2
+
+
 def second_half(p, labels):
-    s = len(p) // 2
+    s = second_half_from(len(p))
     return kendall(p[s:], labels[s:])
 
 
@@ -66,17 +71,21 @@ def distance(a, b):
     return (a.sum(1)[:, None] + b.sum(1)[None, :] - 2 * a @ b.T) / (2 * SCALE)
 
 
-def cell_columns(f):
-    n, half, attrs = ROWS * OPS, ROWS * OPS // 2, ROWS * 6 // 2
-    normal = list(range(0, half)) + list(range(n, n + attrs))
-    return f[:, normal], f[:, [c for c in range(f.shape[1]) if c not in set(normal)]]
+def cell_columns():
+    """Feature columns of the normal and of the reduction cell: each cell's one-hot rows, then its attribute rows."""
+    half, attributes = ROWS * OPS // 2, ROWS * ATTRIBUTES.shape[1] // 2
+    normal = np.r_[0:half, 2 * half:2 * half + attributes]
+    reduce = np.r_[half:2 * half, 2 * half + attributes:2 * half + 2 * attributes]
+    return normal, reduce
+
+
+NORMAL_COLUMNS, REDUCE_COLUMNS = cell_columns()
 
 
 def kernel(fa, fb, c, g, per_cell):
     k = c * (fa @ fb.T) / (ROWS * SCALE) + (1 - per_cell) * np.exp(-g * distance(fa, fb))
     if per_cell:
-        (an, ar), (bn, br) = cell_columns(fa), cell_columns(fb)
-        k += per_cell * 0.5 * (np.exp(-2 * g * distance(an, bn)) + np.exp(-2 * g * distance(ar, br)))
+        k += per_cell * 0.5 * sum(np.exp(-2 * g * distance(fa[:, cols], fb[:, cols])) for cols in (NORMAL_COLUMNS, REDUCE_COLUMNS))
     return k
 
 
@@ -134,7 +143,7 @@ def main():
     variants = [(name, variant(name)) for name in args.variants.split(',')]
     h, y, logged, labels = load(args.run_dir)
     warm, n = len(y) - len(labels), len(labels)
-    s = n // 2
+    s = second_half_from(n)
     print('%s: %d steps, logged second-half tau %.3f, labels against step order %.2f'
           % (args.run_dir, n, second_half(logged, labels), kendall(-np.arange(n - s), labels[s:])))
     if args.windows:
