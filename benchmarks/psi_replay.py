@@ -5,13 +5,16 @@ fitted on the memory's labels before it, as in a run, and Kendall tau is taken o
 half of the steps (KendallTau.secondHalf's definition: pairs from index n / 2 on).
 
 usage: /usr/bin/python3 benchmarks/psi_replay.py RUN_DIR [--variants kernel,pairs3,counts0.1,percell1]
-                                                 [--windows]
+                                                 [--windows] [--bound [OTHER_RUN_DIR ...]]
 RUN_DIR is a `pvll search` folder or a `pvll compare` method folder (its checkpoint.bin holds the
 memory, in order, and the logged held-out predictions). Variants: `kernel` (KernelPredictor with
 the DARTS op attributes, as shipped: its replay reproduces a kernel run's logged predictions),
 `pairsW` (plus a term fitting label differences of genotypes 1-2 edges apart, weight W),
 `countsW` (plus op counts per cell type at weight W), `percellM` (a share M of the radial part
-taken per cell, added). Needs numpy. Study code: the shipped psi is the Java one.
+taken per cell, added). `--bound` (RESULTS.md, eighth session) also predicts each second-half
+label by the shipped kernel psi fitted on every other label of the run, later ones included, and,
+with OTHER_RUN_DIRs (runs on the same frozen supernet), on those runs' labels too: what psi could
+reach with more of the labels around each pick. Needs numpy. Study code: the shipped psi is the Java one.
 """
 import argparse, json, struct, sys
 import numpy as np
@@ -125,6 +128,26 @@ def fit(h, y, pairs=0.0, counts=0.0, per_cell=0.0):
     return lambda hn: mu + kernel(features(hn, counts), f, c, g, per_cell) @ alpha
 
 
+def bound(h, y, first, extra_h, extra_y):
+    """Tau over y[first:] of the kernel psi fitted, for each label, on every other label (and the extra ones)."""
+    p = []
+    for i in range(first, len(y)):
+        others = np.arange(len(y)) != i
+        p.append(fit(np.vstack([extra_h, h[others]]), np.concatenate([extra_y, y[others]]))(h[i:i + 1])[0])
+    return kendall(np.array(p), y[first:])
+
+
+def other_labels(run_dirs, exclude):
+    """The memories of other runs, less any genotype in exclude (the run's own: no label is predicted from its own copy, none counted twice)."""
+    hs, ys = [np.zeros((0, exclude.shape[1]))], [np.zeros(0)]
+    for d in run_dirs:
+        h, y, _, _ = load(d)
+        keep = ~(h[:, None, :] == exclude[None, :, :]).all(2).any(1)
+        hs.append(h[keep])
+        ys.append(y[keep])
+    return np.vstack(hs), np.concatenate(ys)
+
+
 def variant(name):
     for prefix, key in (('pairs', 'pairs'), ('counts', 'counts'), ('percell', 'per_cell')):
         if name.startswith(prefix):
@@ -139,6 +162,8 @@ def main():
     ap.add_argument('run_dir')
     ap.add_argument('--variants', default='kernel')
     ap.add_argument('--windows', action='store_true', help='also tau of the logged predictions per 75 labels, every 25 steps')
+    ap.add_argument('--bound', nargs='*', metavar='OTHER_RUN_DIR',
+                    help='also the kernel psi fitted on every other label of the run (and of these runs on the same supernet)')
     args = ap.parse_args()
     variants = [(name, variant(name)) for name in args.variants.split(',')]
     h, y, logged, labels = load(args.run_dir)
@@ -152,6 +177,12 @@ def main():
         p = np.array([fit(h[:t], y[:t], **options)(h[t:t + 1])[0] for t in range(warm, len(y))])
         print('  %-12s replayed second-half tau %.3f (largest difference from the logged predictions %.1e)'
               % (name, second_half(p, labels), np.abs(p - logged).max()))
+    if args.bound is not None:
+        first = warm + s
+        print('  bound: fitted on every other label of the run %.3f' % bound(h, y, first, np.zeros((0, h.shape[1])), np.zeros(0)))
+        if args.bound:
+            extra_h, extra_y = other_labels(args.bound, h)
+            print('  bound: and on %d labels of %d other runs %.3f' % (len(extra_y), len(args.bound), bound(h, y, first, extra_h, extra_y)))
 
 
 if __name__ == '__main__':
