@@ -169,16 +169,16 @@ public final class OptimOps {
       return Native.cudaDouble(op, d, out -> CudaLayerKernels.pvll_cuda_clip_grad_norm(addresses, sizes, grads.length,
           maxNorm, out, 0));
     }
-    double norm = Math.sqrt(sumSquares(op, grads));
+    return clipOnCpu(op, maxNorm, grads);
+  }
+
+  /** The clip on the CPU, its arguments checked by the caller: the norm before clipping. */
+  private static double clipOnCpu(String op, float maxNorm, Tensor[] grads) {
+    if (grads.length == 0) return 0;
+    long[] addresses = addresses(grads), sizes = sizes(grads);
+    double norm = Math.sqrt(cpuSumSquares(op, addresses, sizes));
     double coef = maxNorm / (norm + 1e-6);
-    if (coef < 1) {
-      long[] addresses = new long[grads.length], sizes = new long[grads.length];
-      for (int i = 0; i < grads.length; i++) {
-        addresses[i] = grads[i].address();
-        sizes[i] = grads[i].size();
-      }
-      Native.cpu(op, CpuLayerKernels.pvll_scale_buffers(addresses, sizes, grads.length, (float) coef));
-    }
+    if (coef < 1) Native.cpu(op, CpuLayerKernels.pvll_scale_buffers(addresses, sizes, grads.length, (float) coef));
     return norm;
   }
 
@@ -212,7 +212,7 @@ public final class OptimOps {
           normOut.address(), 0));
       return;
     }
-    long bits = Double.doubleToRawLongBits(clipGradNorm(maxNorm, grads));
+    long bits = Double.doubleToRawLongBits(clipOnCpu(op, maxNorm, grads));
     try (Tensor head = normOut.view(0, 2)) {
       head.copyFrom(new float[] {Float.intBitsToFloat((int) bits), Float.intBitsToFloat((int) (bits >>> 32))});
     }
@@ -240,8 +240,13 @@ public final class OptimOps {
       return Native.cudaDouble(op, d, out -> CudaLayerKernels.pvll_cuda_sum_squares(addresses, sizes, grads.length,
           out, 0));
     }
+    return cpuSumSquares(op, addresses, sizes);
+  }
+
+  /** The sum of squares of the CPU buffers at addresses (sizes floats each). */
+  private static double cpuSumSquares(String op, long[] addresses, long[] sizes) {
     double[] out = new double[1];
-    Native.cpu(op, CpuLayerKernels.pvll_sum_squares(addresses, sizes, grads.length, out));
+    Native.cpu(op, CpuLayerKernels.pvll_sum_squares(addresses, sizes, addresses.length, out));
     return out[0];
   }
 

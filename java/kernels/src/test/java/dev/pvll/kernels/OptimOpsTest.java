@@ -162,6 +162,44 @@ class OptimOpsTest {
     }
   }
 
+  /** The norm clipGradNormAsync wrote as a double into normOut's first two floats. */
+  private static double asyncNorm(Tensor normOut) {
+    float[] head = normOut.toArray();
+    return Double.longBitsToDouble((Float.floatToRawIntBits(head[0]) & 0xFFFFFFFFL) | ((long) Float.floatToRawIntBits(head[1]) << 32));
+  }
+
+  @Test
+  void clipGradNormAsyncOnCpuMatchesClipGradNorm() {
+    long seed = Seeds.next();
+    Random r = new Random(seed);
+    int[] sizes = {37, 5000, 1};
+    try (Scope scope = Scope.open()) {
+      Tensor[] sync = new Tensor[sizes.length], async = new Tensor[sizes.length];
+      for (int i = 0; i < sizes.length; i++) {
+        float[] d = new float[sizes[i]];
+        for (int j = 0; j < d.length; j++) d[j] = (float) r.nextGaussian();
+        sync[i] = ours(d, sizes[i]);
+        async[i] = ours(d, sizes[i]);
+      }
+      for (float maxNorm : new float[] {1f, 1e6f}) { // clipped, then left as is
+        Tensor normOut = Tensor.zeros(Device.cpu(), 3);
+        double expected = OptimOps.clipGradNorm(maxNorm, sync);
+        OptimOps.clipGradNormAsync(maxNorm, normOut, async);
+        assertEquals(expected, asyncNorm(normOut), "norm written to normOut, seed " + seed);
+        for (int i = 0; i < sizes.length; i++) {
+          Tolerance.EXACT.assertClose("async clipped grad " + i, sync[i].toArray(), async[i].toArray(), seed);
+        }
+      }
+      Tensor normOut = Tensor.zeros(Device.cpu(), 2);
+      normOut.copyFrom(new float[] {7f, 7f});
+      OptimOps.clipGradNormAsync(1f, normOut);
+      assertEquals(0.0, asyncNorm(normOut), "no gradients: norm 0");
+      assertEquals(0.0, OptimOps.clipGradNorm(1f));
+      assertThrows(IllegalArgumentException.class, () -> OptimOps.clipGradNormAsync(1f, Tensor.zeros(Device.cpu(), 1), sync));
+      assertThrows(IllegalArgumentException.class, () -> OptimOps.clipGradNormAsync(1f, sync[0], sync));
+    }
+  }
+
   @Test
   void misuseThrowsBeforeNativeCall() {
     try (Scope scope = Scope.open()) {
