@@ -11,6 +11,7 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.JFreeChart;
@@ -52,18 +53,22 @@ public final class ReportWriter {
     Html h = new Html("PVLL-NAS search: " + dir.getFileName());
     JsonObject summary = readJson(dir.resolve("summary.json"));
     List<JsonObject> warm = log.phase("warmup"), search = log.phase("search"), fin = log.phase("final");
-    double[] tau = heldOutTau(search);
+    boolean hasPsi = !search.isEmpty() && search.get(0).has("psi_prediction"); // random search and evolution have none
+    double[] tau = hasPsi ? heldOutTau(search) : null;
     if (summary != null) {
-      h.cards(new String[][] {
+      List<String[]> cards = new ArrayList<>(List.of(new String[][] {
           {"method", summary.get("method").getAsString()},
           {"final architecture, val loss", fmt(summary, "final_val_loss")},
           {"warm-up population, mean / best", fmt(summary, "warmup_mean_val_loss") + " / " + fmt(summary, "warmup_best_val_loss")},
-          {"best measured in the run", fmt(summary, "best_measured_val_loss")},
-          {"psi held-out Kendall tau, all search steps / second half",
-              fmt(summary, "held_out_kendall_tau") + " / " + (summary.has("held_out_kendall_tau_second_half")
-                  ? fmt(summary, "held_out_kendall_tau_second_half") : fmt(tau[1]))},
-          {"sampling entropy at the end (ln 8 = 2.079 uniform)", fmt(summary, "final_entropy")},
-          {"wall time", String.format(Locale.ROOT, "%.1f s", summary.get("seconds").getAsDouble())}});
+          {"best measured in the run", fmt(summary, "best_measured_val_loss")}}));
+      if (hasPsi) {
+        cards.add(new String[] {"psi held-out Kendall tau, all search steps / second half",
+            fmt(summary, "held_out_kendall_tau") + " / " + (summary.has("held_out_kendall_tau_second_half")
+                ? fmt(summary, "held_out_kendall_tau_second_half") : fmt(tau[1]))});
+      }
+      cards.add(new String[] {"sampling entropy at the end (ln 8 = 2.079 uniform)", fmt(summary, "final_entropy")});
+      cards.add(new String[] {"wall time", String.format(Locale.ROOT, "%.1f s", summary.get("seconds").getAsDouble())});
+      h.cards(cards.toArray(new String[0][]));
       h.code("genotype", summary.get("genotype").getAsString());
     } else {
       h.note("The search has not finished: summary.json is missing; the plots show the units done so far.");
@@ -83,7 +88,7 @@ public final class ReportWriter {
       default -> "Each point is one sampled architecture trained for one epoch on the shared weights, then labelled on the validation split.";
     });
 
-    if (!search.isEmpty() && search.get(0).has("psi_prediction")) {
+    if (hasPsi) {
       XYSeriesCollection psi = new XYSeriesCollection();
       XYSeries firstHalf = new XYSeries("first half of the search", false), secondHalf = new XYSeries("second half", false);
       double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;

@@ -83,5 +83,12 @@ class ReportWriterTest {
     assertTrue(html.contains("anytime.png") && Files.size(dir.resolve("anytime.png")) > 0, "the anytime curves");
     assertTrue(html.contains("pvll vs random: lower in"), "the paired comparison");
     assertTrue(html.contains("Wilcoxon"), "the test");
+    // a method run without psi (random search) gets no psi card and no psi plot; PVLL's run has both
+    String random = Files.readString(ReportWriter.write(dir.resolve("seed-1").resolve("random")));
+    assertTrue(random.contains("best measured in the run"), "random search's summary card");
+    assertTrue(!random.contains("psi held-out Kendall tau") && !random.contains("psi.png"), "no psi figures for a run without psi");
+    assertTrue(!Files.exists(dir.resolve("seed-1").resolve("random").resolve("psi.png")), "no psi plot written");
+    String pvll = Files.readString(ReportWriter.write(dir.resolve("seed-1").resolve("pvll")));
+    assertTrue(pvll.contains("psi held-out Kendall tau") && pvll.contains("psi.png"), "PVLL's run keeps its psi figures");
   }
 }
