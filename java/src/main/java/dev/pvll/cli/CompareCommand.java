@@ -37,6 +37,7 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "search steps T") Integer steps;
   @Option(names = "--predictor", description = "psi: lstm, mlp, opcount, linear, ridge or kernel") String predictor;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate") Double archLr;
+  @Option(names = "--val-images", description = "validation images per label (0 = the whole split; the preset's 2560 by default)") Integer valImages;
   @Option(names = "--memory", description = "psi's memory capacity") Integer memory;
   @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled") Integer proposals;
   @Option(names = "--mutations", description = "PVLL: mutations of the memory's best measured genotypes psi also ranks each step") Integer mutations;
@@ -81,8 +82,10 @@ final class CompareCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Comparison.Plan plan() {
+  /** The comparison these flags ask for (flag errors name the flag only through {@link SearchCommand#withFlagNames}). */
+  Comparison.Plan plan() {
     SearchConfig b = SearchPresets.byName(preset);
+    if (valImages != null) b = b.withData(b.data().withValidationImages(valImages));
     b = b.withLabelMode(LabelMode.FROZEN).withArchitecture(b.architecture().withDraw(Architect.Draw.GENOTYPE));
     SearchConfig.FinalGenotype fin = b.finalGenotype().withRule(FinalRule.RANKED);
     if (finalists != null) fin = fin.withFinalists(finalists);
