@@ -37,7 +37,8 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "search steps T") Integer steps;
   @Option(names = "--predictor", description = "psi: lstm, mlp, opcount, linear, ridge or kernel") String predictor;
   @Option(names = "--arch-lr", description = "architecture Adam learning rate") Double archLr;
-  @Option(names = "--val-images", description = "validation images per label (0 = the whole split; the preset's 2560 by default)") Integer valImages;
+  @Option(names = "--val-images", description = "validation images per label (0 = the whole split; the preset's count by default: "
+      + SearchPresets.ONE_SHOT_VALIDATION_IMAGES + " in one-shot)") Integer valImages;
   @Option(names = "--memory", description = "psi's memory capacity") Integer memory;
   @Option(names = "--proposals", description = "PVLL: draws from A per step, the one psi predicts lowest is labelled") Integer proposals;
   @Option(names = "--mutations", description = "PVLL: mutations of the memory's best measured genotypes psi also ranks each step") Integer mutations;

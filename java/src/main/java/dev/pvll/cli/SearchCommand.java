@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
             + "subset on the best device, sized for a 2-core CPU (under 10 minutes)."})
 final class SearchCommand implements Callable<Integer> {
   @Option(names = "--preset", description = "default, the same as one-shot (ours, sized for a 2-core CPU: frozen one-shot labels, "
-      + "genotype draws, a ridge psi over a memory of 200 choosing each label among 10 draws and 10 mutations, the ranked final rule, "
+      + "each label on the whole validation half (" + SearchPresets.ONE_SHOT_VALIDATION_IMAGES + " images), genotype draws, a kernel ridge psi "
+      + "over a memory of 200 choosing each label among 10 draws and 10 mutations, the ranked final rule, "
       + "arch lr 0.1, 150 steps; what pvll compare runs as PVLL), faithful (METHOD.md's method as the paper describes it, at the same "
       + "CPU budget: eval-mode labels, an op on every edge, LSTM psi, DARTS's rule), paper (METHOD.md's full protocol on CIFAR-10), "
       + "tiny (seconds)")
@@ -81,7 +82,8 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--channels", description = "initial channels C") Integer channels;
   @Option(names = "--batch-size") Integer batchSize;
   @Option(names = "--train-images", description = "training images per epoch (0 = the whole split)") Integer trainImages;
-  @Option(names = "--val-images", description = "validation images per label (0 = the whole split)") Integer valImages;
+  @Option(names = "--val-images", description = "validation images per label (0 = the whole split; the preset's count by default: "
+      + SearchPresets.ONE_SHOT_VALIDATION_IMAGES + " in one-shot, 2560 in faithful)") Integer valImages;
   @Option(names = "--train-fraction", description = "share of the training set used for training (0.5)") Double trainFraction;
   @Option(names = "--lr", description = "initial network learning rate (0.025)") Double lr;
   @Option(names = "--lr-min", description = "final network learning rate (0.001)") Double lrMin;

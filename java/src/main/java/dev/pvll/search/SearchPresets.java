@@ -40,27 +40,33 @@ public final class SearchPresets {
   }
 
   /**
-   * The default: {@link #faithful}'s budget, with what the fixed-landscape comparison
-   * ({@code pvll compare}) runs as PVLL (ours, not METHOD.md's protocol; README "Faithful and ours"): one-shot
-   * labels on weights frozen after the warm-up ({@link LabelMode#FROZEN}: a label costs one
-   * validation pass, so 150 steps are cheap); every draw a valid genotype
-   * ({@link Architect.Draw#GENOTYPE}), so what is measured is what can be returned; psi a ridge
-   * regression on H fitted in closed form ({@link PredictorKind#RIDGE}) over a memory of 200; each
-   * step psi ranks 10 draws from A and 10 single mutations of the memory's best measured genotypes
-   * and the lowest not yet measured is labelled, while A takes METHOD.md's step through psi at its
-   * best draw (architecture learning rate 0.1); the returned genotype the best of the memory's
-   * measured ones and psi's best draws from A, measured again ({@link FinalRule#RANKED}). Each
-   * choice is the best of those tried on the same landscapes (benchmarks/RESULTS.md "Search
-   * efficiency").
+   * The default: {@link #faithful}'s network, training data and warm-up, with what the
+   * fixed-landscape comparison ({@code pvll compare}) runs as PVLL (ours, not METHOD.md's
+   * protocol; README "Faithful and ours"): one-shot labels on weights frozen after the warm-up
+   * ({@link LabelMode#FROZEN}: a label costs one validation pass, so 150 steps are cheap), each on
+   * the whole validation half of the embedded subset (4,992 images, 78 batches of 64: twice
+   * {@link #faithful}'s 2,560, so the labels' noise is lower); every draw a valid genotype
+   * ({@link Architect.Draw#GENOTYPE}), so what is measured is what can be returned; psi a kernel
+   * ridge regression on H and the ops' attributes, fitted in closed form ({@link PredictorKind#KERNEL})
+   * over a memory of 200; each step psi ranks 10 draws from A and 10 single mutations of the
+   * memory's best measured genotypes and the lowest not yet measured is labelled, while A takes
+   * METHOD.md's step through psi at its best draw (architecture learning rate 0.1); the returned
+   * genotype the best of the memory's measured ones and psi's best draws from A, measured again
+   * ({@link FinalRule#RANKED}). Each choice is the best of those tried on the same landscapes
+   * (benchmarks/RESULTS.md "Search efficiency" and "Less noisy labels").
    */
   public static SearchConfig oneShot() {
     SearchConfig c = faithful();
     return c.withLabelMode(LabelMode.FROZEN)
-        .withPsi(c.psi().withPredictor(PredictorKind.RIDGE).withMemoryCapacity(200))
+        .withData(c.data().withValidationImages(ONE_SHOT_VALIDATION_IMAGES))
+        .withPsi(c.psi().withPredictor(PredictorKind.KERNEL).withMemoryCapacity(200))
         .withArchitecture(c.architecture().withLr(0.1).withDraw(Architect.Draw.GENOTYPE).withProposals(10).withMutations(10))
         .withFinalGenotype(c.finalGenotype().withRule(FinalRule.RANKED))
         .withSchedule(c.schedule().withLength(20, 150));
   }
+
+  /** Validation images per label in {@link #oneShot}: the embedded subset's validation half, 78 whole batches of 64. */
+  public static final int ONE_SHOT_VALIDATION_IMAGES = 4992;
 
   /** A few seconds on a CPU, {@link #faithful}'s method: for tests (kill-and-resume, end to end). */
   public static SearchConfig tiny() {

@@ -23,9 +23,9 @@ class CompareCommandTest {
 
   @Test
   void validationImagesPerLabelAndThePsiReachThePlan() {
-    Comparison.Plan p = plan("--val-images", "4992", "--predictor", "kernel", "--seeds", "3,4", "--methods", "pvll,evolution");
-    assertEquals(4992, p.base().data().validationImages());
-    assertEquals(PredictorKind.KERNEL, p.base().psi().predictor());
+    Comparison.Plan p = plan("--val-images", "2560", "--predictor", "ridge", "--seeds", "3,4", "--methods", "pvll,evolution");
+    assertEquals(2560, p.base().data().validationImages());
+    assertEquals(PredictorKind.RIDGE, p.base().psi().predictor());
     assertEquals(LabelMode.FROZEN, p.base().labelMode(), "a comparison's labels are frozen whatever the preset says");
     assertEquals(List.of(3L, 4L), p.seeds());
     assertEquals(List.of(Method.PVLL, Method.EVOLUTION), p.methods());

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * seconds; under --enable-recovery the survivor's own timeout does, with a clear error), the
  * checkpoint it leaves resumes to the uninterrupted run's files, a resume with another rank count
  * is refused, and ranks started with different settings all stop naming the setting; the default
- * preset's method (one-shot labels, ridge psi, the ranked rule) on two ranks is one process's run too.
+ * preset's method (one-shot labels, kernel psi, the ranked rule) on two ranks is one process's run too.
  *
  * <p>The tiny preset at a learning rate of 3e-4: at the preset's 0.025 this network turns any
  * rounding difference into a different run within two epochs (one process with the AVX-512
@@ -139,9 +139,9 @@ class DataParallelSearchTest {
   @Test
   @Order(5)
   void theDefaultPresetsMethodOnTwoRanksIsOneProcesssRun() throws Exception {
-    // the one-shot settings of the default preset on the tiny network: frozen labels, genotype draws, ridge psi ranking draws
+    // the one-shot settings of the default preset on the tiny network: frozen labels, genotype draws, kernel psi ranking draws
     // and mutations, the ranked final rule
-    List<String> oneShot = args(TINY, "--label-mode", "frozen", "--draw", "genotype", "--predictor", "ridge", "--memory", "200",
+    List<String> oneShot = args(TINY, "--label-mode", "frozen", "--draw", "genotype", "--predictor", "kernel", "--memory", "200",
         "--proposals", "4", "--mutations", "4", "--final-rule", "ranked", "--arch-lr", "0.1", "--steps", "8");
     Path one = tmp.resolve("one-shot-one"), two = tmp.resolve("one-shot-two");
     pvllAlone(args(oneShot, "--out", one.toString()));

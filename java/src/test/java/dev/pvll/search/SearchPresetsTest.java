@@ -21,7 +21,7 @@ class SearchPresetsTest {
   void oneShotIsTheFaithfulBudgetWithFrozenLabels() {
     SearchConfig f = SearchPresets.byName("faithful"), o = SearchPresets.byName("one-shot");
     assertEquals(LabelMode.FROZEN, o.labelMode());
-    assertEquals(PredictorKind.RIDGE, o.psi().predictor());
+    assertEquals(PredictorKind.KERNEL, o.psi().predictor());
     assertEquals(10, o.architecture().proposals());
     assertEquals(10, o.architecture().mutations());
     assertEquals(200, o.psi().memoryCapacity());
@@ -31,7 +31,9 @@ class SearchPresetsTest {
     assertEquals(150, o.schedule().steps());
     assertEquals(f.network(), o.network());
     assertEquals(f.schedule().warmup(), o.schedule().warmup());
-    assertEquals(f.data(), o.data());
+    assertEquals(f.data().withValidationImages(4992), o.data(), "the faithful data, each label on the whole validation half");
+    assertEquals(5000 / o.data().batchSize() * o.data().batchSize(), o.data().validationImages(),
+        "as many whole batches as the embedded subset's 5,000 validation images hold");
   }
 
   @Test
