@@ -79,10 +79,10 @@ class GenotypeDrawSearchTest {
     assertEquals(3 + 4, measured.size(), "warm-up and search labels, all distinct genotypes");
   }
 
-  /** PVLL as the one-shot preset runs it: a ridge psi picking among draws from A and mutations of the best measured genotypes. */
+  /** PVLL as the one-shot preset runs it: a kernel psi picking among draws from A and mutations of the best measured genotypes. */
   static SearchConfig withMutations() {
     SearchConfig c = config(Method.PVLL);
-    return c.withPsi(c.psi().withPredictor(PredictorKind.RIDGE)).withArchitecture(c.architecture().withProposals(3).withMutations(4));
+    return c.withPsi(c.psi().withPredictor(PredictorKind.KERNEL)).withArchitecture(c.architecture().withProposals(3).withMutations(4));
   }
 
   @Test
