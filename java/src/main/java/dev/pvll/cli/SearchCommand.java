@@ -83,7 +83,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--batch-size") Integer batchSize;
   @Option(names = "--train-images", description = "training images per epoch (0 = the whole split)") Integer trainImages;
   @Option(names = "--val-images", description = "validation images per label (0 = the whole split; the preset's count by default: "
-      + SearchPresets.ONE_SHOT_VALIDATION_IMAGES + " in one-shot, 2560 in faithful)") Integer valImages;
+      + SearchPresets.ONE_SHOT_VALIDATION_IMAGES + " in one-shot, " + SearchPresets.FAITHFUL_VALIDATION_IMAGES + " in faithful)") Integer valImages;
   @Option(names = "--train-fraction", description = "share of the training set used for training (0.5)") Double trainFraction;
   @Option(names = "--lr", description = "initial network learning rate (0.025)") Double lr;
   @Option(names = "--lr-min", description = "final network learning rate (0.001)") Double lrMin;

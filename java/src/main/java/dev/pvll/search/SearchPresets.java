@@ -13,6 +13,12 @@ public final class SearchPresets {
   /** The names {@link #byName} knows. */
   public static final String NAMES = "default (one-shot), one-shot, faithful, paper or tiny";
 
+  /** Validation images per label in {@link #faithful}: METHOD.md labels on the whole split; this budget on about half of it. */
+  public static final int FAITHFUL_VALIDATION_IMAGES = 2560;
+
+  /** Validation images per label in {@link #oneShot}: the embedded subset's validation half, 78 whole batches of 64. */
+  public static final int ONE_SHOT_VALIDATION_IMAGES = 4992;
+
   /** METHOD.md's full protocol on CIFAR-10: 8 cells, C=16, N=100, T=100, whole half/half splits. */
   public static SearchConfig paper() {
     return new SearchConfig(Method.PVLL,
@@ -34,7 +40,7 @@ public final class SearchPresets {
    */
   public static SearchConfig faithful() {
     SearchConfig p = paper();
-    return p.withData(new SearchConfig.Data("fashion-mnist-embedded", null, 64, 2560, 2560, 0.5, 0))
+    return p.withData(new SearchConfig.Data("fashion-mnist-embedded", null, 64, 2560, FAITHFUL_VALIDATION_IMAGES, 0.5, 0))
         .withNetwork(new NetworkConfig(5, 8, 4, 1, 10, 28, 3))
         .withSchedule(p.schedule().withLength(20, 30));
   }
@@ -64,9 +70,6 @@ public final class SearchPresets {
         .withFinalGenotype(c.finalGenotype().withRule(FinalRule.RANKED))
         .withSchedule(c.schedule().withLength(20, 150));
   }
-
-  /** Validation images per label in {@link #oneShot}: the embedded subset's validation half, 78 whole batches of 64. */
-  public static final int ONE_SHOT_VALIDATION_IMAGES = 4992;
 
   /** A few seconds on a CPU, {@link #faithful}'s method: for tests (kill-and-resume, end to end). */
   public static SearchConfig tiny() {
