@@ -59,7 +59,8 @@ public final class SearchPresets {
    * METHOD.md's step through psi at its best draw (architecture learning rate 0.1); the returned
    * genotype the best of the memory's measured ones and psi's best draws from A, measured again
    * ({@link FinalRule#RANKED}). Each choice is the best of those tried on the same landscapes
-   * (benchmarks/RESULTS.md "Search efficiency" and "Less noisy labels").
+   * (benchmarks/RESULTS.md "Search efficiency", "Less noisy labels" and "The default becomes the
+   * kernel psi").
    */
   public static SearchConfig oneShot() {
     SearchConfig c = faithful();
